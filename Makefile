@@ -1,0 +1,45 @@
+# The two commands: `make run` (a working portal with the reference data and demo
+# accounts on http://127.0.0.1:8000) and `make test` (the whole test suite).
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+# Tests run with DEBUG off, as in production; they need a key of their own.
+TEST_ENV := DEBUG=False SECRET_KEY=test-only-secret-key-not-for-production
+
+.PHONY: run test lint install install-test
+
+run: install
+	./.ci/system-packages.sh run
+	DEBUG=True $(PY) manage.py migrate --noinput
+	DEBUG=True $(PY) manage.py load_reference_data
+	DEBUG=True $(PY) manage.py create_demo_accounts
+	@echo "Serving the portal on http://$(HOST):$(PORT)/ (Ctrl+C stops it)"
+	DEBUG=True $(PY) manage.py runserver --noreload $(HOST):$(PORT)
+
+test: install-test
+	./.ci/system-packages.sh test
+	$(TEST_ENV) $(PY) -m pytest
+
+lint: install-test
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run
+
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.test-installed
+
+$(VENV)/.installed: requirements.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' \
+		|| { echo "Python 3.11 or newer is needed (set PYTHON=python3.11)"; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.test-installed: $(VENV)/.installed tests/requirements.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r tests/requirements.txt
+	touch $@

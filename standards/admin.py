@@ -1,0 +1,308 @@
+from django.contrib import admin, messages
+from django.db import models
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from standards.models import Clause, ClauseMapping, Limit, Parameter, Standard
+
+admin.site.site_header = _("KZ–CN meat requirements: back office")
+admin.site.site_title = _("KZ–CN requirements admin")
+admin.site.index_title = _("Standards, clauses, mappings and limits")
+
+# Source links are web addresses; a bare host name typed by staff means https.
+URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
+
+
+@admin.register(Parameter)
+class ParameterAdmin(admin.ModelAdmin):
+    list_display = ["name_en", "name_ru", "name_zh", "unit", "key"]
+    search_fields = ["key", "name_en", "name_ru", "name_zh"]
+
+
+class ClauseInline(admin.TabularInline):
+    model = Clause
+    fields = ["reference", "heading", "topic", "product_scope", "confidence"]
+    extra = 0
+    show_change_link = True
+    ordering = ["reference"]
+
+
+@admin.register(Standard)
+class StandardAdmin(admin.ModelAdmin):
+    list_display = [
+        "code",
+        "title_en",
+        "jurisdiction",
+        "kind",
+        "status",
+        "effective",
+        "clause_count",
+    ]
+    list_filter = ["jurisdiction", "kind", "status", "product_scope", "in_sheet"]
+    search_fields = ["key", "code", "title_en", "title_original", "issuing_body"]
+    autocomplete_fields = ["supersedes"]
+    formfield_overrides = URL_FIELDS
+    inlines = [ClauseInline]
+    fieldsets = [
+        (None, {"fields": ["key", "jurisdiction", "code", "kind", "status", "status_note"]}),
+        (
+            _("Title"),
+            {"fields": ["title_en", "title_original", "title_language", "binding_language"]},
+        ),
+        (
+            _("Issue and dates"),
+            {
+                "fields": [
+                    "issuing_body",
+                    "edition",
+                    "adopted",
+                    "effective",
+                    "dates_note",
+                    "supersedes",
+                ]
+            },
+        ),
+        (_("Scope"), {"fields": ["product_scope", "scope_note"]}),
+        (_("Source"), {"fields": ["source", "source_url", "in_sheet"], "classes": ["collapse"]}),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(clause_total=Count("clauses"))
+
+    @admin.display(description=_("clauses"), ordering="clause_total")
+    def clause_count(self, obj):
+        return obj.clause_total
+
+
+class LimitInline(admin.TabularInline):
+    model = Limit
+    fields = [
+        "position",
+        "parameter",
+        "kind",
+        "value",
+        "upper_value",
+        "unit",
+        "strict",
+        "basis",
+        "qualifier",
+        "plan_n",
+        "plan_c",
+        "plan_m",
+        "plan_big_m",
+        "note",
+    ]
+    autocomplete_fields = ["parameter"]
+    extra = 0
+
+
+@admin.register(Clause)
+class ClauseAdmin(admin.ModelAdmin):
+    list_display = [
+        "__str__",
+        "heading",
+        "jurisdiction",
+        "topic",
+        "product_scope",
+        "species",
+        "confidence",
+    ]
+    list_filter = [
+        ("standard__jurisdiction", admin.ChoicesFieldListFilter),
+        "topic",
+        "product_scope",
+        "species",
+        "confidence",
+    ]
+    list_select_related = ["standard"]
+    search_fields = [
+        "standard__code",
+        "reference",
+        "heading",
+        "text_en",
+        "text_original",
+        "citation",
+    ]
+    autocomplete_fields = ["standard", "parent"]
+    formfield_overrides = URL_FIELDS
+    inlines = [LimitInline]
+    fieldsets = [
+        (None, {"fields": ["standard", "reference", "parent", "heading"]}),
+        (_("Text"), {"fields": ["text_en", "text_original", "original_language"]}),
+        (_("Scope"), {"fields": ["product_scope", "species", "topic"]}),
+        (_("Source"), {"fields": ["confidence", "citation", "source_url"]}),
+    ]
+
+    @admin.display(description=_("jurisdiction"), ordering="standard__jurisdiction")
+    def jurisdiction(self, obj):
+        return obj.standard.get_jurisdiction_display()
+
+
+class GapFilter(admin.SimpleListFilter):
+    title = _("gap")
+    parameter_name = "gap"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("kz", _("No Kazakh clause")),
+            ("cn", _("No Chinese clause")),
+            ("none", _("Both sides present")),
+        ]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == "kz":
+            return queryset.filter(kz_clauses__isnull=True)
+        if value == "cn":
+            return queryset.filter(cn_clauses__isnull=True)
+        if value == "none":
+            return queryset.filter(kz_clauses__isnull=False, cn_clauses__isnull=False).distinct()
+        return queryset
+
+
+class JurisdictionFilter(admin.SimpleListFilter):
+    """Mappings that cite a document of the chosen jurisdiction on either side."""
+
+    title = _("jurisdiction of a cited document")
+    parameter_name = "jurisdiction"
+
+    def lookups(self, request, model_admin):
+        return Standard.Jurisdiction.choices
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value not in Standard.Jurisdiction.values:
+            return queryset
+        cited = ClauseMapping.objects.filter(
+            Q(kz_clauses__standard__jurisdiction=value)
+            | Q(cn_clauses__standard__jurisdiction=value)
+            | Q(reference_clauses__standard__jurisdiction=value)
+        )
+        return queryset.filter(pk__in=cited.values("pk"))
+
+
+def _bulk_set(field, value, label):
+    def action(modeladmin, request, queryset):
+        updated = queryset.exclude(**{field: value}).update(
+            **{field: value, "updated_by": request.user, "updated_at": timezone.now()}
+        )
+        modeladmin.message_user(
+            request,
+            ngettext(
+                "%(count)d mapping set to “%(label)s”.",
+                "%(count)d mappings set to “%(label)s”.",
+                updated,
+            )
+            % {"count": updated, "label": label},
+            messages.SUCCESS,
+        )
+
+    action.__name__ = f"set_{field}_{value}"
+    action.allowed_permissions = ("change",)
+    action.short_description = format_lazy(
+        _("Set {field}: {label}"),
+        field=ClauseMapping._meta.get_field(field).verbose_name,
+        label=label,
+    )
+    return action
+
+
+@admin.register(ClauseMapping)
+class ClauseMappingAdmin(admin.ModelAdmin):
+    list_display = [
+        "key",
+        "title",
+        "product_group",
+        "topic",
+        "alignment",
+        "status",
+        "confidence",
+        "updated_at",
+    ]
+    list_display_links = ["key", "title"]
+    list_filter = [
+        "product_group",
+        "topic",
+        "alignment",
+        "status",
+        "confidence",
+        "responsible_side",
+        GapFilter,
+        JurisdictionFilter,
+    ]
+    list_select_related = ["updated_by"]
+    search_fields = [
+        "key",
+        "title",
+        "rationale",
+        "kz_clauses__reference",
+        "kz_clauses__standard__code",
+        "kz_clauses__text_en",
+        "kz_clauses__text_original",
+        "cn_clauses__reference",
+        "cn_clauses__standard__code",
+        "cn_clauses__text_en",
+        "cn_clauses__text_original",
+    ]
+    autocomplete_fields = ["kz_clauses", "cn_clauses", "reference_clauses"]
+    readonly_fields = ["sheet_row", "created_at", "updated_at", "updated_by"]
+    date_hierarchy = "updated_at"
+    show_full_result_count = False
+    fieldsets = [
+        (None, {"fields": ["key", "title", "product_group", "topic", "confidence"]}),
+        (_("Clauses"), {"fields": ["kz_clauses", "cn_clauses", "reference_clauses"]}),
+        (
+            _("Assessment and negotiation"),
+            {
+                "fields": [
+                    "alignment",
+                    "status",
+                    "rationale",
+                    "proposed_action",
+                    "responsible_side",
+                    "target_date",
+                ]
+            },
+        ),
+        (
+            _("Record"),
+            {
+                "fields": ["notes", "sheet_row", "created_at", "updated_at", "updated_by"],
+                "classes": ["collapse"],
+            },
+        ),
+    ]
+    actions = [
+        _bulk_set("status", value, label) for value, label in ClauseMapping.Status.choices
+    ] + [_bulk_set("alignment", value, label) for value, label in ClauseMapping.Alignment.choices]
+
+    def save_model(self, request, obj, form, change):
+        obj.updated_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(Limit)
+class LimitAdmin(admin.ModelAdmin):
+    list_display = ["clause", "parameter", "kind", "notation"]
+    list_filter = [
+        "kind",
+        ("clause__standard__jurisdiction", admin.ChoicesFieldListFilter),
+        "clause__topic",
+    ]
+    list_select_related = ["clause__standard", "parameter"]
+    search_fields = [
+        "parameter__name_en",
+        "parameter__name_ru",
+        "parameter__name_zh",
+        "clause__reference",
+        "clause__standard__code",
+        "qualifier",
+    ]
+    autocomplete_fields = ["clause", "parameter"]
+
+    @admin.display(description=_("limit"))
+    def notation(self, obj):
+        return str(obj)

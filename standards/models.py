@@ -1,0 +1,527 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+
+class Language(models.TextChoices):
+    RUSSIAN = "ru", _("Russian")
+    KAZAKH = "kk", _("Kazakh")
+    CHINESE = "zh", _("Chinese")
+    ENGLISH = "en", _("English")
+
+
+class ProductScope(models.TextChoices):
+    CHILLED = "chilled", _("Chilled meat")
+    HEAT_TREATED = "heat_treated", _("Heat-treated meat")
+    BOTH = "both", _("Chilled and heat-treated")
+
+
+class Topic(models.TextChoices):
+    MICROBIOLOGY = "microbiology", _("Microbiology")
+    CONTAMINANTS = "contaminants", _("Contaminants")
+    RESIDUES = "residues", _("Veterinary drug and pesticide residues")
+    PHYSICO_CHEMICAL = "physico_chemical", _("Physico-chemical indicators")
+    ADDITIVES = "additives", _("Food additives")
+    COLD_CHAIN = "cold_chain", _("Temperature and cold chain")
+    HEAT_TREATMENT = "heat_treatment", _("Heat treatment")
+    ANIMAL_HEALTH = "animal_health", _("Animal health and disease freedom")
+    CERTIFICATION = "certification", _("Certification")
+    ESTABLISHMENT_REGISTRATION = "establishment_registration", _("Establishment registration")
+    LABELLING = "labelling", _("Labelling")
+    PACKAGING = "packaging", _("Packaging")
+    TRANSPORT = "transport", _("Transport")
+    TRACEABILITY = "traceability", _("Traceability")
+    INSPECTION = "inspection", _("Inspection")
+
+
+class Confidence(models.TextChoices):
+    """How firmly the source supports a record: read in the legal text, a secondary source,
+    or an unverified pointer. Shown as given; never upgraded without a source."""
+
+    HIGH = "high", _("High — read in the legal text")
+    MEDIUM = "medium", _("Medium — secondary source")
+    LOW = "low", _("Low — unverified pointer")
+
+
+class Parameter(models.Model):
+    """A measured quantity that limits are set for (lead, Salmonella, core temperature)."""
+
+    key = models.SlugField(_("key"), max_length=60, unique=True)
+    name_en = models.CharField(_("name (English)"), max_length=200)
+    name_ru = models.CharField(_("name (Russian)"), max_length=200, blank=True)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=200, blank=True)
+    unit = models.CharField(_("canonical unit"), max_length=30, blank=True)
+
+    class Meta:
+        ordering = ["name_en"]
+        verbose_name = _("parameter")
+        verbose_name_plural = _("parameters")
+
+    def __str__(self):
+        return self.name_en
+
+
+class StandardJurisdiction(models.TextChoices):
+    KAZAKHSTAN = "kz", _("Kazakhstan / EAEU")
+    CHINA = "cn", _("China")
+    INTERNATIONAL = "intl", _("International reference")
+    BILATERAL = "bilateral", _("Bilateral Kazakhstan–China")
+
+
+class StandardKind(models.TextChoices):
+    TECHNICAL_REGULATION = "technical_regulation", _("Technical regulation")
+    NATIONAL_STANDARD = "national_standard", _("National standard")
+    INTERSTATE_STANDARD = "interstate_standard", _("Interstate standard (GOST)")
+    VETERINARY_REQUIREMENTS = "veterinary_requirements", _("Veterinary requirements")
+    SANITARY_REQUIREMENTS = "sanitary_requirements", _("Sanitary requirements")
+    DECREE = "decree", _("Decree, decision, order or announcement")
+    BILATERAL_PROTOCOL = "bilateral_protocol", _("Bilateral protocol")
+    INTERNATIONAL_CODE = "international_code", _("International code")
+
+
+class StandardStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    ISSUED = "issued", _("Issued, not yet in force")
+    IN_FORCE = "in_force", _("In force")
+    SUPERSEDED = "superseded", _("Superseded")
+    REPEALED = "repealed", _("Repealed")
+    LAPSED = "lapsed", _("Lapsed")
+    UNVERIFIED = "unverified", _("Status not verified")
+
+
+class Standard(models.Model):
+    """A legal or normative document: regulation, standard, decree, protocol, code."""
+
+    Jurisdiction = StandardJurisdiction
+    Kind = StandardKind
+    Status = StandardStatus
+
+    key = models.SlugField(_("stable key"), max_length=80, unique=True)
+    jurisdiction = models.CharField(_("jurisdiction"), max_length=12, choices=Jurisdiction)
+    code = models.CharField(_("code"), max_length=200)
+    title_en = models.CharField(_("title (English)"), max_length=500)
+    title_original = models.CharField(_("title (original language)"), max_length=500, blank=True)
+    title_language = models.CharField(
+        _("language of the original title"), max_length=2, choices=Language, blank=True
+    )
+    issuing_body = models.CharField(_("issuing body"), max_length=300, blank=True)
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind)
+    edition = models.CharField(_("edition"), max_length=60, blank=True)
+    status = models.CharField(_("status"), max_length=12, choices=Status)
+    status_note = models.CharField(_("status note"), max_length=500, blank=True)
+    adopted = models.DateField(_("adopted on"), null=True, blank=True)
+    effective = models.DateField(_("in force from"), null=True, blank=True)
+    dates_note = models.CharField(_("dates as given by the source"), max_length=500, blank=True)
+    supersedes = models.ManyToManyField(
+        "self",
+        symmetrical=False,
+        related_name="superseded_by",
+        blank=True,
+        verbose_name=_("supersedes"),
+    )
+    binding_language = models.CharField(
+        _("legally binding language"), max_length=2, choices=Language, blank=True
+    )
+    product_scope = models.CharField(
+        _("product scope"), max_length=12, choices=ProductScope, default=ProductScope.BOTH
+    )
+    scope_note = models.CharField(_("scope note"), max_length=300, blank=True)
+    source = models.TextField(_("source citation"), blank=True)
+    source_url = models.URLField(_("source URL"), max_length=500, blank=True)
+    in_sheet = models.BooleanField(
+        _("listed in the document register"),
+        default=True,
+        help_text=_("Off for documents cited by a requirement but not in the register."),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("last changed"), auto_now=True)
+
+    class Meta:
+        ordering = ["jurisdiction", "code"]
+        verbose_name = _("standard")
+        verbose_name_plural = _("standards")
+        constraints = [
+            models.UniqueConstraint(fields=["code"], name="standard_code_unique"),
+            models.CheckConstraint(
+                condition=Q(jurisdiction__in=StandardJurisdiction.values),
+                name="standard_jurisdiction_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=StandardKind.values), name="standard_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=StandardStatus.values), name="standard_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(adopted__isnull=True)
+                | Q(effective__isnull=True)
+                | Q(effective__gte=F("adopted")),
+                name="standard_effective_not_before_adopted",
+            ),
+        ]
+        indexes = [
+            # Standards list filtered by jurisdiction, kind and status.
+            models.Index(fields=["jurisdiction", "kind", "status"], name="standard_filter_idx"),
+        ]
+
+    def __str__(self):
+        return self.code
+
+    def get_absolute_url(self):
+        return reverse("standards:standard-detail", args=[self.key])
+
+    @property
+    def is_current(self):
+        return self.status in (self.Status.IN_FORCE, self.Status.ISSUED)
+
+
+class ClauseQuerySet(models.QuerySet):
+    def with_standard(self):
+        return self.select_related("standard").prefetch_related("limits__parameter")
+
+
+class ClauseSpecies(models.TextChoices):
+    ALL = "", _("All species")
+    BOVINE = "bovine", _("Cattle")
+    OVINE = "ovine", _("Sheep")
+    PORCINE = "porcine", _("Pigs")
+    POULTRY = "poultry", _("Poultry")
+    EQUINE = "equine", _("Horses")
+    RUMINANT = "ruminant", _("Ruminants")
+
+
+class Clause(models.Model):
+    """One requirement-bearing part of a standard: an article, a table line, an annex item."""
+
+    Species = ClauseSpecies
+
+    standard = models.ForeignKey(
+        Standard, on_delete=models.CASCADE, related_name="clauses", verbose_name=_("standard")
+    )
+    reference = models.CharField(
+        _("clause reference"),
+        max_length=200,
+        help_text=_("Stable reference within the document, e.g. “3.3” or “Annex 1 item I.1(b)”."),
+    )
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("parent clause"),
+    )
+    heading = models.CharField(_("heading"), max_length=300, blank=True)
+    text_original = models.TextField(_("text (original language)"), blank=True)
+    original_language = models.CharField(
+        _("original language"), max_length=2, choices=Language, blank=True
+    )
+    text_en = models.TextField(_("text (English working translation)"), blank=True)
+    product_scope = models.CharField(
+        _("product scope"), max_length=12, choices=ProductScope, default=ProductScope.BOTH
+    )
+    species = models.CharField(
+        _("species"), max_length=10, choices=Species, blank=True, default=Species.ALL
+    )
+    topic = models.CharField(_("topic"), max_length=30, choices=Topic)
+    confidence = models.CharField(_("source confidence"), max_length=6, choices=Confidence)
+    citation = models.TextField(_("source citation"), blank=True)
+    source_url = models.URLField(_("source URL"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("last changed"), auto_now=True)
+
+    objects = ClauseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["standard__code", "reference"]
+        verbose_name = _("clause")
+        verbose_name_plural = _("clauses")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["standard", "reference"], name="clause_reference_unique_in_standard"
+            ),
+            models.CheckConstraint(condition=~Q(parent=F("id")), name="clause_not_own_parent"),
+            models.CheckConstraint(condition=Q(topic__in=Topic.values), name="clause_topic_valid"),
+            models.CheckConstraint(
+                condition=Q(confidence__in=Confidence.values), name="clause_confidence_valid"
+            ),
+        ]
+        indexes = [
+            # Clause lists filtered by topic and product scope (comparison filters, admin).
+            models.Index(fields=["topic", "product_scope"], name="clause_topic_scope_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.standard.code} {self.reference}"
+
+    def get_absolute_url(self):
+        return f"{self.standard.get_absolute_url()}#clause-{self.pk}"
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        if self.parent_id and self.parent.standard_id != self.standard_id:
+            raise ValidationError(
+                {"parent": _("The parent clause must belong to the same standard.")},
+                code="parent_other_standard",
+            )
+
+
+class ClauseMappingQuerySet(models.QuerySet):
+    def for_list(self):
+        """Everything a list of mappings shows, in a fixed number of queries."""
+        clauses = Clause.objects.with_standard()
+        return self.select_related("updated_by").prefetch_related(
+            models.Prefetch("kz_clauses", queryset=clauses),
+            models.Prefetch("cn_clauses", queryset=clauses),
+            models.Prefetch("reference_clauses", queryset=clauses),
+        )
+
+
+class ClauseMappingProductGroup(models.TextChoices):
+    CHILLED = "chilled", _("Chilled meat")
+    HEAT_TREATED = "heat_treated", _("Heat-treated meat")
+
+
+class ClauseMappingAlignment(models.TextChoices):
+    EQUIVALENT = "equivalent", _("Equivalent")
+    KZ_STRICTER = "kz_stricter", _("Kazakhstan stricter")
+    CN_STRICTER = "cn_stricter", _("China stricter")
+    DIFFERENT = "different", _("Different approaches")
+    KZ_ONLY = "kz_only", _("Kazakhstan only")
+    CN_ONLY = "cn_only", _("China only")
+    NOT_ASSESSED = "not_assessed", _("Not assessed")
+
+
+class ClauseMappingStatus(models.TextChoices):
+    NOT_STARTED = "not_started", _("Not started")
+    TECHNICAL_REVIEW = "technical_review", _("In technical review")
+    NEGOTIATION = "negotiation", _("Under negotiation")
+    AGREED = "agreed", _("Agreed")
+    HARMONIZED = "harmonized", _("Harmonized")
+    NO_ACTION = "no_action", _("No action needed")
+
+
+class ClauseMappingSide(models.TextChoices):
+    NONE = "", _("Not assigned")
+    KAZAKHSTAN = "kz", _("Kazakhstan")
+    CHINA = "cn", _("China")
+    JOINT = "joint", _("Joint")
+
+
+class ClauseMapping(models.Model):
+    """Kazakh clause(s) paired with Chinese clause(s) for one product group and topic.
+
+    One side empty is a gap: a requirement only one country has.
+    """
+
+    ProductGroup = ClauseMappingProductGroup
+    Alignment = ClauseMappingAlignment
+    Status = ClauseMappingStatus
+    Side = ClauseMappingSide
+
+    key = models.CharField(
+        _("stable key"),
+        max_length=40,
+        unique=True,
+        help_text=_("Identifier used in URLs, reports and imports, e.g. KZCN-001."),
+    )
+    title = models.CharField(_("subject"), max_length=300)
+    product_group = models.CharField(_("product group"), max_length=12, choices=ProductGroup)
+    topic = models.CharField(_("topic"), max_length=30, choices=Topic)
+    kz_clauses = models.ManyToManyField(
+        Clause, related_name="kz_mappings", blank=True, verbose_name=_("Kazakh clauses")
+    )
+    cn_clauses = models.ManyToManyField(
+        Clause, related_name="cn_mappings", blank=True, verbose_name=_("Chinese clauses")
+    )
+    reference_clauses = models.ManyToManyField(
+        Clause,
+        related_name="reference_mappings",
+        blank=True,
+        verbose_name=_("international reference clauses"),
+    )
+    alignment = models.CharField(
+        _("alignment"), max_length=14, choices=Alignment, default=Alignment.NOT_ASSESSED
+    )
+    status = models.CharField(
+        _("negotiation status"), max_length=18, choices=Status, default=Status.NOT_STARTED
+    )
+    rationale = models.TextField(_("rationale"), blank=True)
+    proposed_action = models.TextField(_("proposed action"), blank=True)
+    notes = models.TextField(_("source notes"), blank=True)
+    responsible_side = models.CharField(
+        _("responsible side"), max_length=5, choices=Side, blank=True, default=Side.NONE
+    )
+    target_date = models.DateField(_("target date"), null=True, blank=True)
+    confidence = models.CharField(_("source confidence"), max_length=6, choices=Confidence)
+    sheet_row = models.PositiveIntegerField(
+        _("row in the requirements sheet"), null=True, blank=True, editable=False
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("last changed"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("last changed by"),
+    )
+
+    objects = ClauseMappingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["key"]
+        verbose_name = _("clause mapping")
+        verbose_name_plural = _("clause mappings")
+        permissions = [("export_report", _("Can export gap reports"))]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(product_group__in=ClauseMappingProductGroup.values),
+                name="mapping_product_group_valid",
+            ),
+            models.CheckConstraint(condition=Q(topic__in=Topic.values), name="mapping_topic_valid"),
+            models.CheckConstraint(
+                condition=Q(alignment__in=ClauseMappingAlignment.values),
+                name="mapping_alignment_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=ClauseMappingStatus.values), name="mapping_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(confidence__in=Confidence.values), name="mapping_confidence_valid"
+            ),
+        ]
+        indexes = [
+            # Comparison page and dashboard: filter by product group and topic, count by
+            # status and alignment.
+            models.Index(
+                fields=["product_group", "topic", "status", "alignment"],
+                name="mapping_compare_idx",
+            ),
+            # Dashboard "recently changed mappings".
+            models.Index(fields=["-updated_at"], name="mapping_recent_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.key} {self.title}"
+
+    def get_absolute_url(self):
+        return reverse("standards:mapping-detail", args=[self.key])
+
+    @property
+    def gap_side(self):
+        """The side that has no clause ("kz" or "cn"), or "" when both sides have one.
+
+        Reads the prefetched clauses when the queryset used for_list().
+        """
+        has_kz, has_cn = bool(self.kz_clauses.all()), bool(self.cn_clauses.all())
+        if has_kz and not has_cn:
+            return "cn"
+        if has_cn and not has_kz:
+            return "kz"
+        if not has_kz and not has_cn:
+            return "both"
+        return ""
+
+
+class LimitKind(models.TextChoices):
+    MAXIMUM = "maximum", _("Maximum")
+    MINIMUM = "minimum", _("Minimum")
+    RANGE = "range", _("Range")
+    ABSENT = "absent", _("Absent in a quantity")
+    PROHIBITED = "prohibited", _("Prohibited")
+    NO_LIMIT = "no_limit", _("No limit set")
+
+
+class Limit(models.Model):
+    """A typed quantitative requirement carried by a clause.
+
+    `value` is the figure of a maximum or minimum, the lower bound of a range, or the
+    sample quantity of an absence requirement ("not detected in 25 g": 25 g). A
+    microbiological sampling plan adds n, c, m and M; for a maximum, value equals m.
+    """
+
+    Kind = LimitKind
+
+    clause = models.ForeignKey(
+        Clause, on_delete=models.CASCADE, related_name="limits", verbose_name=_("clause")
+    )
+    parameter = models.ForeignKey(
+        Parameter, on_delete=models.PROTECT, related_name="limits", verbose_name=_("parameter")
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind)
+    value = models.DecimalField(_("value"), max_digits=24, decimal_places=12, null=True, blank=True)
+    upper_value = models.DecimalField(
+        _("upper value"), max_digits=24, decimal_places=12, null=True, blank=True
+    )
+    unit = models.CharField(_("unit"), max_length=30, blank=True)
+    strict = models.BooleanField(
+        _("strict inequality"), default=False, help_text=_("“<” or “>” rather than “≤” or “≥”.")
+    )
+    basis = models.CharField(
+        _("basis"), max_length=120, blank=True, help_text=_("e.g. “fat basis”, “as NaNO₂”.")
+    )
+    qualifier = models.CharField(
+        _("applies to"), max_length=300, blank=True, help_text=_("Matrix, species or product.")
+    )
+    plan_n = models.PositiveSmallIntegerField(_("n (sample units)"), null=True, blank=True)
+    plan_c = models.PositiveSmallIntegerField(_("c (units allowed above m)"), null=True, blank=True)
+    plan_m = models.DecimalField(_("m"), max_digits=24, decimal_places=12, null=True, blank=True)
+    plan_big_m = models.DecimalField(
+        _("M"), max_digits=24, decimal_places=12, null=True, blank=True
+    )
+    note = models.TextField(_("note"), blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["clause", "position", "pk"]
+        verbose_name = _("limit")
+        verbose_name_plural = _("limits")
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=LimitKind.values), name="limit_kind_valid"),
+            models.CheckConstraint(
+                condition=~Q(kind__in=["maximum", "minimum"])
+                | Q(value__isnull=False, upper_value__isnull=True),
+                name="limit_bound_has_one_value",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="range")
+                | Q(value__isnull=False, upper_value__isnull=False, value__lte=F("upper_value")),
+                name="limit_range_ordered",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="absent") | Q(value__gt=0, upper_value__isnull=True),
+                name="limit_absent_has_quantity",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind__in=["prohibited", "no_limit"])
+                | Q(value__isnull=True, upper_value__isnull=True),
+                name="limit_without_figures",
+            ),
+            models.CheckConstraint(
+                condition=Q(plan_n__isnull=True) | Q(plan_n__gte=1),
+                name="limit_plan_n_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(plan_c__isnull=True) | Q(plan_n__isnull=False, plan_c__lte=F("plan_n")),
+                name="limit_plan_c_within_n",
+            ),
+            models.CheckConstraint(
+                condition=Q(plan_m__isnull=True)
+                | Q(plan_big_m__isnull=True)
+                | Q(plan_m__lte=F("plan_big_m")),
+                name="limit_plan_m_not_above_big_m",
+            ),
+        ]
+
+    def __str__(self):
+        from standards.notation import format_limit
+
+        return format_limit(self)
+
+    def get_absolute_url(self):
+        return self.clause.get_absolute_url()

@@ -1,0 +1,55 @@
+"""The portal's roles, as Django groups with fixed permission sets.
+
+Regulator: reads everything. Negotiator: reads and exports gap reports. Editor (staff):
+maintains standards, clauses, mappings, limits and parameters in the admin. Administrator
+(staff): everything an editor can, plus users and groups.
+"""
+
+from django.apps import apps as global_apps
+
+REGULATOR = "Regulator"
+NEGOTIATOR = "Negotiator"
+EDITOR = "Editor"
+ADMINISTRATOR = "Administrator"
+ROLES = (REGULATOR, NEGOTIATOR, EDITOR, ADMINISTRATOR)
+
+# Roles that work in the admin and therefore need is_staff.
+STAFF_ROLES = (EDITOR, ADMINISTRATOR)
+
+DOMAIN_MODELS = ("standard", "clause", "clausemapping", "limit", "parameter")
+READ = [("standards", f"view_{model}") for model in DOMAIN_MODELS]
+EXPORT = [("standards", "export_report")]
+EDIT = [
+    ("standards", f"{action}_{model}")
+    for model in DOMAIN_MODELS
+    for action in ("add", "change", "delete")
+]
+MANAGE_USERS = [
+    ("auth", f"{action}_{model}")
+    for model in ("user", "group")
+    for action in ("view", "add", "change", "delete")
+]
+
+ROLE_PERMISSIONS = {
+    REGULATOR: READ,
+    NEGOTIATOR: READ + EXPORT,
+    EDITOR: READ + EXPORT + EDIT,
+    ADMINISTRATOR: READ + EXPORT + EDIT + MANAGE_USERS,
+}
+
+
+def sync_roles(apps=global_apps):
+    """Create the role groups and give each exactly its permissions."""
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for role, perms in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=role)
+        wanted = []
+        for app_label, codename in perms:
+            try:
+                wanted.append(
+                    Permission.objects.get(content_type__app_label=app_label, codename=codename)
+                )
+            except Permission.DoesNotExist:
+                raise LookupError(f"permission {app_label}.{codename} does not exist") from None
+        group.permissions.set(wanted)

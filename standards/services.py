@@ -1,0 +1,45 @@
+"""Writes that touch several models, called alike from commands, views, admin and tests."""
+
+import secrets
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import transaction
+
+from standards.roles import ADMINISTRATOR, EDITOR, NEGOTIATOR, REGULATOR, STAFF_ROLES
+
+DEMO_ACCOUNTS = [
+    ("regulator", REGULATOR),
+    ("negotiator", NEGOTIATOR),
+    ("editor", EDITOR),
+    ("administrator", ADMINISTRATOR),
+]
+
+
+@transaction.atomic
+def assign_role(user, role):
+    """Make `user` a member of exactly one role group, with staff access if the role needs it."""
+    group = Group.objects.get(name=role)
+    user.is_staff = role in STAFF_ROLES
+    user.save(update_fields=["is_staff"])
+    user.groups.set([group])
+
+
+@transaction.atomic
+def create_demo_accounts():
+    """Create (or reset) one account per role with a fresh random password.
+
+    Returns [(username, password, role)]. For development machines only: the command
+    that calls this refuses to run unless DEBUG is on.
+    """
+    User = get_user_model()
+    accounts = []
+    for username, role in DEMO_ACCOUNTS:
+        password = secrets.token_urlsafe(12)
+        user, _ = User.objects.get_or_create(username=username)
+        user.set_password(password)
+        user.is_active = True
+        user.save()
+        assign_role(user, role)
+        accounts.append((username, password, role))
+    return accounts

@@ -1,0 +1,177 @@
+import pytest
+from django.contrib import admin
+from django.urls import reverse
+
+from standards.models import Clause, ClauseMapping, Limit, Parameter, Standard
+from tests.factories import make_clause, make_limit, make_mapping, make_standard
+
+pytestmark = pytest.mark.django_db
+
+DOMAIN_MODELS = [Standard, Clause, ClauseMapping, Limit, Parameter]
+
+
+@pytest.fixture
+def one_of_each():
+    kz = make_clause(make_standard(code="TR CU 034/2013"), reference="Annex 1 item I.1(b)")
+    cn = make_clause(
+        make_standard(code="GB 2707-2016", jurisdiction="cn"),
+        reference="3.3",
+        text_original="挥发性盐基氮 ≤ 15 mg/100 g",
+        original_language="zh",
+    )
+    limit = make_limit(cn)
+    mapping = make_mapping(kz=[kz], cn=[cn], title="Volatile basic nitrogen")
+    return {
+        Standard: kz.standard,
+        Clause: cn,
+        ClauseMapping: mapping,
+        Limit: limit,
+        Parameter: limit.parameter,
+    }
+
+
+def admin_urls(objects):
+    for model in DOMAIN_MODELS:
+        prefix = f"admin:{model._meta.app_label}_{model._meta.model_name}"
+        yield reverse(f"{prefix}_changelist")
+        yield reverse(f"{prefix}_add")
+        yield reverse(f"{prefix}_change", args=[objects[model].pk])
+        yield reverse(f"{prefix}_history", args=[objects[model].pk])
+
+
+def test_every_domain_model_is_registered():
+    registered = {m for m in admin.site._registry if m._meta.app_label == "standards"}
+    assert registered == set(DOMAIN_MODELS)
+
+
+def test_editor_opens_every_changelist_and_form(client_for, editor, one_of_each):
+    client = client_for(editor)
+    for url in admin_urls(one_of_each):
+        assert client.get(url).status_code == 200, url
+
+
+def test_regulator_is_refused_the_admin(client_for, regulator, one_of_each):
+    client = client_for(regulator)
+    for url in [reverse("admin:index"), *admin_urls(one_of_each)]:
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert response["Location"].startswith(reverse("admin:login")), url
+
+
+def test_anonymous_is_sent_to_login(client, one_of_each):
+    for url in admin_urls(one_of_each):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("admin:login"))
+
+
+def test_editor_cannot_manage_users_but_administrator_can(client_for, editor, administrator):
+    url = reverse("admin:auth_user_changelist")
+    assert client_for(editor).get(url).status_code == 403
+    assert client_for(administrator).get(url).status_code == 200
+
+
+def test_mapping_search_finds_clause_texts_in_any_language(client_for, editor, one_of_each):
+    client = client_for(editor)
+    url = reverse("admin:standards_clausemapping_changelist")
+    assert one_of_each[ClauseMapping].key in client.get(url, {"q": "挥发性盐基氮"}).text
+    assert one_of_each[ClauseMapping].key in client.get(url, {"q": "GB 2707"}).text
+    assert "0 clause mappings" in client.get(url, {"q": "no such text"}).text
+
+
+def test_clause_search_by_reference(client_for, editor, one_of_each):
+    url = reverse("admin:standards_clause_changelist")
+    response = client_for(editor).get(url, {"q": "I.1(b)"})
+    assert "Annex 1 item I.1(b)" in response.text
+    assert "GB 2707-2016 3.3" not in response.text
+
+
+def test_mapping_filters(client_for, editor):
+    kz = make_clause()
+    cn = make_clause(make_standard(jurisdiction="cn"))
+    gap = make_mapping(kz=[kz], title="Only Kazakh", alignment="kz_only")
+    pair = make_mapping(kz=[kz], cn=[cn], title="Both sides", status="agreed")
+    client = client_for(editor)
+    url = reverse("admin:standards_clausemapping_changelist")
+
+    def keys(params):
+        result = client.get(url, params).context["cl"].result_list
+        return {m.key for m in result}
+
+    assert keys({"gap": "cn"}) == {gap.key}
+    assert keys({"gap": "none"}) == {pair.key}
+    assert keys({"status__exact": "agreed"}) == {pair.key}
+    assert keys({"alignment__exact": "kz_only"}) == {gap.key}
+    assert keys({"jurisdiction": "cn"}) == {pair.key}
+
+
+def test_bulk_status_action_records_who_changed(client_for, editor):
+    first, second = make_mapping(), make_mapping()
+    response = client_for(editor).post(
+        reverse("admin:standards_clausemapping_changelist"),
+        {
+            "action": "set_status_technical_review",
+            "_selected_action": [first.pk, second.pk],
+        },
+        follow=True,
+    )
+    assert response.status_code == 200
+    for mapping in (first, second):
+        mapping.refresh_from_db()
+        assert mapping.status == "technical_review"
+        assert mapping.updated_by == editor
+
+
+def test_regulator_cannot_run_bulk_actions(client_for, regulator):
+    mapping = make_mapping()
+    client_for(regulator).post(
+        reverse("admin:standards_clausemapping_changelist"),
+        {"action": "set_status_agreed", "_selected_action": [mapping.pk]},
+    )
+    mapping.refresh_from_db()
+    assert mapping.status == "not_started"
+
+
+def test_saving_a_mapping_in_the_admin_records_the_editor(client_for, editor, one_of_each):
+    mapping = one_of_each[ClauseMapping]
+    url = reverse("admin:standards_clausemapping_change", args=[mapping.pk])
+    response = client_for(editor).post(
+        url,
+        {
+            "key": mapping.key,
+            "title": "Volatile basic nitrogen (TVB-N)",
+            "product_group": "chilled",
+            "topic": "physico_chemical",
+            "confidence": "medium",
+            "kz_clauses": [c.pk for c in mapping.kz_clauses.all()],
+            "cn_clauses": [c.pk for c in mapping.cn_clauses.all()],
+            "alignment": "cn_only",
+            "status": "technical_review",
+            "rationale": "Only China sets a TVB-N criterion.",
+            "proposed_action": "",
+            "responsible_side": "kz",
+            "target_date": "2027-03-01",
+            "notes": "",
+        },
+    )
+    assert response.status_code == 302, response.context and response.context["errors"]
+    mapping.refresh_from_db()
+    assert mapping.title == "Volatile basic nitrogen (TVB-N)"
+    assert mapping.updated_by == editor
+    assert mapping.status == "technical_review"
+
+
+def test_admin_changelists_stay_within_a_fixed_number_of_queries(
+    client_for, editor, django_assert_max_num_queries
+):
+    standard = make_standard()
+    for i in range(30):
+        clause = make_clause(standard, reference=f"{i}.1")
+        make_limit(clause)
+        make_mapping(kz=[clause])
+    client = client_for(editor)
+    for model in DOMAIN_MODELS:
+        url = reverse(f"admin:standards_{model._meta.model_name}_changelist")
+        # session, user, permissions, count, page rows, filters' choices: no per-row queries
+        with django_assert_max_num_queries(12):
+            assert client.get(url).status_code == 200
