@@ -331,26 +331,24 @@ def read_dataset(directory=DATA_DIR):
             )
 
         for i, raw in enumerate(_list_or_fail(content, "parameters", name)):
-            record = f"parameters[{i}]"
+            record = _label(raw, "parameter", f"parameters[{i}]")
             parsed = _parse_record(raw, PARAMETER_SPEC, name, record)
             if parsed["key"] in data.parameters:
                 raise ReferenceDataError(name, record, "key", f"duplicate key {parsed['key']!r}")
             data.parameters[parsed["key"]] = parsed
 
         for i, raw in enumerate(_list_or_fail(content, "standards", name)):
-            record = f"standards[{i}]"
+            record = _label(raw, "standard", f"standards[{i}]")
             parsed = _parse_record(raw, STANDARD_SPEC, name, record)
-            record = f"standard {parsed['key']!r}"
             if parsed["key"] in data.standards:
                 raise ReferenceDataError(name, record, "key", "duplicate key")
             parsed["_where"] = (name, record)
             data.standards[parsed["key"]] = parsed
 
         for i, raw in enumerate(_list_or_fail(content, "mappings", name)):
-            record = f"mappings[{i}]"
+            record = _label(raw, "mapping", f"mappings[{i}]")
             parsed = _parse_record(raw, MAPPING_SPEC, name, record)
             key = parsed["key"]
-            record = f"mapping {key!r}"
             if not MAPPING_KEY_RE.match(key):
                 raise ReferenceDataError(name, record, "key", "expected a key like KZCN-001")
             if key in data.mappings:
@@ -395,6 +393,12 @@ def read_dataset(directory=DATA_DIR):
 
     _cross_check(data, clause_refs)
     return data
+
+
+def _label(raw, noun, position):
+    """How a record is named in messages: by its key when it has one, else by position."""
+    key = raw.get("key") if isinstance(raw, dict) else None
+    return f"{noun} {key!r}" if isinstance(key, str) and key else position
 
 
 def _list_or_fail(content, name, file):
@@ -461,21 +465,17 @@ class LoadSummary:
             yield f"{model_name}: {', '.join(parts) or 'none'}"
 
 
-def _save(obj, where, summary, model_name, created, changed_fields):
+def _save(obj, where, created, changed_fields):
+    """Validate and save `obj` if it is new or changed; return the outcome's name."""
     try:
         obj.full_clean(validate_unique=False, validate_constraints=False)
     except ValidationError as exc:
         field_name, messages = next(iter(exc.message_dict.items()))
         raise ReferenceDataError(*where, field_name, "; ".join(messages)) from None
-    if created:
+    if created or changed_fields:
         obj.save()
-        summary.add(model_name, "created")
-    elif changed_fields:
-        obj.save()
-        summary.add(model_name, "updated")
-    else:
-        summary.add(model_name, "unchanged")
-    return obj
+        return "created" if created else "updated"
+    return "unchanged"
 
 
 def _assign(obj, values):
@@ -487,16 +487,17 @@ def _assign(obj, values):
     return changed
 
 
-def _upsert(existing, model, lookup, values, where, summary, model_name, create_only=None):
-    obj = existing.get(tuple(lookup.values()) if len(lookup) > 1 else next(iter(lookup.values())))
+def _upsert(existing, model, key, values, where, create_only=None):
+    """Create or update the record with this stable key; return (object, outcome)."""
+    obj = existing.get(key)
     if obj is None:
-        obj = model(**lookup, **values, **(create_only or {}))
-        return _save(obj, where, summary, model_name, True, [])
-    changed = _assign(obj, values)
-    return _save(obj, where, summary, model_name, False, changed)
+        obj = model(**values, **(create_only or {}))
+        return obj, _save(obj, where, True, [])
+    return obj, _save(obj, where, False, _assign(obj, values))
 
 
 def _sync_m2m(manager, wanted_objects):
+    """Make a many-to-many relation hold exactly these objects; True if it changed."""
     wanted = {o.pk for o in wanted_objects}
     current = {o.pk for o in manager.all()}
     if wanted != current:
@@ -519,31 +520,30 @@ def load_dataset(data, reset_assessments=False):
 def _write(data, summary, reset_assessments):
     parameters = {p.key: p for p in Parameter.objects.all()}
     for key, raw in data.parameters.items():
-        values = {k: raw[k] for k in ("name_en", "name_ru", "name_zh", "unit")}
+        values = {k: raw[k] for k in ("key", "name_en", "name_ru", "name_zh", "unit")}
         where = ("parameters", f"parameter {key!r}")
-        parameters[key] = _upsert(
-            parameters, Parameter, {"key": key}, values, where, summary, "parameters"
-        )
+        parameters[key], outcome = _upsert(parameters, Parameter, key, values, where)
+        summary.add("parameters", outcome)
 
     standards = {s.key: s for s in Standard.objects.prefetch_related("supersedes")}
-    fields = [f for f in STANDARD_SPEC if f not in ("key", "supersedes")]
+    outcomes = {}
     for key, raw in data.standards.items():
-        values = {f: raw[f] for f in fields}
-        standards[key] = _upsert(
-            standards, Standard, {"key": key}, values, raw["_where"], summary, "standards"
-        )
+        values = {f: raw[f] for f in STANDARD_SPEC if f != "supersedes"}
+        standards[key], outcomes[key] = _upsert(standards, Standard, key, values, raw["_where"])
     for key, raw in data.standards.items():
-        std = standards[key]
-        if _sync_m2m(std.supersedes, [standards[k] for k in raw["supersedes"]]):
-            summary.add("standards", "updated")
+        changed = _sync_m2m(standards[key].supersedes, [standards[k] for k in raw["supersedes"]])
+        summary.add("standards", _combine(outcomes[key], changed))
 
     existing_clauses = {
         (c.standard.key, c.reference): c
         for c in Clause.objects.select_related("standard").prefetch_related("limits")
     }
-    clauses = {}
-    for (std_key, ref), raw in data.clauses.items():
+    clauses, outcomes = {}, {}
+    for ident, raw in data.clauses.items():
+        std_key, ref = ident
         values = {
+            "standard": standards[std_key],
+            "reference": ref,
             "heading": raw["heading"],
             "text_en": raw["text_en"],
             "text_original": raw["text_original"],
@@ -555,20 +555,17 @@ def _write(data, summary, reset_assessments):
             "citation": raw["citation"],
             "source_url": raw["source_url"],
         }
-        clause = existing_clauses.get((std_key, ref))
-        if clause is None:
-            clause = Clause(standard=standards[std_key], reference=ref, **values)
-            _save(clause, raw["_where"], summary, "clauses", True, [])
-        else:
-            _save(clause, raw["_where"], summary, "clauses", False, _assign(clause, values))
-        clauses[(std_key, ref)] = clause
-    for (std_key, ref), raw in data.clauses.items():
-        clause = clauses[(std_key, ref)]
-        parent = clauses[(std_key, raw["parent"])] if raw["parent"] else None
-        if clause.parent_id != (parent.pk if parent else None):
+        clauses[ident], outcomes[ident] = _upsert(
+            existing_clauses, Clause, ident, values, raw["_where"]
+        )
+    for ident, raw in data.clauses.items():
+        clause = clauses[ident]
+        parent = clauses[(ident[0], raw["parent"])] if raw["parent"] else None
+        changed = clause.parent_id != (parent.pk if parent else None)
+        if changed:
             clause.parent = parent
             clause.save(update_fields=["parent", "updated_at"])
-            summary.add("clauses", "updated")
+        summary.add("clauses", _combine(outcomes[ident], changed))
         _sync_limits(clause, raw["limits"], parameters, summary)
 
     mappings = {
@@ -585,21 +582,14 @@ def _write(data, summary, reset_assessments):
         "responsible_side",
         "target_date",
     )
-    facts = ("title", "product_group", "topic", "confidence", "notes", "sheet_row")
+    facts = ("key", "title", "product_group", "topic", "confidence", "notes", "sheet_row")
     for key, raw in data.mappings.items():
         values = {f: raw[f] for f in facts}
         create_only = {f: raw[f] for f in assessment}
         if reset_assessments:
             values.update(create_only)
-        mapping = _upsert(
-            mappings,
-            ClauseMapping,
-            {"key": key},
-            values,
-            raw["_where"],
-            summary,
-            "mappings",
-            create_only=create_only,
+        mapping, outcome = _upsert(
+            mappings, ClauseMapping, key, values, raw["_where"], create_only=create_only
         )
         changed = False
         for side, manager in (
@@ -608,8 +598,11 @@ def _write(data, summary, reset_assessments):
             ("reference", mapping.reference_clauses),
         ):
             changed |= _sync_m2m(manager, [clauses[ident] for ident in raw[side]])
-        if changed:
-            summary.add("mappings", "updated")
+        summary.add("mappings", _combine(outcome, changed))
+
+
+def _combine(outcome, relations_changed):
+    return "updated" if outcome == "unchanged" and relations_changed else outcome
 
 
 def _sync_limits(clause, raw_limits, parameters, summary):
@@ -633,9 +626,10 @@ def _sync_limits(clause, raw_limits, parameters, summary):
         }
         if position < len(existing):
             limit = existing[position]
-            _save(limit, raw["_where"], summary, "limits", False, _assign(limit, values))
+            outcome = _save(limit, raw["_where"], False, _assign(limit, values))
         else:
-            _save(Limit(clause=clause, **values), raw["_where"], summary, "limits", True, [])
+            outcome = _save(Limit(clause=clause, **values), raw["_where"], True, [])
+        summary.add("limits", outcome)
     for limit in existing[len(raw_limits) :]:
         limit.delete()
         summary.add("limits", "deleted")
