@@ -250,6 +250,10 @@ class ClauseMappingAdmin(admin.ModelAdmin):
     autocomplete_fields = ["kz_clauses", "cn_clauses", "reference_clauses"]
     readonly_fields = ["sheet_row", "created_at", "updated_at", "updated_by"]
     date_hierarchy = "updated_at"
+
+    class Media:
+        css = {"all": ["portal/admin.css"]}
+
     show_full_result_count = False
     fieldsets = [
         (None, {"fields": ["key", "title", "product_group", "topic", "confidence"]}),

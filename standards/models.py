@@ -183,7 +183,7 @@ class ClauseQuerySet(models.QuerySet):
 
 
 class ClauseSpecies(models.TextChoices):
-    ALL = "", _("All species")
+    ALL = "", _("Not species-specific")
     BOVINE = "bovine", _("Cattle")
     OVINE = "ovine", _("Sheep")
     PORCINE = "porcine", _("Pigs")
