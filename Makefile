@@ -10,7 +10,7 @@ PORT ?= 8000
 # Tests run with DEBUG off, as in production; they need a key of their own.
 TEST_ENV := DEBUG=False SECRET_KEY=test-only-secret-key-not-for-production
 
-.PHONY: run test lint install install-test
+.PHONY: run test lint install install-test messages bench
 
 run: install
 	./.ci/system-packages.sh run
@@ -43,3 +43,8 @@ $(VENV)/.installed: requirements.txt
 $(VENV)/.test-installed: $(VENV)/.installed tests/requirements.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r tests/requirements.txt
 	touch $@
+
+# Re-extract UI strings into the catalogs and compile them (commit both .po and .mo).
+messages: install
+	DEBUG=True $(PY) manage.py makemessages --no-obsolete --ignore=.venv --ignore=tests --ignore=bench --ignore=staticfiles -l ru -l kk -l zh_Hans
+	DEBUG=True $(PY) manage.py compilemessages --ignore=.venv

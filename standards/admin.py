@@ -72,6 +72,13 @@ class StandardAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(clause_total=Count("clauses"))
 
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if "code" in form.changed_data:
+            # The code is part of every clause's search text.
+            for clause in form.instance.clauses.select_related("standard"):
+                clause.refresh_search_text()
+
     @admin.display(description=_("clauses"), ordering="clause_total")
     def clause_count(self, obj):
         return obj.clause_total
@@ -139,6 +146,10 @@ class ClauseAdmin(admin.ModelAdmin):
     @admin.display(description=_("jurisdiction"), ordering="standard__jurisdiction")
     def jurisdiction(self, obj):
         return obj.standard.get_jurisdiction_display()
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        form.instance.refresh_search_text()  # the limits inline may have changed
 
 
 class GapFilter(admin.SimpleListFilter):
@@ -310,3 +321,14 @@ class LimitAdmin(admin.ModelAdmin):
     @admin.display(description=_("limit"))
     def notation(self, obj):
         return str(obj)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        obj.clause.refresh_search_text()
+        if "clause" in form.changed_data and form.initial.get("clause"):
+            Clause.objects.get(pk=form.initial["clause"]).refresh_search_text()
+
+    def delete_model(self, request, obj):
+        clause = obj.clause
+        super().delete_model(request, obj)
+        clause.refresh_search_text()

@@ -179,7 +179,10 @@ class Standard(models.Model):
 
 class ClauseQuerySet(models.QuerySet):
     def with_standard(self):
-        return self.select_related("standard").prefetch_related("limits__parameter")
+        """Clauses as lists show them: their document and their limits (2 queries)."""
+        return self.select_related("standard").prefetch_related(
+            models.Prefetch("limits", queryset=Limit.objects.select_related("parameter"))
+        )
 
 
 class ClauseSpecies(models.TextChoices):
@@ -229,6 +232,12 @@ class Clause(models.Model):
     confidence = models.CharField(_("source confidence"), max_length=6, choices=Confidence)
     citation = models.TextField(_("source citation"), blank=True)
     source_url = models.URLField(_("source URL"), max_length=500, blank=True)
+    search_text = models.TextField(
+        _("search text"),
+        blank=True,
+        editable=False,
+        help_text=_("Case-folded document code, reference, texts and parameter names."),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("last changed"), auto_now=True)
 
@@ -256,8 +265,42 @@ class Clause(models.Model):
     def __str__(self):
         return f"{self.standard.code} {self.reference}"
 
+    def save(self, *args, **kwargs):
+        self.search_text = self.build_search_text()
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "search_text"}
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self):
         return f"{self.standard.get_absolute_url()}#clause-{self.pk}"
+
+    def build_search_text(self, parameters=None):
+        """The text searched by the portal, in every language the clause carries.
+
+        Case-folded in Python because SQLite's lower() only folds ASCII. Includes the
+        names of the parameters its limits set (in English, Russian and Chinese), so that
+        a search in any language finds the clause. `parameters` may be given by callers
+        that create limits in bulk; otherwise the saved limits are read.
+        """
+        if parameters is None:
+            parameters = Parameter.objects.filter(limits__clause=self).distinct() if self.pk else []
+        parts = [
+            self.standard.code,
+            self.reference,
+            self.heading,
+            self.text_en,
+            self.text_original,
+        ]
+        for parameter in parameters:
+            parts += [parameter.name_en, parameter.name_ru, parameter.name_zh]
+        return "\n".join(part for part in parts if part).casefold()
+
+    def refresh_search_text(self):
+        """Recompute after the clause's limits changed; saves only when it differs."""
+        text = self.build_search_text()
+        if text != self.search_text:
+            Clause.objects.filter(pk=self.pk).update(search_text=text)
+            self.search_text = text
 
     def clean(self):
         from django.core.exceptions import ValidationError
@@ -269,15 +312,78 @@ class Clause(models.Model):
             )
 
 
+def _rank(field, choices):
+    """An ordering expression that follows the order the choices are declared in."""
+    return models.Case(
+        *[models.When(**{field: value}, then=rank) for rank, value in enumerate(choices.values)],
+        default=len(choices.values),
+        output_field=models.IntegerField(),
+    )
+
+
 class ClauseMappingQuerySet(models.QuerySet):
     def for_list(self):
-        """Everything a list of mappings shows, in a fixed number of queries."""
+        """Everything a list of mappings shows, in a fixed number of queries: the mappings,
+        then clauses and limits of each side (6 prefetch queries)."""
         clauses = Clause.objects.with_standard()
         return self.select_related("updated_by").prefetch_related(
             models.Prefetch("kz_clauses", queryset=clauses),
             models.Prefetch("cn_clauses", queryset=clauses),
             models.Prefetch("reference_clauses", queryset=clauses),
         )
+
+    def with_ranks(self):
+        """Annotate status, alignment and confidence ranks: ordering in declared order."""
+        return self.annotate(
+            status_rank=_rank("status", ClauseMappingStatus),
+            alignment_rank=_rank("alignment", ClauseMappingAlignment),
+            confidence_rank=_rank("confidence", Confidence),
+        )
+
+    def matching(
+        self,
+        *,
+        product="",
+        topic="",
+        status="",
+        alignment="",
+        standard=None,
+        confidence="",
+        q="",
+    ):
+        """The comparison filters; empty values do not filter."""
+        from standards.search import matching_clause_ids
+
+        filters = {
+            "product_group": product,
+            "topic": topic,
+            "status": status,
+            "alignment": alignment,
+            "confidence": confidence,
+        }
+        queryset = self.filter(**{field: value for field, value in filters.items() if value})
+        if standard is not None:
+            queryset = queryset.filter(
+                pk__in=ClauseMapping.objects.filter(
+                    Q(kz_clauses__standard=standard)
+                    | Q(cn_clauses__standard=standard)
+                    | Q(reference_clauses__standard=standard)
+                ).values("pk")
+            )
+        if q:
+            clause_ids = matching_clause_ids(q)
+            if clause_ids is None:
+                return queryset.none()
+            queryset = queryset.filter(
+                pk__in=ClauseMapping.objects.filter(
+                    Q(kz_clauses__in=clause_ids)
+                    | Q(cn_clauses__in=clause_ids)
+                    | Q(reference_clauses__in=clause_ids)
+                    | Q(title__icontains=q)
+                    | Q(key__iexact=q.strip())
+                ).values("pk")
+            )
+        return queryset
 
 
 class ClauseMappingProductGroup(models.TextChoices):

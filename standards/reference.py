@@ -567,6 +567,7 @@ def _write(data, summary, reset_assessments):
             clause.save(update_fields=["parent", "updated_at"])
         summary.add("clauses", _combine(outcomes[ident], changed))
         _sync_limits(clause, raw["limits"], parameters, summary)
+        clause.refresh_search_text()
 
     mappings = {
         m.key: m

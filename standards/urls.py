@@ -1,11 +1,14 @@
 from django.urls import path
 
-from standards import views
+from standards.views import compare, dashboard, documents, pairs, search
 
 app_name = "standards"
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("standards/<slug:key>/", views.standard_detail, name="standard-detail"),
-    path("pairs/<str:key>/", views.mapping_detail, name="mapping-detail"),
+    path("", dashboard.dashboard, name="home"),
+    path("compare/", compare.compare, name="compare"),
+    path("standards/", documents.standard_list, name="standard-list"),
+    path("standards/<slug:key>/", documents.standard_detail, name="standard-detail"),
+    path("pairs/<str:key>/", pairs.mapping_detail, name="mapping-detail"),
+    path("search/", search.search, name="search"),
 ]

@@ -1,0 +1,158 @@
+from crispy_forms.bootstrap import StrictButton
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Column, Layout, Row
+from django import forms
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+
+from standards.models import ClauseMapping, Confidence, Standard, Topic
+from standards.search import MAX_QUERY_LENGTH
+
+ALL = _("All")
+
+
+def _any(choices):
+    return [("", ALL), *choices]
+
+
+class _GetFormHelper(FormHelper):
+    form_method = "get"
+    form_tag = True
+    disable_csrf = True
+
+
+class CompareFilterForm(forms.Form):
+    """The comparison page's filters: a GET form, so every view of it is bookmarkable."""
+
+    SORTS = {
+        "key": (_("Key"), ["key"]),
+        "title": (_("Subject"), ["title", "key"]),
+        "topic": (_("Topic"), ["topic", "key"]),
+        "status": (_("Negotiation status"), ["status_rank", "key"]),
+        "alignment": (_("Alignment"), ["alignment_rank", "key"]),
+        "updated": (_("Last changed"), ["-updated_at", "key"]),
+    }
+    PAGE_SIZES = [25, 50, 100, 250, 1000]
+
+    q = forms.CharField(
+        label=_("Search text"),
+        required=False,
+        max_length=MAX_QUERY_LENGTH,
+        help_text=_("Words in any language: English, Russian, Kazakh or Chinese."),
+    )
+    product = forms.ChoiceField(
+        label=_("Product group"), required=False, choices=_any(ClauseMapping.ProductGroup.choices)
+    )
+    topic = forms.ChoiceField(label=_("Topic"), required=False, choices=_any(Topic.choices))
+    status = forms.ChoiceField(
+        label=_("Negotiation status"),
+        required=False,
+        choices=_any(ClauseMapping.Status.choices),
+    )
+    alignment = forms.ChoiceField(
+        label=_("Alignment"), required=False, choices=_any(ClauseMapping.Alignment.choices)
+    )
+    standard = forms.ModelChoiceField(
+        label=_("Document"),
+        required=False,
+        queryset=Standard.objects.order_by("code"),
+        to_field_name="key",
+        empty_label=_("All"),
+    )
+    confidence = forms.ChoiceField(
+        label=_("Source confidence"), required=False, choices=_any(Confidence.choices)
+    )
+    sort = forms.ChoiceField(
+        label=_("Sort by"),
+        required=False,
+        choices=[(key, label) for key, (label, _order) in SORTS.items()]
+        + [
+            (f"-{key}", format_lazy(_("{label}, reversed"), label=label))
+            for key, (label, _order) in SORTS.items()
+        ],
+    )
+    per_page = forms.TypedChoiceField(
+        label=_("Rows per page"),
+        required=False,
+        coerce=int,
+        empty_value=50,
+        initial=50,
+        choices=[(n, n) for n in PAGE_SIZES],
+    )
+    text = forms.ChoiceField(
+        label=_("Clause text shown"),
+        required=False,
+        choices=[("en", _("English working text")), ("original", _("Original language"))],
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _GetFormHelper()
+        self.helper.form_id = "compare-filters"
+        self.helper.layout = Layout(
+            Row(
+                Column("q", css_class="col-lg-4"),
+                Column("product", css_class="col-sm-6 col-lg-2"),
+                Column("topic", css_class="col-sm-6 col-lg-3"),
+                Column("standard", css_class="col-sm-6 col-lg-3"),
+            ),
+            Row(
+                Column("status", css_class="col-sm-6 col-lg-2"),
+                Column("alignment", css_class="col-sm-6 col-lg-2"),
+                Column("confidence", css_class="col-sm-6 col-lg-2"),
+                Column("sort", css_class="col-sm-6 col-lg-2"),
+                Column("per_page", css_class="col-sm-6 col-lg-2"),
+                Column("text", css_class="col-sm-6 col-lg-2"),
+            ),
+            StrictButton(_("Apply filters"), type="submit", css_class="btn-primary"),
+        )
+
+    def ordering(self):
+        sort = self.cleaned_data.get("sort") or "key"
+        reverse = sort.startswith("-")
+        fields = self.SORTS[sort.lstrip("-")][1]
+        if not reverse:
+            return fields
+        return [f[1:] if f.startswith("-") else f"-{f}" for f in fields]
+
+
+class StandardFilterForm(forms.Form):
+    jurisdiction = forms.ChoiceField(
+        label=_("Jurisdiction"), required=False, choices=_any(Standard.Jurisdiction.choices)
+    )
+    kind = forms.ChoiceField(label=_("Kind"), required=False, choices=_any(Standard.Kind.choices))
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=_any(Standard.Status.choices)
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _GetFormHelper()
+        self.helper.form_id = "standard-filters"
+        self.helper.layout = Layout(
+            Row(
+                Column("jurisdiction", css_class="col-sm-4"),
+                Column("kind", css_class="col-sm-4"),
+                Column("status", css_class="col-sm-4"),
+            ),
+            StrictButton(_("Apply filters"), type="submit", css_class="btn-primary"),
+        )
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(
+        label=_("Search clauses"),
+        max_length=MAX_QUERY_LENGTH,
+        help_text=_(
+            "Searches clause references, document codes and texts in English, Russian, "
+            "Kazakh and Chinese, e.g. Salmonella, сальмонелл or 沙门氏菌."
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _GetFormHelper()
+        self.helper.form_id = "search-form"
+        self.helper.layout = Layout(
+            "q", StrictButton(_("Search"), type="submit", css_class="btn-primary")
+        )

@@ -1,0 +1,46 @@
+"""Searching clause texts and references in every language the portal holds.
+
+Each clause carries `search_text`: its document code, reference, heading, English and
+original-language texts and the names of the parameters it limits (English, Russian,
+Chinese), case-folded.
+
+- PostgreSQL: full-text search with English and Russian stemming ("salmonellae" finds
+  "Salmonella", "сальмонелл" finds "сальмонеллы") OR a substring match served by a pg_trgm
+  GIN index, which is what finds Chinese words (written without spaces) and partial
+  references. The three indexes are in migration 0004_search_indexes; the expressions
+  below are written to match them.
+- SQLite (the embedded default): substring match on the same case-folded text.
+"""
+
+import re
+
+from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.db import connection
+from django.db.models import Q
+
+MAX_QUERY_LENGTH = 200
+_WORD_RE = re.compile(r"\w", re.UNICODE)
+FTS_CONFIGS = ("english", "russian")
+
+
+def normalise_query(query):
+    """Trim, collapse white space and bound the length of what a user typed."""
+    return " ".join((query or "").replace("\x00", "").split())[:MAX_QUERY_LENGTH]
+
+
+def matching_clause_ids(query):
+    """A values("pk") queryset of the clauses matching `query`, or None when the query
+    holds nothing to search for."""
+    from standards.models import Clause
+
+    query = normalise_query(query)
+    if not _WORD_RE.search(query):
+        return None
+    clauses = Clause.objects.all()
+    condition = Q(search_text__contains=query.casefold())
+    if connection.vendor == "postgresql":
+        for config in FTS_CONFIGS:
+            name = f"_fts_{config}"
+            clauses = clauses.annotate(**{name: SearchVector("search_text", config=config)})
+            condition |= Q(**{name: SearchQuery(query, config=config, search_type="websearch")})
+    return clauses.filter(condition).values("pk")

@@ -1,0 +1,44 @@
+from django.core.paginator import Paginator
+from django.shortcuts import render
+
+from standards.comparison import limit_rows
+from standards.forms import CompareFilterForm
+from standards.models import ClauseMapping
+from standards.views import reader_required
+
+FILTERS = ("product", "topic", "status", "alignment", "standard", "confidence", "q")
+
+
+@reader_required
+def compare(request):
+    form = CompareFilterForm(request.GET or None)
+    if form.is_bound and not form.is_valid():
+        return render(
+            request,
+            "standards/compare.html",
+            {"form": form, "page": None, "rows": []},
+            status=400,
+        )
+    cleaned = form.cleaned_data if form.is_bound else {}
+    mappings = (
+        ClauseMapping.objects.matching(
+            **{f: cleaned.get(f) or "" for f in FILTERS if f != "standard"},
+            standard=cleaned.get("standard"),
+        )
+        .with_ranks()
+        .order_by(*(form.ordering() if form.is_bound else ["key"]))
+        .for_list()
+    )
+    paginator = Paginator(mappings, cleaned.get("per_page") or 50)
+    page = paginator.get_page(request.GET.get("page"))
+    rows = [(mapping, limit_rows(mapping)) for mapping in page]
+    return render(
+        request,
+        "standards/compare.html",
+        {
+            "form": form,
+            "page": page,
+            "rows": rows,
+            "show_original": cleaned.get("text") == "original",
+        },
+    )

@@ -1,0 +1,112 @@
+from collections import Counter, defaultdict
+
+from django.db.models import Count, F
+from django.shortcuts import render
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+
+from standards.charts import ALIGNMENT_COLOURS, STATUS_COLOURS, stacked_bars
+from standards.models import ClauseMapping, Topic
+from standards.views import reader_required
+
+Status = ClauseMapping.Status
+Alignment = ClauseMapping.Alignment
+SETTLED = (Status.AGREED, Status.HARMONIZED, Status.NO_ACTION)
+OPEN = (Status.NOT_STARTED, Status.TECHNICAL_REVIEW, Status.NEGOTIATION)
+DIVERGENT = (
+    Alignment.KZ_ONLY,
+    Alignment.CN_ONLY,
+    Alignment.KZ_STRICTER,
+    Alignment.CN_STRICTER,
+    Alignment.DIFFERENT,
+)
+
+
+def _segments(choices, colours):
+    return [(value, label, colours[value]) for value, label in choices]
+
+
+def progress():
+    """Counts of mappings by product group, topic, status and alignment (one query)."""
+    by_group_status = defaultdict(Counter)
+    by_group_alignment = defaultdict(Counter)
+    by_topic_status = defaultdict(Counter)
+    totals = Counter()
+    rows = ClauseMapping.objects.values("product_group", "topic", "status", "alignment")
+    for row in rows.annotate(n=Count("pk")).order_by():
+        n = row["n"]
+        by_group_status[row["product_group"]][row["status"]] += n
+        by_group_alignment[row["product_group"]][row["alignment"]] += n
+        by_topic_status[row["topic"]][row["status"]] += n
+        totals["all"] += n
+        totals["gaps"] += n if row["alignment"] in (Alignment.KZ_ONLY, Alignment.CN_ONLY) else 0
+        totals["settled"] += n if row["status"] in SETTLED else 0
+    return by_group_status, by_group_alignment, by_topic_status, totals
+
+
+@reader_required
+def dashboard(request):
+    by_group_status, by_group_alignment, by_topic_status, totals = progress()
+    groups = [(v, label) for v, label in ClauseMapping.ProductGroup.choices if v in by_group_status]
+    topics = [(v, label) for v, label in Topic.choices if v in by_topic_status]
+    status_segments = _segments(Status.choices, STATUS_COLOURS)
+    alignment_segments = _segments(Alignment.choices, ALIGNMENT_COLOURS)
+    charts = [
+        (
+            "chart-group-status",
+            _("Negotiation status by product group"),
+            [(label, by_group_status[v]) for v, label in groups],
+            status_segments,
+        ),
+        (
+            "chart-group-alignment",
+            _("Alignment by product group"),
+            [(label, by_group_alignment[v]) for v, label in groups],
+            alignment_segments,
+        ),
+        (
+            "chart-topic-status",
+            _("Negotiation status by topic"),
+            [(label, by_topic_status[v]) for v, label in topics],
+            status_segments,
+        ),
+    ]
+    longest = max(
+        (len(str(label)) for _id, _t, rows, _s in charts for label, _c in rows), default=10
+    )
+    label_width = min(340, 20 + 7 * longest)
+    rendered = [
+        {
+            "id": chart_id,
+            "title": title,
+            "svg": mark_safe(
+                stacked_bars(chart_id, title, rows, segments, label_width=label_width)
+            ),
+            "rows": [
+                (label, [counts.get(value, 0) for value, _l, _c in segments], sum(counts.values()))
+                for label, counts in rows
+            ],
+            "segments": segments,
+        }
+        for chart_id, title, rows, segments in charts
+    ]
+    rendered[2]["wide"] = True
+    recent = ClauseMapping.objects.select_related("updated_by").order_by("-updated_at", "key")[:10]
+    needing_action = (
+        ClauseMapping.objects.filter(alignment__in=DIVERGENT, status__in=OPEN)
+        .with_ranks()
+        .order_by("confidence_rank", "status_rank", F("target_date").asc(nulls_last=True), "key")[
+            :10
+        ]
+    )
+    return render(
+        request,
+        "standards/dashboard.html",
+        {
+            "charts": rendered,
+            "totals": totals,
+            "settled_share": round(100 * totals["settled"] / totals["all"]) if totals["all"] else 0,
+            "recent": recent,
+            "needing_action": needing_action,
+        },
+    )

@@ -1,0 +1,32 @@
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.shortcuts import render
+
+from standards.forms import SearchForm
+from standards.models import Clause, ClauseMapping
+from standards.search import matching_clause_ids
+from standards.views import reader_required
+
+
+@reader_required
+def search(request):
+    form = SearchForm(request.GET or None)
+    page, status = None, 200
+    if form.is_bound:
+        if form.is_valid():
+            ids = matching_clause_ids(form.cleaned_data["q"])
+            clauses = Clause.objects.none() if ids is None else Clause.objects.filter(pk__in=ids)
+            mappings = ClauseMapping.objects.only("pk", "key", "title")
+            clauses = (
+                clauses.with_standard()
+                .prefetch_related(
+                    Prefetch("kz_mappings", queryset=mappings),
+                    Prefetch("cn_mappings", queryset=mappings),
+                    Prefetch("reference_mappings", queryset=mappings),
+                )
+                .order_by("standard__jurisdiction", "standard__code", "reference")
+            )
+            page = Paginator(clauses, 50).get_page(request.GET.get("page"))
+        else:
+            status = 400
+    return render(request, "standards/search.html", {"form": form, "page": page}, status=status)

@@ -1,0 +1,145 @@
+"""What a regulator clicks, in a real browser, with axe-core checking every page."""
+
+import re
+
+import pytest
+from django.urls import reverse
+from playwright.sync_api import expect
+
+from standards.roles import REGULATOR, sync_roles
+from standards.services import assign_role
+from tests.factories import make_clause, make_limit, make_mapping, make_parameter, make_standard
+
+# The live server needs committed data. pytest-django runs these transactional tests after
+# the others; each flush empties the role groups, so the fixture recreates them.
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def data(django_user_model):
+    sync_roles()
+    user = django_user_model.objects.create_user(username="regulator", password="S3cure-pass!")
+    assign_role(user, REGULATOR)
+    temp = make_parameter(key="core-temperature", name_en="Core temperature", unit="°C")
+    kz_std = make_standard(key="tr-cu-034-2013", code="TR CU 034/2013")
+    cn_std = make_standard(
+        key="gacc-2023-64", code="GACC Announcement 2023 No. 64", jurisdiction="cn"
+    )
+    kz = make_clause(
+        kz_std,
+        reference="Sect. X",
+        text_en="Heat treatment set by the manufacturer's technological documentation.",
+        text_original="Режим термической обработки устанавливается изготовителем.",
+        original_language="ru",
+        topic="heat_treatment",
+    )
+    cn = make_clause(
+        cn_std,
+        reference="Art. 3",
+        text_en="Core heated to at least 70 °C for at least 30 minutes.",
+        text_original="肉块中心温度至少达到70℃并保持至少30分钟。",
+        original_language="zh",
+        topic="heat_treatment",
+    )
+    make_limit(cn, temp, kind="minimum", value="70", unit="°C")
+    heat = make_mapping(
+        key="KZCN-038",
+        title="FMD virus inactivation",
+        kz=[kz],
+        cn=[cn],
+        product_group="heat_treated",
+        topic="heat_treatment",
+        status="negotiation",
+        alignment="different",
+    )
+    make_mapping(
+        key="KZCN-041",
+        title="Raw-material restrictions",
+        cn=[cn],
+        product_group="heat_treated",
+        topic="heat_treatment",
+        status="not_started",
+        alignment="cn_only",
+    )
+    make_mapping(key="KZCN-001", title="Lead (Pb)", kz=[kz], product_group="chilled")
+    return {"mapping": heat, "standard": cn_std}
+
+
+def log_in(page, live_server):
+    page.goto(f"{live_server.url}{reverse('standards:home')}")
+    expect(page).to_have_url(re.compile(r"/accounts/login/"))
+    page.get_by_label("Username").fill("regulator")
+    page.get_by_label("Password").fill("S3cure-pass!")
+    page.locator("main").get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Harmonization dashboard")).to_be_visible()
+
+
+def test_regulator_filters_opens_a_pair_toggles_text_and_switches_language(
+    page, live_server, data, assert_accessible
+):
+    page.goto(f"{live_server.url}{reverse('login')}")
+    assert_accessible(page)
+    log_in(page, live_server)
+    assert_accessible(page)
+
+    page.get_by_role("link", name="Comparison").click()
+    page.get_by_label("Product group").select_option("heat_treated")
+    page.get_by_label("Negotiation status").select_option("negotiation")
+    page.get_by_role("button", name="Apply filters").click()
+    expect(page).to_have_url(re.compile(r"product=heat_treated.*status=negotiation"))
+    expect(page.locator("#row-count")).to_contain_text("1 clause mapping")
+    assert_accessible(page)
+
+    row = page.locator("#row-KZCN-038")
+    english = row.get_by_text("Core heated to at least 70 °C")
+    original = row.get_by_text("肉块中心温度至少达到70℃")
+    expect(english).to_be_visible()
+    expect(original).to_be_hidden()
+    toggle = row.get_by_role("button", name="Original text")
+    toggle.click()
+    expect(original).to_be_visible()
+    expect(english).to_be_hidden()
+    expect(toggle).to_have_attribute("aria-pressed", "true")
+
+    row.get_by_role("link", name="KZCN-038 · FMD virus inactivation").click()
+    expect(page.get_by_role("heading", name="KZCN-038 · FMD virus inactivation")).to_be_visible()
+    expect(page.get_by_text("≥ 70 °C").first).to_be_visible()
+    assert_accessible(page)
+
+    page.get_by_role("button", name="简体中文").click()
+    expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
+    main_nav = page.locator("#nav-main")
+    expect(main_nav.get_by_role("link", name="比较")).to_be_visible()
+    assert_accessible(page)
+    main_nav.get_by_role("link", name="比较").click()
+    expect(page.get_by_role("heading", name="条款比较")).to_be_visible()
+    assert_accessible(page)
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["standards:home", "standards:standard-list", "standards:search", "standards:compare"],
+)
+def test_pages_have_no_accessibility_violations(page, live_server, data, assert_accessible, path):
+    log_in(page, live_server)
+    page.goto(f"{live_server.url}{reverse(path)}")
+    assert_accessible(page)
+
+
+def test_standard_and_search_pages_are_accessible(page, live_server, data, assert_accessible):
+    log_in(page, live_server)
+    page.goto(f"{live_server.url}{data['standard'].get_absolute_url()}")
+    expect(page.get_by_role("heading", name="GACC Announcement 2023 No. 64")).to_be_visible()
+    assert_accessible(page)
+    page.goto(f"{live_server.url}{reverse('standards:search')}?q=70")
+    expect(page.get_by_text("1 clause found")).to_be_visible()
+    assert_accessible(page)
+
+
+def test_skip_link_moves_focus_to_the_content(page, live_server, data):
+    log_in(page, live_server)
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Skip to main content")
+    expect(skip).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"#main$"))
