@@ -85,8 +85,12 @@ class CompareFilterForm(forms.Form):
         choices=[("en", _("English working text")), ("original", _("Original language"))],
     )
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, data=None, *args, **kwargs):
+        if data is not None and not data.get("per_page"):
+            # A bookmarked URL without a page size shows (and selects) the default.
+            data = data.copy()
+            data["per_page"] = str(self.base_fields["per_page"].initial)
+        super().__init__(data, *args, **kwargs)
         self.helper = _GetFormHelper()
         self.helper.form_id = "compare-filters"
         self.helper.layout = Layout(

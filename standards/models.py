@@ -62,6 +62,14 @@ class Parameter(models.Model):
     def __str__(self):
         return self.name_en
 
+    def local_name(self, language_code):
+        """The name in the interface language where the catalogue has one."""
+        if language_code.startswith("zh") and self.name_zh:
+            return self.name_zh
+        if language_code in ("ru", "kk") and self.name_ru:
+            return self.name_ru
+        return self.name_en
+
 
 class StandardJurisdiction(models.TextChoices):
     KAZAKHSTAN = "kz", _("Kazakhstan / EAEU")

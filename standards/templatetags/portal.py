@@ -14,3 +14,9 @@ def query_with(context, **changes):
             params[name] = value
     encoded = params.urlencode()
     return f"?{encoded}" if encoded else "?"
+
+
+@register.simple_tag(takes_context=True)
+def parameter_name(context, parameter):
+    """A parameter's name in the interface language (English where none is recorded)."""
+    return parameter.local_name(context.get("LANGUAGE_CODE") or "en")

@@ -1,3 +1,4 @@
+import unicodedata
 from collections import Counter, defaultdict
 
 from django.db.models import Count, F
@@ -20,6 +21,12 @@ DIVERGENT = (
     Alignment.CN_STRICTER,
     Alignment.DIFFERENT,
 )
+
+
+def text_width(text, font_size=13):
+    """Approximate rendered width in px: CJK characters are about twice as wide."""
+    wide = sum(1 for char in text if unicodedata.east_asian_width(char) in "WF")
+    return round((wide * 1.0 + (len(text) - wide) * 0.55) * font_size)
 
 
 def _segments(choices, colours):
