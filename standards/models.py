@@ -53,6 +53,15 @@ class Parameter(models.Model):
     name_ru = models.CharField(_("name (Russian)"), max_length=200, blank=True)
     name_zh = models.CharField(_("name (Chinese)"), max_length=200, blank=True)
     unit = models.CharField(_("canonical unit"), max_length=30, blank=True)
+    family = models.SlugField(
+        _("residue-definition family"),
+        max_length=60,
+        blank=True,
+        help_text=_(
+            "Parameters of one family measure related but differently defined residues "
+            "(NDMA alone, NDMA + NDEA): their figures are never compared."
+        ),
+    )
 
     class Meta:
         ordering = ["name_en"]
@@ -581,6 +590,16 @@ class Limit(models.Model):
     )
     qualifier = models.CharField(
         _("applies to"), max_length=300, blank=True, help_text=_("Matrix, species or product.")
+    )
+    matrix = models.SlugField(
+        _("matrix key"),
+        max_length=60,
+        blank=True,
+        help_text=_(
+            "Short key of what the figure applies to (meat, offal, smoked-meat-products); "
+            "figures are compared only between limits of the same matrix. Empty: the "
+            "clause's product in general."
+        ),
     )
     plan_n = models.PositiveSmallIntegerField(_("n (sample units)"), null=True, blank=True)
     plan_c = models.PositiveSmallIntegerField(_("c (units allowed above m)"), null=True, blank=True)

@@ -158,6 +158,7 @@ PARAMETER_SPEC = {
     "name_ru": (_text, False),
     "name_zh": (_text, False),
     "unit": (_text, False),
+    "family": (_text, False),
 }
 
 STANDARD_SPEC = {
@@ -231,6 +232,7 @@ LIMIT_SPEC = {
     "strict": (_boolean, False),
     "basis": (_text, False),
     "qualifier": (_text, False),
+    "matrix": (_text, False),
     "n": (_integer, False),
     "c": (_integer, False),
     "m": (_decimal, False),
@@ -520,7 +522,7 @@ def load_dataset(data, reset_assessments=False):
 def _write(data, summary, reset_assessments):
     parameters = {p.key: p for p in Parameter.objects.all()}
     for key, raw in data.parameters.items():
-        values = {k: raw[k] for k in ("key", "name_en", "name_ru", "name_zh", "unit")}
+        values = {k: raw[k] for k in ("key", "name_en", "name_ru", "name_zh", "unit", "family")}
         where = ("parameters", f"parameter {key!r}")
         parameters[key], outcome = _upsert(parameters, Parameter, key, values, where)
         summary.add("parameters", outcome)
@@ -618,6 +620,7 @@ def _sync_limits(clause, raw_limits, parameters, summary):
             "strict": raw["strict"],
             "basis": raw["basis"],
             "qualifier": raw["qualifier"],
+            "matrix": raw["matrix"],
             "plan_n": raw["n"],
             "plan_c": raw["c"],
             "plan_m": raw["m"],
