@@ -6,6 +6,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from standards.admin_forms import LimitForm
 from standards.models import Clause, ClauseMapping, Limit, Parameter, Standard
 
 admin.site.site_header = _("KZ–CN meat requirements: back office")
@@ -86,9 +87,11 @@ class StandardAdmin(admin.ModelAdmin):
 
 class LimitInline(admin.TabularInline):
     model = Limit
+    form = LimitForm
     fields = [
         "position",
         "parameter",
+        "notation",
         "kind",
         "value",
         "upper_value",
@@ -96,6 +99,7 @@ class LimitInline(admin.TabularInline):
         "strict",
         "basis",
         "qualifier",
+        "matrix",
         "plan_n",
         "plan_c",
         "plan_m",
@@ -146,6 +150,12 @@ class ClauseAdmin(admin.ModelAdmin):
     @admin.display(description=_("jurisdiction"), ordering="standard__jurisdiction")
     def jurisdiction(self, obj):
         return obj.standard.get_jurisdiction_display()
+
+    def save_formset(self, request, form, formset, change):
+        super().save_formset(request, form, formset, change)
+        for limit_form in formset.forms:
+            if hasattr(limit_form, "save_extra_limits") and limit_form.instance.pk:
+                limit_form.save_extra_limits(form.instance)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
@@ -301,7 +311,8 @@ class ClauseMappingAdmin(admin.ModelAdmin):
 
 @admin.register(Limit)
 class LimitAdmin(admin.ModelAdmin):
-    list_display = ["clause", "parameter", "kind", "notation"]
+    form = LimitForm
+    list_display = ["clause", "parameter", "kind", "notation_display"]
     list_filter = [
         "kind",
         ("clause__standard__jurisdiction", admin.ChoicesFieldListFilter),
@@ -318,12 +329,23 @@ class LimitAdmin(admin.ModelAdmin):
     ]
     autocomplete_fields = ["clause", "parameter"]
 
+    fieldsets = [
+        (None, {"fields": ["clause", "parameter", "notation"]}),
+        (
+            _("Figures"),
+            {"fields": ["kind", "value", "upper_value", "unit", "strict"]},
+        ),
+        (_("Sampling plan"), {"fields": ["plan_n", "plan_c", "plan_m", "plan_big_m"]}),
+        (_("Applies to"), {"fields": ["basis", "qualifier", "matrix", "note", "position"]}),
+    ]
+
     @admin.display(description=_("limit"))
-    def notation(self, obj):
+    def notation_display(self, obj):
         return str(obj)
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
+        form.save_extra_limits(obj.clause)
         obj.clause.refresh_search_text()
         if "clause" in form.changed_data and form.initial.get("clause"):
             Clause.objects.get(pk=form.initial["clause"]).refresh_search_text()

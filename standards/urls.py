@@ -1,6 +1,6 @@
 from django.urls import path
 
-from standards.views import compare, dashboard, documents, pairs, search
+from standards.views import compare, consistency, dashboard, documents, pairs, search
 
 app_name = "standards"
 
@@ -11,4 +11,5 @@ urlpatterns = [
     path("standards/<slug:key>/", documents.standard_detail, name="standard-detail"),
     path("pairs/<str:key>/", pairs.mapping_detail, name="mapping-detail"),
     path("search/", search.search, name="search"),
+    path("consistency/", consistency.consistency, name="consistency"),
 ]

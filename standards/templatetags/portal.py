@@ -20,3 +20,24 @@ def query_with(context, **changes):
 def parameter_name(context, parameter):
     """A parameter's name in the interface language (English where none is recorded)."""
     return parameter.local_name(context.get("LANGUAGE_CODE") or "en")
+
+
+@register.filter
+def verdict_label(value):
+    """The translated label of a computed verdict (an alignment, or "not comparable")."""
+    from django.utils.translation import gettext
+
+    from standards.models import ClauseMapping
+
+    value = getattr(value, "value", value)
+    if value in ClauseMapping.Alignment.values:
+        return ClauseMapping.Alignment(value).label
+    return gettext("Not comparable")
+
+
+@register.filter
+def fold(value):
+    """2.5 → "2.5×"; empty when there is no meaningful ratio."""
+    from standards.notation import format_number
+
+    return f"{format_number(value)}×" if value is not None else ""

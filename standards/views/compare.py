@@ -1,7 +1,7 @@
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
-from standards.comparison import limit_rows
+from standards.alignment import compute_alignment
 from standards.forms import CompareFilterForm
 from standards.models import ClauseMapping
 from standards.views import reader_required
@@ -31,7 +31,7 @@ def compare(request):
     )
     paginator = Paginator(mappings, cleaned.get("per_page") or 50)
     page = paginator.get_page(request.GET.get("page"))
-    rows = [(mapping, limit_rows(mapping)) for mapping in page]
+    rows = [(mapping, compute_alignment(mapping)) for mapping in page]
     return render(
         request,
         "standards/compare.html",

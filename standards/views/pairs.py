@@ -2,7 +2,7 @@ from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.shortcuts import get_object_or_404, render
 
-from standards.comparison import limit_rows
+from standards.alignment import compute_alignment
 from standards.models import ClauseMapping
 from standards.views import reader_required
 
@@ -28,7 +28,7 @@ def mapping_detail(request, key):
         "standards/mapping_detail.html",
         {
             "mapping": mapping,
-            "limit_rows": limit_rows(mapping),
+            "computed": compute_alignment(mapping),
             "sources": clauses,
             "history": history,
             "can_edit": request.user.is_staff

@@ -1,0 +1,114 @@
+"""Admin forms: limits entered in the notation staff type."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from standards.models import Limit, Parameter
+from standards.notation import NotationError, ParsedLimit, format_parsed, parse_notation
+
+# A combined "≥70 °C for ≥30 min" sets a temperature and a time: the time goes to this
+# parameter as a second limit on the same clause.
+TIME_PARAMETER = "holding-time"
+
+PARSED_FIELDS = {
+    "kind": "kind",
+    "value": "value",
+    "upper": "upper_value",
+    "unit": "unit",
+    "strict": "strict",
+    "n": "plan_n",
+    "c": "plan_c",
+    "m": "plan_m",
+    "big_m": "plan_big_m",
+}
+
+
+def notation_of(limit):
+    """The canonical notation of a saved limit's figures (without basis or matrix)."""
+    return format_parsed(
+        ParsedLimit(**{parsed: getattr(limit, field) for parsed, field in PARSED_FIELDS.items()})
+    )
+
+
+class LimitForm(forms.ModelForm):
+    notation = forms.CharField(
+        label=_("Notation"),
+        required=False,
+        max_length=200,
+        help_text=_(
+            "Type the limit as written, e.g. “≤ 0.5 mg/kg”, “1×10⁵ КОЕ/г”, “не допускается в "
+            "25 г”, “不得检出/25g”, “n=5, c=2, m=10^4, M=10^5 CFU/g”, “−1.5…+4 °C”, “≥70 °C for "
+            "≥30 min”. It fills the kind, figures, unit and sampling plan."
+        ),
+    )
+
+    class Meta:
+        model = Limit
+        fields = [
+            "clause",
+            "parameter",
+            "kind",
+            "value",
+            "upper_value",
+            "unit",
+            "strict",
+            "basis",
+            "qualifier",
+            "matrix",
+            "plan_n",
+            "plan_c",
+            "plan_m",
+            "plan_big_m",
+            "note",
+            "position",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.extra_limits = []
+        if self.instance.pk:
+            self.fields["notation"].initial = notation_of(self.instance)
+        # Figures may come from the notation alone.
+        self.fields["kind"].required = False
+
+    def clean(self):
+        cleaned = super().clean()
+        if "notation" not in self.changed_data or not cleaned.get("notation"):
+            if not cleaned.get("kind"):
+                self.add_error("kind", _("Choose a kind or type the limit as a notation."))
+            return cleaned
+        try:
+            parsed = parse_notation(cleaned["notation"])
+        except NotationError as exc:
+            self.add_error("notation", forms.ValidationError(exc.message, code=exc.code))
+            return cleaned
+        first, *rest = parsed
+        for attr, field in PARSED_FIELDS.items():
+            cleaned[field] = getattr(first, attr)
+        for extra in rest:
+            parameter = Parameter.objects.filter(key=TIME_PARAMETER).first()
+            if parameter is None:
+                self.add_error(
+                    "notation",
+                    forms.ValidationError(
+                        _("Enter the time as a second limit: there is no “%(key)s” parameter.")
+                        % {"key": TIME_PARAMETER},
+                        code="no_time_parameter",
+                    ),
+                )
+                return cleaned
+            self.extra_limits.append((parameter, extra))
+        return cleaned
+
+    def save_extra_limits(self, clause):
+        """Create the second limit of a combined notation, next to the saved one."""
+        for parameter, parsed in self.extra_limits:
+            Limit.objects.create(
+                clause=clause,
+                parameter=parameter,
+                position=(self.instance.position or 0) + 1,
+                qualifier=self.instance.qualifier,
+                matrix=self.instance.matrix,
+                **{field: getattr(parsed, attr) for attr, field in PARSED_FIELDS.items()},
+            )
+        self.extra_limits = []

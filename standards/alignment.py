@@ -1,0 +1,88 @@
+"""The alignment of a mapping computed from its typed limits, next to the human verdict.
+
+Adapts prefetched Limit rows (ClauseMapping.objects.for_list()) to the plain-Python
+comparison in standards.limitlogic; issues no queries of its own.
+"""
+
+from dataclasses import dataclass
+
+from standards.limitlogic import LimitSpec, SidesComparison, Verdict, compare_sides, describe
+
+
+def limit_spec(limit):
+    return LimitSpec(
+        parameter=limit.parameter.key,
+        kind=limit.kind,
+        value=limit.value,
+        upper=limit.upper_value,
+        unit=limit.unit,
+        strict=limit.strict,
+        basis=limit.basis,
+        matrix=limit.matrix,
+        family=limit.parameter.family,
+        n=limit.plan_n,
+        c=limit.plan_c,
+        m=limit.plan_m,
+        big_m=limit.plan_big_m,
+    )
+
+
+def _side_limits(clauses):
+    return [limit for clause in clauses.all() for limit in clause.limits.all()]
+
+
+# Verdicts reached only because one side sets figures the other does not.
+ONE_SIDED_CODES = ("one_side_only", "one_sided_both")
+
+
+@dataclass
+class ComputedAlignment:
+    result: SidesComparison
+    rows: list  # [(PairResult, kz Limit | None, cn Limit | None)]
+    human: str
+    both_sides_have_clauses: bool
+
+    @property
+    def verdict(self):
+        return self.result.verdict.value
+
+    @property
+    def summary(self):
+        return describe(self.result)
+
+    @property
+    def comparable(self):
+        """Whether the limits decide the alignment. When both sides have clauses but only
+        one sets figures, the other's requirement is qualitative: the limits alone do not
+        say who is stricter."""
+        if self.result.verdict == Verdict.NOT_COMPARABLE:
+            return False
+        return not (self.both_sides_have_clauses and self.result.code in ONE_SIDED_CODES)
+
+    @property
+    def disagrees(self):
+        """The computed verdict contradicts a verdict a person has set."""
+        return self.comparable and self.human != "not_assessed" and self.verdict != self.human
+
+    @property
+    def suggests(self):
+        """No one has assessed the mapping yet, but the limits give a verdict."""
+        return self.comparable and self.human == "not_assessed"
+
+
+def compute_alignment(mapping):
+    kz_limits = _side_limits(mapping.kz_clauses)
+    cn_limits = _side_limits(mapping.cn_clauses)
+    kz_specs = [limit_spec(limit) for limit in kz_limits]
+    cn_specs = [limit_spec(limit) for limit in cn_limits]
+    result = compare_sides(kz_specs, cn_specs)
+    # Specs are frozen dataclasses: map them back to the rows they came from.
+    kz_lookup = dict(zip(kz_specs, kz_limits, strict=True))
+    cn_lookup = dict(zip(cn_specs, cn_limits, strict=True))
+    rows = [(pair, kz_lookup.get(pair.kz), cn_lookup.get(pair.cn)) for pair in result.pairs]
+    return ComputedAlignment(
+        result=result,
+        rows=rows,
+        human=mapping.alignment,
+        both_sides_have_clauses=bool(mapping.kz_clauses.all() and mapping.cn_clauses.all()),
+    )

@@ -1,0 +1,1018 @@
+"""Which side's limit is stricter: the comparison rules of typed limits.
+
+`compare_limits` compares one Kazakh limit with one Chinese limit of the same parameter;
+`compare_sides` pairs the limits two clauses set and sums the pairs up; `describe` writes a
+short label ("CN stricter, 2.5×"). Figures are compared only where their definitions agree:
+same parameter, same basis, same matrix, convertible units. The Chinese figure is converted
+into the Kazakh unit (a plain count, not a log count, when one side gives a log count).
+
+No Django imports: a LimitSpec is built from a Limit with `LimitSpec.from_limit`.
+"""
+
+from collections.abc import Sequence
+from contextlib import suppress
+from dataclasses import dataclass
+from decimal import Context, Decimal, localcontext
+from enum import StrEnum
+from types import SimpleNamespace
+
+from standards import units
+from standards.notation import format_limit, format_number
+
+KZ, CN = "kz", "cn"
+COUNTRY = {KZ: "Kazakhstan", CN: "China"}
+SHORT = {KZ: "KZ", CN: "CN"}
+KINDS = ("maximum", "minimum", "range", "absent", "prohibited", "no_limit")
+
+# Figures within this relative distance are equal: conversions are exact to ~30 digits.
+_TOLERANCE = Decimal("1e-24")
+# Folds and differences are shown to this many significant digits when they do not end.
+_SHOWN_DIGITS = 4
+
+
+@dataclass(frozen=True)
+class LimitSpec:
+    """One limit as the comparison sees it."""
+
+    parameter: str  # parameter key, e.g. "lead"
+    kind: str  # maximum | minimum | range | absent | prohibited | no_limit
+    value: Decimal | None = None  # figure; lower bound of a range; sample quantity of absent
+    upper: Decimal | None = None
+    unit: str = ""
+    strict: bool = False
+    basis: str = ""  # "fat basis", "as NaNO2", "" = whole product
+    matrix: str = ""  # what the figure applies to: "meat", "offal"; "" = the clause's product
+    family: str = ""  # residue-definition family: "nitrosamines" for ndma and ndma-ndea
+    n: int | None = None
+    c: int | None = None
+    m: Decimal | None = None
+    big_m: Decimal | None = None
+
+    @classmethod
+    def from_limit(cls, limit, *, parameter=None, matrix="", family=""):
+        """A LimitSpec from a Limit (or anything with its attributes). `parameter` defaults
+        to limit.parameter.key."""
+        if parameter is None:
+            parameter = getattr(limit.parameter, "key", limit.parameter)
+        return cls(
+            parameter=parameter,
+            kind=limit.kind,
+            value=limit.value,
+            upper=limit.upper_value,
+            unit=limit.unit or "",
+            strict=bool(limit.strict),
+            basis=limit.basis or "",
+            matrix=matrix,
+            family=family,
+            n=limit.plan_n,
+            c=limit.plan_c,
+            m=limit.plan_m,
+            big_m=limit.plan_big_m,
+        )
+
+
+class Verdict(StrEnum):
+    EQUIVALENT = "equivalent"
+    KZ_STRICTER = "kz_stricter"
+    CN_STRICTER = "cn_stricter"
+    DIFFERENT = "different"
+    KZ_ONLY = "kz_only"
+    CN_ONLY = "cn_only"
+    NOT_COMPARABLE = "not_comparable"
+
+
+STRICTER = {KZ: Verdict.KZ_STRICTER, CN: Verdict.CN_STRICTER}
+ONLY = {KZ: Verdict.KZ_ONLY, CN: Verdict.CN_ONLY}
+SWAPPED = {
+    Verdict.KZ_STRICTER: Verdict.CN_STRICTER,
+    Verdict.CN_STRICTER: Verdict.KZ_STRICTER,
+    Verdict.KZ_ONLY: Verdict.CN_ONLY,
+    Verdict.CN_ONLY: Verdict.KZ_ONLY,
+}
+
+
+@dataclass(frozen=True)
+class LimitComparison:
+    verdict: Verdict
+    fold: Decimal | None  # e.g. Decimal("2.5") where a ratio means something
+    difference: str  # e.g. "5 °C" for temperatures, "" otherwise
+    code: str  # machine reason code, e.g. "lower_maximum", "different_basis"
+    reason: str  # one English sentence for users
+    notes: tuple[str, ...] = ()  # e.g. "China tests 5 sample units (n=5, c=0, m=0/25 g); ..."
+    detail: str = ""  # short phrase for describe(): "different basis (fat basis vs …)"
+
+
+@dataclass(frozen=True)
+class PairResult:
+    parameter: str
+    matrix: str
+    kz: LimitSpec | None
+    cn: LimitSpec | None
+    result: LimitComparison
+
+
+@dataclass(frozen=True)
+class SidesComparison:
+    verdict: Verdict
+    fold: Decimal | None
+    reason: str
+    pairs: tuple[PairResult, ...]
+    code: str = ""
+    difference: str = ""
+    detail: str = ""
+
+
+# --- Helpers ---------------------------------------------------------------------------
+
+
+def _result(verdict, code, reason, *, fold=None, difference="", notes=(), detail=""):
+    return LimitComparison(
+        verdict=verdict,
+        fold=fold,
+        difference=difference,
+        code=code,
+        reason=reason,
+        notes=tuple(notes),
+        detail=detail,
+    )
+
+
+def _not_comparable(code, reason, detail):
+    return _result(Verdict.NOT_COMPARABLE, code, reason, detail=detail)
+
+
+def _other(side):
+    return CN if side == KZ else KZ
+
+
+def _tidy(value):
+    """A Decimal for display: no exponent, at most _SHOWN_DIGITS digits when it is long."""
+    # First absorb the last-digit noise of inexact conversions (3.00149999…97 → 3.0015).
+    value = Context(prec=20).plus(value).normalize(Context(prec=20))
+    if len(value.as_tuple().digits) > 10:
+        value = Context(prec=_SHOWN_DIGITS).plus(value).normalize()
+    if value.as_tuple().exponent > 0:
+        value = value.quantize(Decimal(1))
+    return value
+
+
+def _same(a, b):
+    if a == b:
+        return True
+    return abs(a - b) <= max(abs(a), abs(b)) * _TOLERANCE
+
+
+def _order(a, b):
+    """-1, 0 or 1 as a is below, equal to or above b (equal within _TOLERANCE)."""
+    if _same(a, b):
+        return 0
+    return -1 if a < b else 1
+
+
+def _basis(spec):
+    basis = " ".join(spec.basis.split()).casefold()
+    return "" if basis == "whole product" else basis
+
+
+def _matrix(spec):
+    return " ".join(spec.matrix.split()).casefold()
+
+
+def _show(spec):
+    """The notation of a limit as format_limit writes it, without plan, basis, qualifier."""
+    return format_limit(
+        SimpleNamespace(
+            kind=spec.kind,
+            value=_figure(spec),
+            upper_value=spec.upper,
+            unit=spec.unit,
+            strict=spec.strict,
+            plan_n=None,
+            plan_c=None,
+            plan_m=None,
+            plan_big_m=None,
+            basis="",
+            qualifier="",
+        )
+    )
+
+
+def _figure(spec):
+    """The figure of a limit: value, or m for a maximum given only by its plan."""
+    if spec.value is None and spec.kind == "maximum":
+        return spec.m
+    return spec.value
+
+
+def _by_side(kz, cn):
+    return {KZ: kz, CN: cn}
+
+
+class _Incomparable(Exception):
+    def __init__(self, result):
+        super().__init__(result.reason)
+        self.result = result
+
+
+def _converted(value, spec, unit):
+    """`value` (in spec.unit) expressed in `unit`; raises _Incomparable."""
+    if spec.unit == unit:
+        return value
+    if not spec.unit or not unit:
+        shown = unit or spec.unit
+        raise _Incomparable(
+            _not_comparable(
+                "incompatible_units",
+                f"One figure has no unit and the other is in {shown}: they cannot be compared.",
+                "incompatible units (one has no unit)",
+            )
+        )
+    try:
+        return units.convert(value, spec.unit, unit)
+    except units.UnitError as error:
+        code = "unknown_unit" if error.code in ("unknown_unit", "missing_unit") else error.code
+        if code == "invalid_value":
+            code = "incompatible_units"
+        raise _Incomparable(
+            _not_comparable(
+                code,
+                f"The figures cannot be compared: {error.message}.",
+                f"{code.replace('_', ' ')} ({spec.unit} vs {unit})",
+            )
+        ) from error
+
+
+def _temperature(unit):
+    try:
+        return bool(unit) and units.is_temperature(unit)
+    except units.UnitError:
+        return False
+
+
+def _log(unit):
+    try:
+        return bool(unit) and units.is_log(unit)
+    except units.UnitError:
+        return False
+
+
+def _gap(a, b, unit):
+    """(fold, difference) between two figures in `unit`: a ratio where one means something,
+    a difference for temperatures (offset units) and log counts."""
+    distance = abs(a - b)
+    if _temperature(unit):
+        return None, f"{format_number(_tidy(distance))} {unit}"
+    if _log(unit):
+        with localcontext() as ctx:
+            ctx.prec = 40
+            fold = _tidy(Decimal(10) ** distance)
+        return fold, f"{format_number(_tidy(distance))} log"
+    low, high = min(a, b), max(a, b)
+    if low <= 0:
+        return None, ""
+    with localcontext() as ctx:
+        ctx.prec = 40
+        return _tidy(high / low), ""
+
+
+def _amount(fold, difference):
+    """ " 2.5×" or " 3 °C" (with a leading space), "" when neither is known."""
+    if fold is not None:
+        return f" {format_number(fold)}×"
+    if difference:
+        return f" {difference}"
+    return ""
+
+
+def _stricter_by(fold, difference):
+    """ "2.5× stricter" or "stricter by 3 °C"."""
+    if fold is not None:
+        return f"{format_number(fold)}× stricter"
+    if difference:
+        return f"stricter by {difference}"
+    return "stricter"
+
+
+def _plan_text(spec):
+    if spec.n is None:
+        return "a single sample"
+    items = [f"n={spec.n}"]
+    if spec.c is not None:
+        items.append(f"c={spec.c}")
+    if spec.m is not None:
+        if spec.kind == "absent" and spec.value is not None:
+            items.append(f"m={format_number(spec.m)}/{format_number(spec.value)} {spec.unit}")
+        else:
+            items.append(f"m={format_number(spec.m)}")
+    if spec.big_m is not None:
+        items.append(f"M={format_number(spec.big_m)}")
+    plan = ", ".join(items)
+    if spec.kind != "absent" and spec.unit and (spec.m is not None or spec.big_m is not None):
+        plan += f" {spec.unit}"
+    unit_word = "sample unit" if spec.n == 1 else "sample units"
+    return f"{spec.n} {unit_word} ({plan})"
+
+
+def _plan_notes(kz, cn):
+    """(code suffix, notes) describing differing sampling plans."""
+    plans = _by_side(kz, cn)
+    n = {side: plans[side].n for side in plans}
+    differs_in_n = n[KZ] != n[CN]
+    cn_big_m = cn.big_m
+    if cn_big_m is not None and kz.unit and cn.unit and cn.unit != kz.unit:
+        with suppress(units.UnitError):
+            cn_big_m = units.convert(cn_big_m, cn.unit, kz.unit)
+    differs = differs_in_n or kz.c != cn.c or not _same_or_none(kz.big_m, cn_big_m)
+    if not differs:
+        return "", ()
+    # The side that tests more sample units first.
+    first = CN if (n[CN] or 1) > (n[KZ] or 1) else KZ
+    second = _other(first)
+    note = (
+        f"{COUNTRY[first]} tests {_plan_text(plans[first])}; "
+        f"{COUNTRY[second]} {_plan_text(plans[second])}"
+    )
+    return ("more_samples" if differs_in_n else "different_plan"), (note,)
+
+
+def _same_or_none(a, b):
+    if a is None or b is None:
+        return a is None and b is None
+    return _same(a, b)
+
+
+# --- The rules -------------------------------------------------------------------------
+
+
+def _definitions(kz, cn):
+    """NOT_COMPARABLE when the two limits do not define the same thing, else None."""
+    if kz.parameter != cn.parameter:
+        if kz.family and kz.family == cn.family:
+            return _not_comparable(
+                "different_definition",
+                f"Kazakhstan limits {kz.parameter} and China {cn.parameter}: different "
+                f"definitions within {kz.family}, so their figures are not compared.",
+                f"different definition ({kz.parameter} vs {cn.parameter})",
+            )
+        return _not_comparable(
+            "different_parameter",
+            f"Kazakhstan limits {kz.parameter} and China {cn.parameter}: different parameters.",
+            f"different parameter ({kz.parameter} vs {cn.parameter})",
+        )
+    kz_matrix, cn_matrix = _matrix(kz), _matrix(cn)
+    if kz_matrix and cn_matrix and kz_matrix != cn_matrix:
+        return _not_comparable(
+            "different_matrix",
+            f"Kazakhstan's figure applies to {kz.matrix} and China's to {cn.matrix}: "
+            "different products, so their figures are not compared.",
+            f"different matrix ({kz.matrix} vs {cn.matrix})",
+        )
+    for spec in (kz, cn):
+        if spec.kind not in KINDS:
+            return _not_comparable(
+                "unknown_kind",
+                f"“{spec.kind}” is not a kind of limit the comparison knows.",
+                f"unknown kind of limit ({spec.kind})",
+            )
+    return None
+
+
+def _no_limit(specs):
+    sides = [side for side in (KZ, CN) if specs[side].kind != "no_limit"]
+    if not sides:
+        return _result(
+            Verdict.EQUIVALENT, "both_no_limit", "Neither Kazakhstan nor China sets a limit."
+        )
+    side = sides[0]
+    return _result(
+        STRICTER[side],
+        "one_side_no_limit",
+        f"Only {COUNTRY[side]} sets a limit ({_show(specs[side])}); "
+        f"{COUNTRY[_other(side)]} sets none, a gap in its requirements.",
+        detail=f"only {COUNTRY[side]} sets a limit",
+    )
+
+
+def _prohibited(specs):
+    sides = [side for side in (KZ, CN) if specs[side].kind == "prohibited"]
+    if len(sides) == 2:
+        return _result(Verdict.EQUIVALENT, "both_prohibited", "Both sides prohibit it outright.")
+    side = sides[0]
+    other = specs[_other(side)]
+    if other.kind in ("minimum", "range"):
+        return _different_kind(specs)
+    tolerated = (
+        f"only requires it to be {_show(other)}"
+        if other.kind == "absent"
+        else f"tolerates it up to {_show(other).lstrip('≤< ')}"
+    )
+    return _result(
+        STRICTER[side],
+        "prohibited_vs_limit",
+        f"{COUNTRY[side]} prohibits it outright; {COUNTRY[_other(side)]} {tolerated}.",
+        detail=f"{COUNTRY[side]} prohibits it",
+    )
+
+
+def _different_kind(specs):
+    return _not_comparable(
+        "different_kind",
+        f"Kazakhstan sets a {_kind_name(specs[KZ])} ({_show(specs[KZ])}) and China a "
+        f"{_kind_name(specs[CN])} ({_show(specs[CN])}): different kinds of limit.",
+        f"different kind of limit ({_kind_name(specs[KZ])} vs {_kind_name(specs[CN])})",
+    )
+
+
+def _kind_name(spec):
+    return {
+        "maximum": "maximum",
+        "minimum": "minimum",
+        "range": "range",
+        "absent": "requirement of absence",
+        "prohibited": "prohibition",
+        "no_limit": "no limit",
+    }[spec.kind]
+
+
+def _missing_figure(spec, side):
+    return _not_comparable(
+        "missing_value",
+        f"{COUNTRY[side]}'s {_kind_name(spec)} has no figure to compare.",
+        f"missing figure ({COUNTRY[side]})",
+    )
+
+
+def _check_figures(specs):
+    for side, spec in specs.items():
+        if _figure(spec) is None or (spec.kind == "range" and spec.upper is None):
+            raise _Incomparable(_missing_figure(spec, side))
+
+
+def _shown_in(spec, unit, value):
+    """“≤ 5 µg/kg, i.e. 0.005 mg/kg” when the figure was converted."""
+    if spec.unit == unit:
+        return _show(spec)
+    return f"{_show(spec)}, i.e. {format_number(_tidy(value))} {unit}"
+
+
+def _common_unit(kz, cn):
+    """The unit figures are compared in: Kazakhstan's, but the linear one of a log count
+    and a plain count (so that a zero count never needs a logarithm)."""
+    if _log(kz.unit) and cn.unit and not _log(cn.unit):
+        return cn.unit
+    return kz.unit
+
+
+def _bounds(kz, cn):
+    """maximum vs maximum (lower is stricter), minimum vs minimum (higher is stricter)."""
+    unit, kind = _common_unit(kz, cn), kz.kind
+    values = {KZ: _converted(_figure(kz), kz, unit), CN: _converted(_figure(cn), cn, unit)}
+    specs = _by_side(kz, cn)
+    order = _order(values[KZ], values[CN])
+    plan_code, notes = _plan_notes(kz, cn) if kind == "maximum" else ("", ())
+    if order == 0:
+        if kz.strict == cn.strict:
+            code = f"same_limit_{plan_code}" if plan_code else "same_limit"
+            return _result(
+                Verdict.EQUIVALENT,
+                code,
+                f"Both set the same {kind}: {_shown_in(kz, unit, values[KZ])} (Kazakhstan), "
+                f"{_shown_in(cn, unit, values[CN])} (China).",
+                notes=notes,
+            )
+        side = KZ if kz.strict else CN
+        relation = (
+            "strictly below (< rather than ≤)"
+            if kind == "maximum"
+            else ("strictly above (> rather than ≥)")
+        )
+        return _result(
+            STRICTER[side],
+            "strict_inequality",
+            f"Both set {format_number(values[KZ])} {unit}".rstrip()
+            + f", but {COUNTRY[side]} requires {relation} it: {COUNTRY[side]} is stricter.",
+            notes=notes,
+            detail="strict inequality",
+        )
+    lower = KZ if order < 0 else CN
+    side = lower if kind == "maximum" else _other(lower)
+    fold, difference = _gap(values[KZ], values[CN], unit)
+    comparison = "lower" if kind == "maximum" else "higher"
+    return _result(
+        STRICTER[side],
+        f"{comparison}_{kind}",
+        f"{COUNTRY[side]}'s {kind} ({_shown_in(specs[side], unit, values[side])}) is"
+        f"{_amount(fold, difference)} {comparison} than {COUNTRY[_other(side)]}'s "
+        f"({_shown_in(specs[_other(side)], unit, values[_other(side)])}): "
+        f"{COUNTRY[side]} is stricter.",
+        fold=fold,
+        difference=difference,
+        notes=notes,
+    )
+
+
+def _ranges(kz, cn):
+    unit = _common_unit(kz, cn)
+    low = {KZ: _converted(kz.value, kz, unit), CN: _converted(cn.value, cn, unit)}
+    high = {KZ: _converted(kz.upper, kz, unit), CN: _converted(cn.upper, cn, unit)}
+    shown = {KZ: _show(kz), CN: _show(cn)}
+    if _same(low[KZ], low[CN]) and _same(high[KZ], high[CN]):
+        return _result(
+            Verdict.EQUIVALENT,
+            "same_range",
+            f"Both set the same range: {shown[KZ]} (Kazakhstan), {shown[CN]} (China).",
+        )
+    for inner in (KZ, CN):
+        outer = _other(inner)
+        if _order(low[outer], low[inner]) <= 0 and _order(high[inner], high[outer]) <= 0:
+            width = {side: _tidy(high[side] - low[side]) for side in (KZ, CN)}
+            difference = (
+                f"{format_number(width[inner])} {unit} wide vs {format_number(width[outer])} {unit}"
+            )
+            return _result(
+                STRICTER[inner],
+                "narrower_range",
+                f"{COUNTRY[inner]}'s range ({shown[inner]}) lies inside {COUNTRY[outer]}'s "
+                f"({shown[outer]}): it is narrower ({difference}), so {COUNTRY[inner]} is "
+                "stricter.",
+                difference=difference,
+            )
+    if _order(max(low.values()), min(high.values())) <= 0:
+        return _result(
+            Verdict.DIFFERENT,
+            "ranges_overlap",
+            f"The ranges overlap but neither lies inside the other: {shown[KZ]} (Kazakhstan), "
+            f"{shown[CN]} (China); each side allows figures the other does not.",
+            detail="ranges overlap",
+        )
+    return _result(
+        Verdict.DIFFERENT,
+        "ranges_disjoint",
+        f"The ranges do not overlap: {shown[KZ]} (Kazakhstan), {shown[CN]} (China); no figure "
+        "meets both.",
+        detail="ranges do not overlap",
+    )
+
+
+def _range_vs_bound(kz, cn):
+    """A range against a maximum (upper bounds) or a minimum (lower bounds)."""
+    specs = _by_side(kz, cn)
+    ranged = KZ if kz.kind == "range" else CN
+    bounded = _other(ranged)
+    kind = specs[bounded].kind
+    unit = _common_unit(kz, cn)
+    range_spec, bound_spec = specs[ranged], specs[bounded]
+    which = "upper" if kind == "maximum" else "lower"
+    range_bound = range_spec.upper if kind == "maximum" else range_spec.value
+    values = {
+        ranged: _converted(range_bound, range_spec, unit),
+        bounded: _converted(_figure(bound_spec), bound_spec, unit),
+    }
+    other_end = "lower" if which == "upper" else "upper"
+    order = _order(values[ranged], values[bounded])
+    code = f"range_vs_{kind}"
+    stated = (
+        f"{COUNTRY[ranged]}'s range ({_show(range_spec)}) against {COUNTRY[bounded]}'s {kind} "
+        f"({_show(bound_spec)})"
+    )
+    if order == 0:
+        return _result(
+            STRICTER[ranged],
+            code,
+            f"{stated}: the {which} bounds are the same, and {COUNTRY[ranged]} also sets a "
+            f"{other_end} bound, so {COUNTRY[ranged]} is stricter.",
+            detail=f"same {which} bound, {COUNTRY[ranged]} also sets a {other_end} bound",
+        )
+    range_lower = order < 0
+    side = ranged if range_lower == (kind == "maximum") else bounded
+    fold, difference = _gap(values[ranged], values[bounded], unit)
+    notes = ()
+    if side == bounded:
+        notes = (
+            f"{COUNTRY[ranged]}'s range also sets a {other_end} bound, which "
+            f"{COUNTRY[bounded]}'s {kind} does not.",
+        )
+    return _result(
+        STRICTER[side],
+        code,
+        f"{stated}: comparing the {which} bounds, {COUNTRY[side]} is "
+        f"{_stricter_by(fold, difference)} on the {which} bound.",
+        fold=fold,
+        difference=difference,
+        notes=notes,
+        detail=f"on the {which} bound",
+    )
+
+
+def _absences(kz, cn):
+    """Not detected in q: the larger quantity tested is stricter."""
+    unit = kz.unit
+    values = {KZ: _converted(kz.value, kz, unit), CN: _converted(cn.value, cn, unit)}
+    specs = _by_side(kz, cn)
+    plan_code, notes = _plan_notes(kz, cn)
+    order = _order(values[KZ], values[CN])
+    if order == 0:
+        return _result(
+            Verdict.EQUIVALENT,
+            f"same_limit_{plan_code}" if plan_code else "same_limit",
+            f"Both require absence in the same quantity ({_show(kz)}).",
+            notes=notes,
+        )
+    side = KZ if order > 0 else CN
+    fold, _ = _gap(values[KZ], values[CN], unit)
+    return _result(
+        STRICTER[side],
+        "larger_sample",
+        f"{COUNTRY[side]} requires {_shown_in(specs[side], unit, values[side])}, "
+        f"{COUNTRY[_other(side)]} {_shown_in(specs[_other(side)], unit, values[_other(side)])}: "
+        f"testing a{_amount(fold, '')} larger quantity, {COUNTRY[side]} is stricter.",
+        fold=fold,
+        notes=notes,
+    )
+
+
+def _absent_vs_maximum(kz, cn):
+    """“Not detected in q g” read as fewer than 1 per q g, against a count per mass."""
+    specs = _by_side(kz, cn)
+    absent = KZ if kz.kind == "absent" else CN
+    maximum = _other(absent)
+    absent_spec, maximum_spec = specs[absent], specs[maximum]
+    unit = maximum_spec.unit
+    try:
+        threshold = units.one_per(absent_spec.value, absent_spec.unit, unit)
+    except units.UnitError as error:
+        return _not_comparable(
+            "incompatible_units",
+            f"{COUNTRY[absent]}'s “{_show(absent_spec)}” cannot be related to "
+            f"{COUNTRY[maximum]}'s maximum in {unit or 'no unit'} ({error.message}).",
+            f"incompatible units ({absent_spec.unit} vs {unit or 'no unit'})",
+        )
+    figure = _figure(maximum_spec)
+    reading = (
+        f"{COUNTRY[absent]}'s “{_show(absent_spec)}” reads as fewer than "
+        f"{format_number(_tidy(threshold))} {unit}"
+    )
+    if _log(unit):
+        reading = (
+            f"{COUNTRY[absent]}'s “{_show(absent_spec)}” reads as below "
+            f"{format_number(_tidy(threshold))} {unit}"
+        )
+    allows = f"{COUNTRY[maximum]} allows {_show(maximum_spec).lstrip('≤< ')}"
+    if maximum_spec.strict:
+        allows = f"{COUNTRY[maximum]} allows less than {_show(maximum_spec).lstrip('≤< ')}"
+    _, notes = _plan_notes(kz, cn)
+    order = _order(threshold, figure)
+    if order == 0:
+        if maximum_spec.strict:
+            return _result(
+                Verdict.EQUIVALENT,
+                "absent_vs_maximum",
+                f"{reading}; {allows}: the same.",
+                notes=notes,
+            )
+        return _result(
+            STRICTER[absent],
+            "absent_vs_maximum",
+            f"{reading}; {allows}, one more: {COUNTRY[absent]} is stricter.",
+            notes=notes,
+            detail=f"reading “{_show(absent_spec)}” as fewer than 1 per quantity",
+        )
+    side = absent if order < 0 else maximum
+    fold, difference = _gap(threshold, figure, unit)
+    return _result(
+        STRICTER[side],
+        "absent_vs_maximum",
+        f"{reading}; {allows}: {COUNTRY[side]} is {_stricter_by(fold, difference)}.",
+        fold=fold,
+        difference=difference,
+        notes=notes,
+    )
+
+
+def _compare(kz, cn):
+    unsettled = _definitions(kz, cn)
+    if unsettled:
+        return unsettled
+    specs = _by_side(kz, cn)
+    kinds = {kz.kind, cn.kind}
+    if "no_limit" in kinds:
+        return _no_limit(specs)
+    if "prohibited" in kinds:
+        return _prohibited(specs)
+    if _basis(kz) != _basis(cn):
+        shown = [spec.basis.strip() or "whole product" for spec in (kz, cn)]
+        return _not_comparable(
+            "different_basis",
+            f"Kazakhstan's figure is on {shown[0]} and China's on {shown[1]}: different "
+            "bases, so their figures are not compared.",
+            f"different basis ({shown[0]} vs {shown[1]})",
+        )
+    _check_figures(specs)
+    if kz.kind == cn.kind and kz.kind in ("maximum", "minimum"):
+        return _bounds(kz, cn)
+    if kinds == {"range"}:
+        return _ranges(kz, cn)
+    if "range" in kinds and kinds & {"maximum", "minimum"}:
+        return _range_vs_bound(kz, cn)
+    if kinds == {"absent"}:
+        return _absences(kz, cn)
+    if kinds == {"absent", "maximum"}:
+        return _absent_vs_maximum(kz, cn)
+    return _different_kind(specs)
+
+
+def compare_limits(kz: LimitSpec, cn: LimitSpec) -> LimitComparison:
+    """Compare a Kazakh limit with a Chinese one; see the module docstring."""
+    try:
+        return _compare(kz, cn)
+    except _Incomparable as incomparable:
+        return incomparable.result
+
+
+# --- Both sides of a mapping -----------------------------------------------------------
+
+
+def _label(parameter, matrix):
+    return f"{parameter} ({matrix})" if matrix else parameter
+
+
+def _pairs(kz, cn):
+    """Pair the limits of both sides: [(kz spec or None, cn spec or None), ...]."""
+    kz, cn = list(kz), list(cn)
+    kz_used, cn_used = [False] * len(kz), [False] * len(cn)
+    pairs = []
+
+    # Same parameter, same matrix.
+    for i, k in enumerate(kz):
+        for j, c in enumerate(cn):
+            if not cn_used[j] and c.parameter == k.parameter and _matrix(c) == _matrix(k):
+                pairs.append((i, j))
+                kz_used[i] = cn_used[j] = True
+                break
+
+    # A limit without matrix pairs with the remaining limits of its parameter on the other
+    # side: with the only one, or with each of them ("matches anything").
+    fan_out = []
+    for i, k in enumerate(kz):
+        if kz_used[i] or _matrix(k):
+            continue
+        for j, c in enumerate(cn):
+            if not cn_used[j] and c.parameter == k.parameter and _matrix(c):
+                fan_out.append((i, j))
+    for j, c in enumerate(cn):
+        if cn_used[j] or _matrix(c):
+            continue
+        for i, k in enumerate(kz):
+            if not kz_used[i] and k.parameter == c.parameter and _matrix(k):
+                fan_out.append((i, j))
+    for i, j in fan_out:
+        pairs.append((i, j))
+    for i, j in fan_out:
+        kz_used[i] = cn_used[j] = True
+
+    # Different parameters of one residue-definition family.
+    for i, k in enumerate(kz):
+        if kz_used[i] or not k.family:
+            continue
+        for j, c in enumerate(cn):
+            if not cn_used[j] and c.family == k.family and c.parameter != k.parameter:
+                pairs.append((i, j))
+                kz_used[i] = cn_used[j] = True
+                break
+
+    pairs.sort()
+    result = [(kz[i], cn[j]) for i, j in pairs]
+    result += [(kz[i], None) for i in range(len(kz)) if not kz_used[i]]
+    result += [(None, cn[j]) for j in range(len(cn)) if not cn_used[j]]
+    return result
+
+
+def _one_sided(kz, cn):
+    side, spec = (KZ, kz) if kz is not None else (CN, cn)
+    if spec.kind == "no_limit":
+        return _result(
+            Verdict.EQUIVALENT,
+            "both_no_limit",
+            f"{COUNTRY[side]} states that it sets no limit for "
+            f"{_label(spec.parameter, spec.matrix)}; {COUNTRY[_other(side)]} sets none either.",
+        )
+    return _result(
+        ONLY[side],
+        "one_side_only",
+        f"Only {COUNTRY[side]} sets a limit for {_label(spec.parameter, spec.matrix)} "
+        f"({_show(spec)}); {COUNTRY[_other(side)]} sets none.",
+        detail=f"only {COUNTRY[side]} sets a limit",
+    )
+
+
+def _pair_result(kz, cn):
+    if kz is None or cn is None:
+        return _one_sided(kz, cn)
+    # A limit against an explicit "no limit" stays "stricter" (code one_side_no_limit): the
+    # other side has looked at the parameter and set nothing, which is a gap.
+    return compare_limits(kz, cn)
+
+
+def _sides_result(verdict, code, reason, pairs, *, fold=None, difference="", detail=""):
+    return SidesComparison(
+        verdict=verdict,
+        fold=fold,
+        reason=reason,
+        pairs=tuple(pairs),
+        code=code,
+        difference=difference,
+        detail=detail,
+    )
+
+
+def _names(pairs):
+    return ", ".join(_label(pair.parameter, pair.matrix) for pair in pairs)
+
+
+def _figures(pairs):
+    """'core-temperature (KZ ≥ 70 °C, CN ≥ 72 °C)' for each pair."""
+    return ", ".join(
+        f"{_label(pair.parameter, pair.matrix)} (KZ {_show(pair.kz)}, CN {_show(pair.cn)})"
+        for pair in pairs
+    )
+
+
+def _extras(one_sided, incomparable):
+    extras = []
+    for side in (KZ, CN):
+        only = [pair for pair in one_sided if pair.result.verdict == ONLY[side]]
+        if only:
+            extras.append(f"only {COUNTRY[side]} sets {_names(only)}")
+    if incomparable:
+        extras.append(
+            "not comparable: "
+            + ", ".join(
+                f"{_label(pair.parameter, pair.matrix)} ({pair.result.detail})"
+                for pair in incomparable
+            )
+        )
+    return f" Also: {'; '.join(extras)}." if extras else ""
+
+
+def compare_sides(kz: Sequence[LimitSpec], cn: Sequence[LimitSpec]) -> SidesComparison:
+    """Pair the limits of a Kazakh and a Chinese clause by parameter and matrix, compare each
+    pair and sum them up."""
+    pairs = []
+    for kz_spec, cn_spec in _pairs(kz, cn):
+        spec = kz_spec or cn_spec
+        matrix = (kz_spec.matrix if kz_spec else "") or (cn_spec.matrix if cn_spec else "")
+        pairs.append(
+            PairResult(spec.parameter, matrix, kz_spec, cn_spec, _pair_result(kz_spec, cn_spec))
+        )
+    if not pairs:
+        return _sides_result(
+            Verdict.NOT_COMPARABLE,
+            "no_limits",
+            "Neither side sets a typed limit to compare.",
+            pairs,
+            detail="no limits",
+        )
+    # A lone "no limit" with nothing opposite neither side sets a figure: it decides nothing.
+    neutral = [p for p in pairs if p.result.code == "both_no_limit"]
+    if len(neutral) == len(pairs):
+        first = neutral[0].result
+        return _sides_result(first.verdict, first.code, first.reason, pairs, detail=first.detail)
+    deciding = [p for p in pairs if p not in neutral]
+    by_verdict = {
+        verdict: [p for p in deciding if p.result.verdict == verdict] for verdict in Verdict
+    }
+    one_sided = by_verdict[Verdict.KZ_ONLY] + by_verdict[Verdict.CN_ONLY]
+    incomparable = by_verdict[Verdict.NOT_COMPARABLE]
+    comparable = [p for p in deciding if p not in one_sided and p not in incomparable]
+    extras = _extras(one_sided, incomparable)
+
+    if comparable:
+        return _sum_comparable(comparable, by_verdict, extras, pairs)
+    if one_sided:
+        sides = {pair.result.verdict for pair in one_sided}
+        if len(sides) == 2:
+            return _sides_result(
+                Verdict.DIFFERENT,
+                "one_sided_both",
+                f"Each side sets limits the other does not: only Kazakhstan sets "
+                f"{_names(by_verdict[Verdict.KZ_ONLY])}; only China sets "
+                f"{_names(by_verdict[Verdict.CN_ONLY])}.",
+                pairs,
+                detail="each side sets limits the other does not",
+            )
+        verdict = sides.pop()
+        side = KZ if verdict == Verdict.KZ_ONLY else CN
+        reason = (
+            one_sided[0].result.reason
+            if len(one_sided) == 1
+            else f"Only {COUNTRY[side]} sets limits: {_names(one_sided)}."
+        )
+        return _sides_result(
+            verdict,
+            "one_side_only",
+            reason + _extras([], incomparable),
+            pairs,
+            detail=f"only {COUNTRY[side]} sets a limit",
+        )
+    first = incomparable[0].result
+    return _sides_result(
+        Verdict.NOT_COMPARABLE, first.code, first.reason, pairs, detail=first.detail
+    )
+
+
+def _sum_comparable(comparable, by_verdict, extras, pairs):
+    stricter = {side: by_verdict[STRICTER[side]] for side in (KZ, CN)}
+    different = by_verdict[Verdict.DIFFERENT]
+    equivalent = by_verdict[Verdict.EQUIVALENT]
+    if stricter[KZ] and stricter[CN]:
+        pulls = "; ".join(
+            f"{COUNTRY[side]} is stricter on {_figures(stricter[side])}" for side in (KZ, CN)
+        )
+        details = ", ".join(
+            f"{SHORT[side]} stricter on {_names(stricter[side])}" for side in (KZ, CN)
+        )
+        return _sides_result(
+            Verdict.DIFFERENT,
+            "opposite_directions",
+            f"The limits pull opposite ways: {pulls}." + extras,
+            pairs,
+            detail=details,
+        )
+    if different:
+        if len(comparable) == 1:
+            result = different[0].result
+            return _sides_result(
+                Verdict.DIFFERENT, result.code, result.reason + extras, pairs, detail=result.detail
+            )
+        return _sides_result(
+            Verdict.DIFFERENT,
+            "different",
+            f"The limits differ without one side being stricter on {_names(different)}." + extras,
+            pairs,
+            detail=f"different on {_names(different)}",
+        )
+    directional = stricter[KZ] or stricter[CN]
+    if not directional:
+        reason = (
+            equivalent[0].result.reason
+            if len(equivalent) == 1
+            else f"Both sides set the same limits for {_names(equivalent)}."
+        )
+        return _sides_result(Verdict.EQUIVALENT, "equivalent", reason + extras, pairs)
+    side = KZ if stricter[KZ] else CN
+    if len(directional) == 1:
+        result = directional[0].result
+        reason = result.reason
+        if equivalent:
+            reason += f" The same on {_names(equivalent)}."
+        return _sides_result(
+            STRICTER[side],
+            result.code,
+            reason + extras,
+            pairs,
+            fold=result.fold,
+            difference=result.difference,
+            detail=result.detail,
+        )
+    folds = [pair.result.fold for pair in directional if pair.result.fold is not None]
+    reason = f"{COUNTRY[side]} is stricter on {_names(directional)}"
+    reason += f" and the same on {_names(equivalent)}." if equivalent else "."
+    return _sides_result(
+        STRICTER[side],
+        f"{side}_stricter",
+        reason + extras,
+        pairs,
+        fold=min(folds) if folds else None,
+    )
+
+
+# --- Labels ----------------------------------------------------------------------------
+
+
+def describe(result) -> str:
+    """A short label of a LimitComparison, SidesComparison or PairResult:
+    "CN stricter, 2.5×", "Equivalent", "Not comparable: different basis (fat basis vs whole
+    product)", "Only Kazakhstan sets a limit"."""
+    if isinstance(result, PairResult):
+        result = result.result
+    verdict = Verdict(result.verdict)
+    detail = getattr(result, "detail", "")
+    if verdict == Verdict.EQUIVALENT:
+        return "Equivalent"
+    if verdict in (Verdict.KZ_STRICTER, Verdict.CN_STRICTER):
+        who = SHORT[KZ if verdict == Verdict.KZ_STRICTER else CN]
+        if result.fold is not None:
+            return f"{who} stricter, {format_number(result.fold)}×"
+        if result.code == "narrower_range":
+            return f"{who} stricter: narrower range ({result.difference})"
+        if result.difference:
+            return f"{who} stricter by {result.difference}"
+        if detail and not detail.startswith("only"):
+            return f"{who} stricter: {detail}"
+        return f"{who} stricter"
+    if verdict == Verdict.KZ_ONLY:
+        return "Only Kazakhstan sets a limit"
+    if verdict == Verdict.CN_ONLY:
+        return "Only China sets a limit"
+    label = "Different" if verdict == Verdict.DIFFERENT else "Not comparable"
+    return f"{label}: {detail}" if detail else label
