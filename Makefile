@@ -29,6 +29,13 @@ lint: install-test
 	$(PY) -m ruff format --check .
 	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run
 
+# Comparison page against the admin changelist, 1,000 synthetic mappings each, in a
+# throwaway database (see bench/README.md). ROUNDS=n for more or fewer timed rounds.
+ROUNDS ?= 7
+bench: install-test
+	DEBUG=False SECRET_KEY=bench-only DJANGO_SETTINGS_MODULE=portal.settings \
+		$(PY) bench/compare_vs_admin.py --rounds $(ROUNDS)
+
 install: $(VENV)/.installed
 
 install-test: $(VENV)/.test-installed
