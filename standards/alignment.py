@@ -28,7 +28,7 @@ def limit_spec(limit):
 
 
 def _side_limits(clauses):
-    return [limit for clause in clauses.all() for limit in clause.limits.all()]
+    return [limit for clause in clauses for limit in clause.limit_rows]
 
 
 # Verdicts reached only because one side sets figures the other does not.
@@ -71,8 +71,8 @@ class ComputedAlignment:
 
 
 def compute_alignment(mapping):
-    kz_limits = _side_limits(mapping.kz_clauses)
-    cn_limits = _side_limits(mapping.cn_clauses)
+    kz_limits = _side_limits(mapping.kz_side)
+    cn_limits = _side_limits(mapping.cn_side)
     kz_specs = [limit_spec(limit) for limit in kz_limits]
     cn_specs = [limit_spec(limit) for limit in cn_limits]
     result = compare_sides(kz_specs, cn_specs)
@@ -84,5 +84,5 @@ def compute_alignment(mapping):
         result=result,
         rows=rows,
         human=mapping.alignment,
-        both_sides_have_clauses=bool(mapping.kz_clauses.all() and mapping.cn_clauses.all()),
+        both_sides_have_clauses=bool(mapping.kz_side and mapping.cn_side),
     )

@@ -312,6 +312,12 @@ class Clause(models.Model):
             parts += [parameter.name_en, parameter.name_ru, parameter.name_zh]
         return "\n".join(part for part in parts if part).casefold()
 
+    @property
+    def limit_rows(self):
+        """The clause's limits: the list prefetched by for_list() when there is one."""
+        cached = getattr(self, "limit_list", None)
+        return cached if cached is not None else list(self.limits.all())
+
     def refresh_search_text(self):
         """Recompute after the clause's limits changed; saves only when it differs."""
         text = self.build_search_text()
@@ -341,12 +347,18 @@ def _rank(field, choices):
 class ClauseMappingQuerySet(models.QuerySet):
     def for_list(self):
         """Everything a list of mappings shows, in a fixed number of queries: the mappings,
-        then clauses and limits of each side (6 prefetch queries)."""
-        clauses = Clause.objects.with_standard()
+        then clauses and limits of each side (6 prefetch queries). The sides land in plain
+        lists (kz_list, cn_list, reference_list; a clause's limits in limit_list): a
+        thousand rows then cost no related-manager objects."""
+        clauses = Clause.objects.select_related("standard").prefetch_related(
+            models.Prefetch(
+                "limits", queryset=Limit.objects.select_related("parameter"), to_attr="limit_list"
+            )
+        )
         return self.select_related("updated_by").prefetch_related(
-            models.Prefetch("kz_clauses", queryset=clauses),
-            models.Prefetch("cn_clauses", queryset=clauses),
-            models.Prefetch("reference_clauses", queryset=clauses),
+            models.Prefetch("kz_clauses", queryset=clauses, to_attr="kz_list"),
+            models.Prefetch("cn_clauses", queryset=clauses, to_attr="cn_list"),
+            models.Prefetch("reference_clauses", queryset=clauses, to_attr="reference_list"),
         )
 
     def with_ranks(self):
@@ -535,13 +547,31 @@ class ClauseMapping(models.Model):
     def get_absolute_url(self):
         return reverse("standards:mapping-detail", args=[self.key])
 
+    def clauses_of(self, side):
+        """The clauses of one side ("kz", "cn", "reference"): the list prefetched by
+        for_list() when there is one, else a query."""
+        cached = getattr(self, f"{side}_list", None)
+        if cached is not None:
+            return cached
+        return list(getattr(self, f"{side}_clauses").all())
+
+    @property
+    def kz_side(self):
+        return self.clauses_of("kz")
+
+    @property
+    def cn_side(self):
+        return self.clauses_of("cn")
+
+    @property
+    def reference_side(self):
+        return self.clauses_of("reference")
+
     @property
     def gap_side(self):
-        """The side that has no clause ("kz" or "cn"), or "" when both sides have one.
-
-        Reads the prefetched clauses when the queryset used for_list().
-        """
-        has_kz, has_cn = bool(self.kz_clauses.all()), bool(self.cn_clauses.all())
+        """The side that has no clause ("kz" or "cn"), "both", or "" when both sides have
+        one."""
+        has_kz, has_cn = bool(self.kz_side), bool(self.cn_side)
         if has_kz and not has_cn:
             return "cn"
         if has_cn and not has_kz:

@@ -4,6 +4,7 @@ from django.shortcuts import render
 from standards.alignment import compute_alignment
 from standards.forms import CompareFilterForm
 from standards.models import ClauseMapping
+from standards.rows import render_rows
 from standards.views import reader_required
 
 FILTERS = ("product", "topic", "status", "alignment", "standard", "confidence", "q")
@@ -32,6 +33,7 @@ def compare(request):
     paginator = Paginator(mappings, cleaned.get("per_page") or 50)
     page = paginator.get_page(request.GET.get("page"))
     rows = [(mapping, compute_alignment(mapping)) for mapping in page]
+    show_original = cleaned.get("text") == "original"
     return render(
         request,
         "standards/compare.html",
@@ -39,6 +41,6 @@ def compare(request):
             "form": form,
             "page": page,
             "rows": rows,
-            "show_original": cleaned.get("text") == "original",
+            "rows_html": render_rows(rows, show_original),
         },
     )

@@ -19,9 +19,9 @@ def mapping_detail(request, key):
         .order_by("-action_time")[:50]
     )
     clauses = [
-        *mapping.kz_clauses.all(),
-        *mapping.cn_clauses.all(),
-        *mapping.reference_clauses.all(),
+        *mapping.kz_side,
+        *mapping.cn_side,
+        *mapping.reference_side,
     ]
     return render(
         request,

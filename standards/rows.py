@@ -1,0 +1,187 @@
+"""The rows of the comparison page, rendered in Python.
+
+The comparison page lists up to 1,000 mappings with both sides' texts and limits. Through
+the template engine that costs several seconds (variable resolution and a translation
+lookup per label per row); here labels are translated once per request and each row is
+joined from escaped strings. The markup is the same the templates used to produce, and
+standards/templates' partials stay the reference for the pair page.
+"""
+
+from html import escape
+
+from django.urls import reverse
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from standards.models import ClauseMapping, Topic
+from standards.notation import format_number
+
+
+def _e(value):
+    return escape(str(value), quote=True)
+
+
+class RowRenderer:
+    def __init__(self, show_original):
+        self.show_original = show_original
+        self.language = get_language() or "en"
+        self.pair_url = reverse("standards:mapping-detail", args=["KEY"]).replace("KEY", "{}")
+        self.standard_url = reverse("standards:standard-detail", args=["KEY"]).replace("KEY", "{}")
+        self.label = {
+            "alignment": _e(_("Alignment")),
+            "status": _e(_("Status")),
+            "original": _e(_("Original text")),
+            "kz": _e(_("Kazakhstan / EAEU")),
+            "cn": _e(_("China")),
+            "no_kz": _e(_("No Kazakh requirement")),
+            "no_cn": _e(_("No Chinese requirement")),
+            "superseded": _e(_("superseded")),
+            "rationale": _e(_("Rationale")),
+            "caption": _e(_("Limits set by each side, compared")),
+            "parameter": _e(_("Parameter")),
+            "kazakhstan": _e(_("Kazakhstan")),
+            "comparison": _e(_("Comparison")),
+            "computed": _e(_("Computed from the limits")),
+            "differs": _e(_("differs from the recorded alignment")),
+            "suggests": _e(_("no alignment recorded yet")),
+            "agrees": _e(_("agrees with the recorded alignment")),
+            "not_comparable": _e(_("Not comparable")),
+        }
+        self.alignments = {v: _e(label) for v, label in ClauseMapping.Alignment.choices}
+        self.statuses = {v: _e(label) for v, label in ClauseMapping.Status.choices}
+        self.groups = {v: _e(label) for v, label in ClauseMapping.ProductGroup.choices}
+        self.topics = {v: _e(label) for v, label in Topic.choices}
+
+    def verdict(self, value):
+        value = getattr(value, "value", value)
+        return self.alignments.get(value, self.label["not_comparable"])
+
+    def clauses(self, clauses, empty):
+        if not clauses:
+            return f'<p class="gap-side p-2 mb-0">{empty}</p>'
+        out = []
+        hide_en = " hidden" if self.show_original else ""
+        hide_original = "" if self.show_original else " hidden"
+        for clause in clauses:
+            standard = clause.standard
+            url = f"{self.standard_url.format(standard.key)}#clause-{clause.pk}"
+            superseded = (
+                f' <span class="badge text-bg-secondary">{self.label["superseded"]}</span>'
+                if standard.status == "superseded"
+                else ""
+            )
+            out.append(
+                f'<div class="mb-2"><p class="mb-1"><a href="{url}"><span class="fw-semibold">'
+                f"{_e(standard.code)}</span> {_e(clause.reference)}</a>{superseded}</p>"
+            )
+            if clause.text_original:
+                out.append(
+                    f'<p class="clause-text mb-1" data-text="en" lang="en"{hide_en}>'
+                    f"{_e(clause.text_en)}</p>"
+                    f'<p class="clause-text mb-1" data-text="original" '
+                    f'lang="{_e(clause.original_language or "und")}"{hide_original}>'
+                    f"{_e(clause.text_original)}</p>"
+                )
+            else:
+                out.append(
+                    f'<p class="clause-text mb-1" data-text="en" lang="en">{_e(clause.text_en)}</p>'
+                )
+            out.append("</div>")
+        return "".join(out)
+
+    def amount(self, result):
+        text = self.verdict(result.verdict)
+        if result.fold is not None:
+            text += f", {_e(format_number(result.fold))}×"
+        if result.difference:
+            text += f", {_e(result.difference)}"
+        return text
+
+    def limits(self, computed):
+        out = []
+        if computed.rows:
+            label = self.label
+            out.append(
+                f'<table class="table table-sm mb-2"><caption class="visually-hidden">'
+                f'{label["caption"]}</caption><thead><tr><th scope="col">{label["parameter"]}'
+                f'</th><th scope="col">{label["kazakhstan"]}</th><th scope="col">{label["cn"]}'
+                f'</th><th scope="col">{label["comparison"]}</th></tr></thead><tbody>'
+            )
+            for pair, kz, cn in computed.rows:
+                result = pair.result
+                css = "" if result.verdict == "equivalent" else ' class="limit-differs"'
+                parameter = (kz or cn).parameter.local_name(self.language)
+                kz_text = f'<span class="limit-figure">{_e(kz)}</span>' if kz else "—"
+                cn_text = f'<span class="limit-figure">{_e(cn)}</span>' if cn else "—"
+                notes = "".join(
+                    f'<br><span class="small" lang="en">{_e(note)}</span>' for note in result.notes
+                )
+                out.append(
+                    f'<tr{css}><th scope="row" class="fw-normal">{_e(parameter)}</th>'
+                    f"<td>{kz_text}</td><td>{cn_text}</td>"
+                    f'<td><span class="fw-semibold">{self.amount(result)}</span><br>'
+                    f'<span class="small" lang="en">{_e(result.reason)}</span>{notes}</td></tr>'
+                )
+            out.append("</tbody></table>")
+        if computed.comparable:
+            if computed.disagrees:
+                css, relation = (
+                    " text-danger-emphasis",
+                    f"— <strong>{self.label['differs']}</strong> "
+                    f"({self.alignments[computed.human]})",
+                )
+            elif computed.suggests:
+                css, relation = "", f"— {self.label['suggests']}"
+            else:
+                css, relation = "", f"— {self.label['agrees']}"
+            out.append(
+                f'<p class="small mb-2 computed-alignment{css}"><span class="fw-semibold">'
+                f"{self.label['computed']}:</span> {self.amount(computed.result)} {relation}</p>"
+            )
+        return "".join(out)
+
+    def row(self, mapping, computed):
+        key = _e(mapping.key)
+        label = self.label
+        pressed = "true" if self.show_original else "false"
+        head = (
+            f'<article class="mapping-row" id="row-{key}" aria-labelledby="title-{key}">'
+            f'<header class="d-flex flex-wrap align-items-center gap-2">'
+            f'<h2 class="h6 mb-0 me-auto" id="title-{key}"><a href="{self.pair_url.format(key)}">'
+            f"{key} · {_e(mapping.title)}</a></h2>"
+            f'<span class="badge text-bg-light border">{self.groups[mapping.product_group]}</span>'
+            f'<span class="badge text-bg-light border">{self.topics[mapping.topic]}</span>'
+            f'<span class="badge badge-alignment badge-alignment-{mapping.alignment}">'
+            f"{label['alignment']}: {self.alignments[mapping.alignment]}</span>"
+            f'<span class="badge badge-status badge-status-{mapping.status}">'
+            f"{label['status']}: {self.statuses[mapping.status]}</span>"
+            f'<button type="button" class="btn btn-sm btn-outline-dark" data-toggle-original '
+            f'aria-controls="texts-{key}" aria-pressed="{pressed}">{label["original"]}</button>'
+            f"</header>"
+        )
+        sides = (
+            f'<div class="row g-0" id="texts-{key}">'
+            f'<div class="col-lg-6 side"><p class="side-label mb-1">{label["kz"]}</p>'
+            f"{self.clauses(mapping.kz_side, label['no_kz'])}</div>"
+            f'<div class="col-lg-6 side"><p class="side-label mb-1">{label["cn"]}</p>'
+            f"{self.clauses(mapping.cn_side, label['no_cn'])}</div></div>"
+        )
+        tail = ""
+        limits = self.limits(computed)
+        if limits or mapping.rationale:
+            rationale = ""
+            if mapping.rationale:
+                words = mapping.rationale.split()
+                text = " ".join(words[:60]) + (" …" if len(words) > 60 else "")
+                rationale = (
+                    f'<p class="mb-0 small"><span class="fw-semibold">{label["rationale"]}:'
+                    f"</span> {_e(text)}</p>"
+                )
+            tail = f'<div class="px-3 pb-2">{limits}{rationale}</div>'
+        return f"{head}{sides}{tail}</article>"
+
+
+def render_rows(rows, show_original):
+    renderer = RowRenderer(show_original)
+    return mark_safe("".join(renderer.row(mapping, computed) for mapping, computed in rows))
