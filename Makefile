@@ -17,7 +17,9 @@ run: install
 	DEBUG=True $(PY) manage.py migrate --noinput
 	DEBUG=True $(PY) manage.py load_reference_data
 	DEBUG=True $(PY) manage.py create_demo_accounts
-	@echo "Serving the portal on http://$(HOST):$(PORT)/ (Ctrl+C stops it)"
+	@echo "Serving the portal on http://$(HOST):$(PORT)/ with a report worker (Ctrl+C stops both)"
+	DEBUG=True $(PY) manage.py db_worker --no-reload & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	DEBUG=True $(PY) manage.py runserver --noreload $(HOST):$(PORT)
 
 test: install-test

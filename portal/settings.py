@@ -88,6 +88,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "crispy_forms",
     "crispy_bootstrap5",
+    "django_tasks",
+    "django_tasks_db",
     "standards",
 ]
 
@@ -167,9 +169,22 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 PORTAL_NAME = "KZ–CN Meat Requirements Portal"
 
+# Background work (large PDF reports) goes through the database: `manage.py db_worker`.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# Gap reports: PDFs of more mappings than this are rendered by the background worker;
+# more than the hard cap are refused.
+REPORT_BACKGROUND_THRESHOLD = envint("REPORT_BACKGROUND_THRESHOLD", 300)
+REPORT_MAX_MAPPINGS = envint("REPORT_MAX_MAPPINGS", 5000)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # WeasyPrint reports each rendering step at INFO: keep only its warnings.
+    "loggers": {
+        "weasyprint": {"level": "WARNING"},
+        "weasyprint.progress": {"level": "WARNING"},
+    },
 }

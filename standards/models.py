@@ -62,6 +62,7 @@ class Parameter(models.Model):
             "(NDMA alone, NDMA + NDEA): their figures are never compared."
         ),
     )
+    updated_at = models.DateTimeField(_("last changed"), auto_now=True)
 
     class Meta:
         ordering = ["name_en"]
@@ -639,6 +640,7 @@ class Limit(models.Model):
     )
     note = models.TextField(_("note"), blank=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
+    updated_at = models.DateTimeField(_("last changed"), auto_now=True)
 
     class Meta:
         ordering = ["clause", "position", "pk"]
@@ -688,3 +690,53 @@ class Limit(models.Model):
 
     def get_absolute_url(self):
         return self.clause.get_absolute_url()
+
+
+class ReportFileStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Being rendered")
+    DONE = "done", _("Ready")
+    FAILED = "failed", _("Failed")
+
+
+class ReportFile(models.Model):
+    """A rendered gap report (PDF, CSV or XLSX), kept in the database so that every app
+    server can serve it: the cache of repeat downloads and the outcome of background
+    renders. `key` digests the data version, the selection and the format, so any edit
+    to the data makes a new key."""
+
+    Status = ReportFileStatus
+
+    key = models.CharField(_("cache key"), max_length=64, unique=True)
+    fmt = models.CharField(_("format"), max_length=4)
+    selection = models.TextField(_("selection (query string)"))
+    fingerprint = models.CharField(_("data fingerprint"), max_length=64, blank=True)
+    mapping_count = models.PositiveIntegerField(_("mappings"), default=0)
+    status = models.CharField(
+        _("status"), max_length=8, choices=ReportFileStatus, default=ReportFileStatus.QUEUED
+    )
+    content = models.BinaryField(_("content"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("requested"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("rendered report")
+        verbose_name_plural = _("rendered reports")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=ReportFileStatus.values), name="reportfile_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(fmt__in=["pdf", "csv", "xlsx"]), name="reportfile_format_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.fmt} {self.selection} ({self.get_status_display()})"
+
+    def get_absolute_url(self):
+        return reverse("standards:report-job", args=[self.pk])

@@ -601,6 +601,9 @@ def _write(data, summary, reset_assessments):
             ("reference", mapping.reference_clauses),
         ):
             changed |= _sync_m2m(manager, [clauses[ident] for ident in raw[side]])
+        if changed and outcome == "unchanged":
+            # Reports key their cache on the data version: a changed link is a change.
+            mapping.save(update_fields=["updated_at"])
         summary.add("mappings", _combine(outcome, changed))
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from standards.views import compare, consistency, dashboard, documents, pairs, search
+from standards.views import compare, consistency, dashboard, documents, pairs, reports, search
 
 app_name = "standards"
 
@@ -12,4 +12,12 @@ urlpatterns = [
     path("pairs/<str:key>/", pairs.mapping_detail, name="mapping-detail"),
     path("search/", search.search, name="search"),
     path("consistency/", consistency.consistency, name="consistency"),
+    path("reports/", reports.builder, name="reports"),
+    path("reports/gap/", reports.gap_html, name="report-html"),
+    path("reports/gap.pdf", reports.gap_file, {"fmt": "pdf"}, name="report-pdf"),
+    path("reports/gap.csv", reports.gap_file, {"fmt": "csv"}, name="report-csv"),
+    path("reports/gap.xlsx", reports.gap_file, {"fmt": "xlsx"}, name="report-xlsx"),
+    path("reports/jobs/<int:pk>/", reports.report_job, name="report-job"),
+    path("reports/jobs/<int:pk>/download/", reports.report_job_download, name="report-download"),
+    path("reports/verify/", reports.verify, name="report-verify"),
 ]

@@ -41,3 +41,12 @@ def fold(value):
     from standards.notation import format_number
 
     return f"{format_number(value)}×" if value is not None else ""
+
+
+@register.filter
+def css_string(value):
+    """Text safe inside a double-quoted CSS string (for @page margin boxes)."""
+    text = str(value)
+    for char, escaped in (("\\", "\\5c "), ('"', "\\22 "), ("\n", "\\a "), ("<", "\\3c ")):
+        text = text.replace(char, escaped)
+    return text

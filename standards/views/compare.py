@@ -1,3 +1,5 @@
+from urllib.parse import urlencode
+
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
@@ -8,6 +10,25 @@ from standards.rows import render_rows
 from standards.views import reader_required
 
 FILTERS = ("product", "topic", "status", "alignment", "standard", "confidence", "q")
+
+
+def report_query(cleaned):
+    """The gap report of the same selection (every mapping, as the comparison lists)."""
+    params = [
+        (name, cleaned[field])
+        for name, field in (
+            ("product", "product"),
+            ("topic", "topic"),
+            ("status", "status"),
+            ("alignment", "alignment"),
+            ("q", "q"),
+        )
+        if cleaned.get(field)
+    ]
+    if cleaned.get("standard"):
+        params.append(("standard", cleaned["standard"].key))
+    params.append(("gaps", "0"))
+    return urlencode(params)
 
 
 @reader_required
@@ -42,5 +63,6 @@ def compare(request):
             "page": page,
             "rows": rows,
             "rows_html": render_rows(rows, show_original),
+            "report_query": report_query(cleaned),
         },
     )

@@ -1,0 +1,79 @@
+"""Turning a rendered HTML document into PDF, the one way every report does it.
+
+- Fonts: one FontConfiguration per process. DejaVu Sans comes first (Latin, Cyrillic and
+  the Kazakh letters ә ғ қ ң ө ұ ү һ і), Noto Sans CJK second (Chinese); both are embedded
+  as subsets, which WeasyPrint does with HarfBuzz's subsetter (libharfbuzz-subset0).
+- Fetching: only the portal's own static files and data: URIs; everything else is refused
+  and nothing else is read from disk or the network.
+- Reproducible: no clock is read here. Dates come from the document's metadata and the
+  PDF identifier from the caller, so the same input gives the same bytes.
+"""
+
+import logging
+import threading
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from django.contrib.staticfiles import finders
+from weasyprint import HTML
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+logger = logging.getLogger(__name__)
+
+# Documents are rendered against this made-up origin, so "/static/x.css" in the HTML
+# resolves to BASE_URL + "static/x.css" and nothing relative can point elsewhere.
+BASE_URL = "https://portal.invalid/"
+STATIC_PREFIX = BASE_URL + "static/"
+
+_font_config = None
+_font_lock = threading.Lock()
+
+
+def font_config():
+    global _font_config
+    with _font_lock:
+        if _font_config is None:
+            _font_config = FontConfiguration()
+        return _font_config
+
+
+class FetchRefused(ValueError):
+    pass
+
+
+class StaticOnlyFetcher(URLFetcher):
+    """Serves the portal's static files and data: URIs; refuses every other URL."""
+
+    def __init__(self):
+        super().__init__(allowed_protocols=("data", "https"), allow_redirects=False)
+        self.refused = []
+
+    def fetch(self, url, headers=None):
+        if url.startswith("data:"):
+            return super().fetch(url, headers)
+        if url.startswith(STATIC_PREFIX):
+            relative = unquote(urlsplit(url).path).removeprefix("/static/")
+            path = finders.find(relative) if relative and ".." not in relative.split("/") else None
+            if path and Path(path).is_file():
+                return URLFetcherResponse(url, Path(path).read_bytes(), _content_type(path))
+        self.refused.append(url)
+        logger.warning("Refused to fetch %s while rendering a PDF", url)
+        raise FetchRefused(f"refused: {url}")
+
+
+def _content_type(path):
+    suffix = Path(path).suffix.lower()
+    types = {".css": "text/css", ".svg": "image/svg+xml", ".png": "image/png"}
+    return {"Content-Type": types.get(suffix, "application/octet-stream")}
+
+
+def render_pdf(html, identifier, fetcher=None):
+    """PDF bytes for an HTML string. `identifier` (bytes) is the PDF's file identifier."""
+    fetcher = fetcher or StaticOnlyFetcher()
+    document = HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher)
+    return document.write_pdf(
+        font_config=font_config(),
+        pdf_identifier=identifier,
+        custom_metadata=True,
+    )

@@ -1,0 +1,272 @@
+from django import forms
+from django.conf import settings
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
+
+from standards.models import ReportFile
+from standards.pdf import render_pdf
+from standards.reports import (
+    build_report,
+    cache_key,
+    data_version,
+    selection_from,
+    to_csv,
+    to_xlsx,
+)
+from standards.views import reader_required
+
+CONTENT_TYPES = {
+    "pdf": "application/pdf",
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def can_export(user):
+    return user.has_perm("standards.export_report")
+
+
+def _invalid(request, form):
+    return render(request, "reports/builder.html", {"form": form, "invalid": True}, status=400)
+
+
+@reader_required
+def builder(request):
+    form, _selection = selection_from(request.GET or None)
+    return render(request, "reports/builder.html", {"form": form})
+
+
+@reader_required
+def gap_html(request):
+    form, selection = selection_from(request.GET)
+    if selection is None:
+        return _invalid(request, form)
+    count = selection.mappings().count()
+    if count > settings.REPORT_MAX_MAPPINGS:
+        return _too_large(request, count)
+    with translation.override(selection.lang):
+        report = build_report(selection)
+        body = render_to_string("reports/_body.html", report, request=request)
+    return render(
+        request,
+        "reports/gap.html",
+        {
+            "body": body,
+            "report": report,
+            "query": selection.query_string(),
+            "lang": selection.lang,
+            "can_export": can_export(request.user),
+        },
+    )
+
+
+def produce(selection, fmt, as_of):
+    """Render one format of a report: (bytes, fingerprint, number of mappings)."""
+    with translation.override(selection.lang):
+        report = build_report(selection, as_of=as_of)
+        if fmt == "csv":
+            content = to_csv(report)
+        elif fmt == "xlsx":
+            content = to_xlsx(report)
+        else:
+            title = _("Gap report: veterinary and sanitary requirements for meat")
+            html = render_to_string(
+                "reports/gap_pdf.html",
+                {
+                    **report,
+                    "title": title,
+                    "subject": _("Kazakhstan – China requirements not yet aligned"),
+                    "lang": selection.lang,
+                    "query": selection.query_string(),
+                },
+            )
+            content = render_pdf(html, identifier=report["fingerprint"][:32].encode())
+    return content, report["fingerprint"], report["count"]
+
+
+def _too_large(request, count):
+    message = _(
+        "This selection holds %(count)d mappings; reports are limited to %(limit)d. "
+        "Narrow the selection (product group, topic, status) and try again."
+    ) % {"count": count, "limit": settings.REPORT_MAX_MAPPINGS}
+    return render(request, "reports/refused.html", {"message": message}, status=400)
+
+
+def _serve(report_file):
+    response = HttpResponse(bytes(report_file.content), content_type=CONTENT_TYPES[report_file.fmt])
+    name = f"gap-report-{report_file.fingerprint[:12]}.{report_file.fmt}"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["X-Report-Fingerprint"] = report_file.fingerprint
+    return response
+
+
+@reader_required
+def gap_file(request, fmt):
+    if not can_export(request.user):
+        return render(
+            request,
+            "reports/refused.html",
+            {"message": _("Your role may read reports but not export them.")},
+            status=403,
+        )
+    form, selection = selection_from(request.GET)
+    if selection is None:
+        return _invalid(request, form)
+    version, as_of = data_version()
+    key = cache_key(version, selection, fmt)
+    existing = ReportFile.objects.filter(key=key).first()
+    if existing is not None:
+        if existing.status == ReportFile.Status.DONE:
+            return _serve(existing)
+        if existing.status in (ReportFile.Status.QUEUED, ReportFile.Status.RUNNING):
+            return redirect(existing)
+        existing.delete()  # a failed render is tried again
+    count = selection.mappings().count()
+    if count > settings.REPORT_MAX_MAPPINGS:
+        return _too_large(request, count)
+    report_file = ReportFile(
+        key=key,
+        fmt=fmt,
+        selection=selection.query_string(),
+        mapping_count=count,
+        requested_by=request.user,
+    )
+    if fmt == "pdf" and count > settings.REPORT_BACKGROUND_THRESHOLD:
+        from standards.tasks import render_report
+
+        report_file.save()
+        render_report.enqueue(report_file.pk)
+        return redirect(report_file)
+    report_file.content, report_file.fingerprint, report_file.mapping_count = produce(
+        selection, fmt, as_of
+    )
+    report_file.status = ReportFile.Status.DONE
+    report_file.finished_at = timezone.now()
+    report_file.save()
+    return _serve(report_file)
+
+
+def _own_report_file(request, pk):
+    report_file = get_object_or_404(ReportFile, pk=pk)
+    if not can_export(request.user):
+        return None
+    return report_file
+
+
+@reader_required
+def report_job(request, pk):
+    report_file = _own_report_file(request, pk)
+    if report_file is None:
+        return render(request, "reports/refused.html", {"message": _("Not allowed.")}, status=403)
+    return render(
+        request,
+        "reports/job.html",
+        {
+            "job": report_file,
+            "pending": report_file.status in (ReportFile.Status.QUEUED, ReportFile.Status.RUNNING),
+            "report_url": f"{reverse('standards:report-html')}?{report_file.selection}",
+        },
+    )
+
+
+@reader_required
+def report_job_download(request, pk):
+    report_file = _own_report_file(request, pk)
+    if report_file is None:
+        return render(request, "reports/refused.html", {"message": _("Not allowed.")}, status=403)
+    if report_file.status != ReportFile.Status.DONE:
+        return redirect(report_file)
+    return _serve(report_file)
+
+
+class VerifyForm(forms.Form):
+    fingerprint = forms.RegexField(
+        label=gettext_lazy("Fingerprint"),
+        regex=r"^\s*[0-9a-fA-F]{64}\s*$",
+        required=False,
+        error_messages={"invalid": gettext_lazy("A fingerprint is 64 hexadecimal characters.")},
+    )
+    document = forms.FileField(
+        label=gettext_lazy("Or the report as a PDF file"),
+        required=False,
+        help_text=gettext_lazy("The fingerprint and selection are read from the PDF itself."),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("fingerprint") and not cleaned.get("document"):
+            raise forms.ValidationError(
+                gettext_lazy("Give a fingerprint or a PDF report."), code="empty"
+            )
+        return cleaned
+
+
+MAX_UPLOAD = 50 * 1024 * 1024
+
+
+def _read_pdf_metadata(upload):
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    if upload.size > MAX_UPLOAD:
+        raise forms.ValidationError(_("The file is larger than 50 MB."), code="too_large")
+    try:
+        metadata = PdfReader(upload).metadata or {}
+    except (PdfReadError, ValueError, OSError):
+        raise forms.ValidationError(_("This file is not a readable PDF."), code="not_pdf") from None
+    fingerprint, selection = metadata.get("/fingerprint"), metadata.get("/selection")
+    if not fingerprint or selection is None:
+        raise forms.ValidationError(
+            _("This PDF carries no report fingerprint: it was not produced by the portal."),
+            code="no_fingerprint",
+        )
+    return str(fingerprint), str(selection)
+
+
+@reader_required
+@require_http_methods(["GET", "POST"])
+def verify(request):
+    form = VerifyForm(request.POST or None, request.FILES or None)
+    outcome, status = None, 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                outcome = _verify(form.cleaned_data)
+            except forms.ValidationError as exc:
+                form.add_error("document", exc)
+                status = 400
+        else:
+            status = 400
+    return render(request, "reports/verify.html", {"form": form, "outcome": outcome}, status=status)
+
+
+def _verify(cleaned):
+    from django.http import QueryDict
+
+    from standards.reports import fingerprint_for
+
+    if cleaned.get("document"):
+        claimed, selection_query = _read_pdf_metadata(cleaned["document"])
+    else:
+        claimed = cleaned["fingerprint"].strip().lower()
+        issued = ReportFile.objects.filter(fingerprint=claimed).first()
+        if issued is None:
+            return {"known": False, "claimed": claimed}
+        selection_query = issued.selection
+    _form, selection = selection_from(QueryDict(selection_query))
+    if selection is None:
+        return {"known": False, "claimed": claimed}
+    current = fingerprint_for(selection)
+    return {
+        "known": True,
+        "claimed": claimed,
+        "current": current,
+        "matches": current == claimed,
+        "report_url": f"{reverse('standards:report-html')}?{selection.query_string()}",
+    }
