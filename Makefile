@@ -37,6 +37,8 @@ ROUNDS ?= 7
 bench: install-test
 	DEBUG=False SECRET_KEY=bench-only DJANGO_SETTINGS_MODULE=portal.settings \
 		$(PY) bench/compare_vs_admin.py --rounds $(ROUNDS)
+	DEBUG=False SECRET_KEY=bench-only DJANGO_SETTINGS_MODULE=portal.settings \
+		$(PY) bench/report_vs_chromium.py --rounds 3
 
 install: $(VENV)/.installed
 
