@@ -209,6 +209,9 @@ def test_repeat_download_is_served_from_the_cache_until_an_edit(client_for, nego
     assert changed["X-Report-Fingerprint"] != first["X-Report-Fingerprint"]
 
 
+# Transactional: the worker closes its database connection between tasks, which a
+# test wrapped in a transaction would not survive on PostgreSQL.
+@pytest.mark.django_db(transaction=True)
 def test_large_pdf_is_rendered_in_the_background(client_for, negotiator, data, settings):
     settings.REPORT_BACKGROUND_THRESHOLD = 0
     client = client_for(negotiator)
