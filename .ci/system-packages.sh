@@ -7,7 +7,7 @@
 set -euo pipefail
 
 purpose=${1:-run}
-packages=(fonts-noto-cjk fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 gettext)
+packages=(fonts-noto-cjk fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 gettext)
 if [ "$purpose" = "test" ]; then
   packages+=(chromium poppler-utils)
 fi

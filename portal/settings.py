@@ -175,7 +175,8 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Gap reports: PDFs of more mappings than this are rendered by the background worker;
 # more than the hard cap are refused.
 REPORT_BACKGROUND_THRESHOLD = envint("REPORT_BACKGROUND_THRESHOLD", 300)
-REPORT_MAX_MAPPINGS = envint("REPORT_MAX_MAPPINGS", 5000)
+# 1,000 mappings take about 1 GB and a minute in WeasyPrint (bench/report_vs_chromium.py).
+REPORT_MAX_MAPPINGS = envint("REPORT_MAX_MAPPINGS", 2000)
 
 LOGGING = {
     "version": 1,

@@ -3,6 +3,7 @@
 Plain Python; every piece of text is escaped here, so the result may be marked safe.
 """
 
+import unicodedata
 from html import escape
 
 # Fill colours chosen so that white count labels inside the bars keep a contrast ratio
@@ -26,6 +27,12 @@ ALIGNMENT_COLOURS = {
 }
 
 
+def text_width(text, font_size=13):
+    """Approximate rendered width in px: CJK characters are about twice as wide."""
+    wide = sum(1 for char in text if unicodedata.east_asian_width(char) in "WF")
+    return round((wide * 1.0 + (len(text) - wide) * 0.55) * font_size)
+
+
 def stacked_bars(
     chart_id,
     title,
@@ -33,14 +40,18 @@ def stacked_bars(
     segments,
     *,
     width=720,
-    label_width=230,
+    label_width=None,
     bar_height=22,
     gap=8,
 ):
     """A horizontal stacked bar per row, each bar the share of its own total.
 
     rows: [(label, {segment_value: count})]; segments: [(value, label, colour)].
+    label_width: px for the row labels; by default as wide as the longest label.
     """
+    if label_width is None:
+        longest = max((text_width(str(label)) for label, _counts in rows), default=70)
+        label_width = min(360, 20 + longest)
     bar_width = width - label_width - 50
     legend_rows = (len(segments) + 2) // 3
     height = len(rows) * (bar_height + gap) + 16 + legend_rows * 22 + 8

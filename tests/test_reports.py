@@ -273,3 +273,9 @@ def test_verify_by_fingerprint_and_by_pdf(client_for, negotiator, data):
     response = client.post(url, {"document": junk})
     assert response.status_code == 400 and "not a readable PDF" in response.text
     assert client.post(url, {"fingerprint": "xyz"}).status_code == 400
+
+
+def test_fonts_are_subset_with_harfbuzz():
+    from django.core.checks import run_checks
+
+    assert not [m for m in run_checks() if m.id == "standards.W001"]

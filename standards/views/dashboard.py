@@ -1,4 +1,3 @@
-import unicodedata
 from collections import Counter, defaultdict
 
 from django.db.models import Count, F
@@ -6,7 +5,7 @@ from django.shortcuts import render
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from standards.charts import ALIGNMENT_COLOURS, STATUS_COLOURS, stacked_bars
+from standards.charts import ALIGNMENT_COLOURS, STATUS_COLOURS, stacked_bars, text_width
 from standards.models import ClauseMapping, Topic
 from standards.views import reader_required
 
@@ -21,12 +20,6 @@ DIVERGENT = (
     Alignment.CN_STRICTER,
     Alignment.DIFFERENT,
 )
-
-
-def text_width(text, font_size=13):
-    """Approximate rendered width in px: CJK characters are about twice as wide."""
-    wide = sum(1 for char in text if unicodedata.east_asian_width(char) in "WF")
-    return round((wide * 1.0 + (len(text) - wide) * 0.55) * font_size)
 
 
 def _segments(choices, colours):
@@ -78,10 +71,12 @@ def dashboard(request):
             status_segments,
         ),
     ]
+    # One label width for all three charts, so that their bars line up.
     longest = max(
-        (len(str(label)) for _id, _t, rows, _s in charts for label, _c in rows), default=10
+        (text_width(str(label)) for _id, _t, rows, _s in charts for label, _c in rows),
+        default=70,
     )
-    label_width = min(340, 20 + 7 * longest)
+    label_width = min(360, 20 + longest)
     rendered = [
         {
             "id": chart_id,

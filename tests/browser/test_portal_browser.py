@@ -118,7 +118,15 @@ def test_regulator_filters_opens_a_pair_toggles_text_and_switches_language(
 
 @pytest.mark.parametrize(
     "path",
-    ["standards:home", "standards:standard-list", "standards:search", "standards:compare"],
+    [
+        "standards:home",
+        "standards:standard-list",
+        "standards:search",
+        "standards:compare",
+        "standards:reports",
+        "standards:report-html",
+        "standards:report-verify",
+    ],
 )
 def test_pages_have_no_accessibility_violations(page, live_server, data, assert_accessible, path):
     log_in(page, live_server)
@@ -143,3 +151,20 @@ def test_skip_link_moves_focus_to_the_content(page, live_server, data):
     expect(skip).to_be_focused()
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(r"#main$"))
+
+
+def test_editor_pages_are_accessible(page, live_server, data, assert_accessible, django_user_model):
+    from standards.roles import EDITOR
+
+    editor = django_user_model.objects.create_user(username="editor", password="S3cure-pass!")
+    assign_role(editor, EDITOR)
+    page.goto(f"{live_server.url}{reverse('login')}")
+    page.get_by_label("Username").fill("editor")
+    page.get_by_label("Password").fill("S3cure-pass!")
+    page.locator("main").get_by_role("button", name="Log in").click()
+    page.goto(f"{live_server.url}{reverse('standards:consistency')}")
+    expect(page.get_by_role("heading", name="Consistency of alignments")).to_be_visible()
+    assert_accessible(page)
+    page.goto(f"{live_server.url}{data['mapping'].get_absolute_url()}")
+    expect(page.get_by_role("link", name="Edit in admin")).to_be_visible()
+    assert_accessible(page)
