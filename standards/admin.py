@@ -88,24 +88,7 @@ class StandardAdmin(admin.ModelAdmin):
 class LimitInline(admin.TabularInline):
     model = Limit
     form = LimitForm
-    fields = [
-        "position",
-        "parameter",
-        "notation",
-        "kind",
-        "value",
-        "upper_value",
-        "unit",
-        "strict",
-        "basis",
-        "qualifier",
-        "matrix",
-        "plan_n",
-        "plan_c",
-        "plan_m",
-        "plan_big_m",
-        "note",
-    ]
+    fields = ["position", "parameter", "notation", *LimitForm.FIGURE_FIELDS, "note"]
     autocomplete_fields = ["parameter"]
     extra = 0
 

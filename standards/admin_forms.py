@@ -10,6 +10,22 @@ from standards.notation import NotationError, ParsedLimit, format_parsed, parse_
 # parameter as a second limit on the same clause.
 TIME_PARAMETER = "holding-time"
 
+# The fields of a limit besides its clause, parameter, note and position.
+FIGURE_FIELDS = [
+    "kind",
+    "value",
+    "upper_value",
+    "unit",
+    "strict",
+    "basis",
+    "qualifier",
+    "matrix",
+    "plan_n",
+    "plan_c",
+    "plan_m",
+    "plan_big_m",
+]
+
 PARSED_FIELDS = {
     "kind": "kind",
     "value": "value",
@@ -42,26 +58,11 @@ class LimitForm(forms.ModelForm):
         ),
     )
 
+    FIGURE_FIELDS = FIGURE_FIELDS
+
     class Meta:
         model = Limit
-        fields = [
-            "clause",
-            "parameter",
-            "kind",
-            "value",
-            "upper_value",
-            "unit",
-            "strict",
-            "basis",
-            "qualifier",
-            "matrix",
-            "plan_n",
-            "plan_c",
-            "plan_m",
-            "plan_big_m",
-            "note",
-            "position",
-        ]
+        fields = ["clause", "parameter", *FIGURE_FIELDS, "note", "position"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

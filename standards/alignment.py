@@ -9,24 +9,6 @@ from dataclasses import dataclass
 from standards.limitlogic import LimitSpec, SidesComparison, Verdict, compare_sides, describe
 
 
-def limit_spec(limit):
-    return LimitSpec(
-        parameter=limit.parameter.key,
-        kind=limit.kind,
-        value=limit.value,
-        upper=limit.upper_value,
-        unit=limit.unit,
-        strict=limit.strict,
-        basis=limit.basis,
-        matrix=limit.matrix,
-        family=limit.parameter.family,
-        n=limit.plan_n,
-        c=limit.plan_c,
-        m=limit.plan_m,
-        big_m=limit.plan_big_m,
-    )
-
-
 def _side_limits(clauses):
     return [limit for clause in clauses for limit in clause.limit_rows]
 
@@ -73,8 +55,8 @@ class ComputedAlignment:
 def compute_alignment(mapping):
     kz_limits = _side_limits(mapping.kz_side)
     cn_limits = _side_limits(mapping.cn_side)
-    kz_specs = [limit_spec(limit) for limit in kz_limits]
-    cn_specs = [limit_spec(limit) for limit in cn_limits]
+    kz_specs = [LimitSpec.from_limit(limit) for limit in kz_limits]
+    cn_specs = [LimitSpec.from_limit(limit) for limit in cn_limits]
     result = compare_sides(kz_specs, cn_specs)
     # Specs are frozen dataclasses: map them back to the rows they came from.
     kz_lookup = dict(zip(kz_specs, kz_limits, strict=True))

@@ -49,11 +49,16 @@ class LimitSpec:
     big_m: Decimal | None = None
 
     @classmethod
-    def from_limit(cls, limit, *, parameter=None, matrix="", family=""):
-        """A LimitSpec from a Limit (or anything with its attributes). `parameter` defaults
-        to limit.parameter.key."""
+    def from_limit(cls, limit, *, parameter=None, matrix=None, family=None):
+        """A LimitSpec from a Limit (or anything with its attributes). `parameter`,
+        `matrix` and `family` default to limit.parameter.key, limit.matrix and
+        limit.parameter.family."""
         if parameter is None:
             parameter = getattr(limit.parameter, "key", limit.parameter)
+        if matrix is None:
+            matrix = getattr(limit, "matrix", "") or ""
+        if family is None:
+            family = getattr(limit.parameter, "family", "") or ""
         return cls(
             parameter=parameter,
             kind=limit.kind,
