@@ -30,11 +30,14 @@ MANAGE_USERS = [
     for action in ("view", "add", "change", "delete")
 ]
 
+# Administrators watch the background worker's task results in the admin.
+WATCH_TASKS = [("django_tasks_database", "view_dbtaskresult")]
+
 ROLE_PERMISSIONS = {
     REGULATOR: READ,
     NEGOTIATOR: READ + EXPORT,
     EDITOR: READ + EXPORT + EDIT,
-    ADMINISTRATOR: READ + EXPORT + EDIT + MANAGE_USERS,
+    ADMINISTRATOR: READ + EXPORT + EDIT + MANAGE_USERS + WATCH_TASKS,
 }
 
 

@@ -1,11 +1,13 @@
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
 
 from standards.alignment import compute_alignment
 from standards.models import ClauseMapping
 
 
+@require_safe
 @login_required
 def consistency(request):
     """Editors' list of mappings whose recorded alignment the limits contradict, and of

@@ -7,7 +7,6 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods
 
 from standards.models import ReportFile
 from standards.pdf import render_pdf
@@ -229,8 +228,7 @@ def _read_pdf_metadata(upload):
     return str(fingerprint), str(selection)
 
 
-@reader_required
-@require_http_methods(["GET", "POST"])
+@reader_required(methods=("GET", "HEAD", "POST"))
 def verify(request):
     form = VerifyForm(request.POST or None, request.FILES or None)
     outcome, status = None, 200

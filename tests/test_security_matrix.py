@@ -1,0 +1,178 @@
+"""Every URL × role × method answers with the expected status.
+
+The list of URLs comes from the URL configuration: a new named URL without an entry in
+EXPECTED fails test_every_url_has_an_expectation. Admin URLs are covered by their entry
+points (index and each model's changelist and add form); test_admin.py covers the rest.
+"""
+
+import pytest
+from django.contrib import admin
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from standards.models import ReportFile
+from tests.factories import make_clause, make_mapping, make_standard
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ["anonymous", "regulator", "negotiator", "editor", "administrator"]
+LOGIN = "login-redirect"  # 302 to the login page
+
+
+def every(status):
+    return dict.fromkeys(ROLES, status)
+
+
+def readers(status=200):
+    return {"anonymous": LOGIN, **dict.fromkeys(ROLES[1:], status)}
+
+
+EXPORTERS = {
+    "anonymous": LOGIN,
+    "regulator": 403,
+    "negotiator": 200,
+    "editor": 200,
+    "administrator": 200,
+}
+EDITORS = {
+    "anonymous": LOGIN,
+    "regulator": 403,
+    "negotiator": 403,
+    "editor": 200,
+    "administrator": 200,
+}
+
+# url name -> {"GET": {role: status}, "POST": {role: status}}; POSTs carry a CSRF token.
+EXPECTED = {
+    "login": {"GET": every(200), "POST": every(200)},  # an empty form is shown again
+    "logout": {"GET": every(405), "POST": every(302)},
+    "set_language": {"GET": every(302), "POST": every(302)},
+    "standards:home": {"GET": readers(), "POST": every(405)},
+    "standards:compare": {"GET": readers(), "POST": every(405)},
+    "standards:standard-list": {"GET": readers(), "POST": every(405)},
+    "standards:standard-detail": {"GET": readers(), "POST": every(405)},
+    "standards:mapping-detail": {"GET": readers(), "POST": every(405)},
+    "standards:search": {"GET": readers(), "POST": every(405)},
+    "standards:consistency": {"GET": EDITORS, "POST": every(405)},
+    "standards:reports": {"GET": readers(), "POST": every(405)},
+    "standards:report-html": {"GET": readers(), "POST": every(405)},
+    "standards:report-pdf": {"GET": EXPORTERS, "POST": every(405)},
+    "standards:report-csv": {"GET": EXPORTERS, "POST": every(405)},
+    "standards:report-xlsx": {"GET": EXPORTERS, "POST": every(405)},
+    "standards:report-job": {"GET": EXPORTERS, "POST": every(405)},
+    "standards:report-download": {"GET": EXPORTERS, "POST": every(405)},
+    "standards:report-verify": {"GET": readers(), "POST": readers(400)},  # empty form: 400
+}
+
+ADMIN_STAFF = {"anonymous": "admin-login", "regulator": "admin-login", "negotiator": "admin-login"}
+
+
+def named_urls(patterns=None, namespace=""):
+    patterns = get_resolver().url_patterns if patterns is None else patterns
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            if pattern.namespace == "admin":
+                continue
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from named_urls(pattern.url_patterns, inner)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            yield f"{namespace}{pattern.name}"
+
+
+def test_every_url_has_an_expectation():
+    assert set(named_urls()) == set(EXPECTED)
+
+
+@pytest.fixture
+def world(regulator, negotiator, editor, administrator):
+    standard = make_standard(key="tr-cu-034-2013")
+    mapping = make_mapping(key="KZCN-001", kz=[make_clause(standard)])
+    job = ReportFile.objects.create(
+        key="k" * 64,
+        fmt="pdf",
+        selection="gaps=1&lang=en",
+        fingerprint="f" * 64,
+        status=ReportFile.Status.DONE,
+        content=b"%PDF-1.7",
+    )
+    args = {
+        "standards:standard-detail": [standard.key],
+        "standards:mapping-detail": [mapping.key],
+        "standards:report-job": [job.pk],
+        "standards:report-download": [job.pk],
+    }
+    users = {
+        "anonymous": None,
+        "regulator": regulator,
+        "negotiator": negotiator,
+        "editor": editor,
+        "administrator": administrator,
+    }
+    return args, users
+
+
+def _client(user):
+    client = Client(enforce_csrf_checks=True)
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+def _post(client, url):
+    client.get(reverse("login"))  # sets the CSRF cookie
+    token = client.cookies["csrftoken"].value
+    return client.post(url, {"csrfmiddlewaretoken": token}, HTTP_X_CSRFTOKEN=token)
+
+
+def _check(response, expected, where):
+    if expected == LOGIN:
+        assert response.status_code == 302, where
+        assert response["Location"].startswith(reverse("login")), where
+    elif expected == "admin-login":
+        assert response.status_code == 302, where
+        assert response["Location"].startswith(reverse("admin:login")), where
+    else:
+        assert response.status_code == expected, where
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_url_role_method_matrix(world, name):
+    args, users = world
+    url = reverse(name, args=args.get(name, []))
+    for role, user in users.items():
+        for method, expectations in EXPECTED[name].items():
+            client = _client(user)
+            response = client.get(url) if method == "GET" else _post(client, url)
+            _check(response, expectations[role], f"{method} {url} as {role}")
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_csrf_is_enforced_on_every_post(world, name):
+    args, users = world
+    url = reverse(name, args=args.get(name, []))
+    for role, user in users.items():
+        # Without a token the CSRF check refuses every POST before any view runs.
+        assert _client(user).post(url, {}).status_code == 403, (url, role)
+
+
+def test_admin_entry_points_by_role(world):
+    _args, users = world
+    urls = [reverse("admin:index")]
+    for model in admin.site._registry:
+        info = (model._meta.app_label, model._meta.model_name)
+        urls += [
+            reverse("admin:{}_{}_changelist".format(*info)),
+            reverse("admin:{}_{}_add".format(*info)),
+        ]
+    for role, user in users.items():
+        client = _client(user)
+        for url in urls:
+            response = client.get(url)
+            if role in ADMIN_STAFF:
+                _check(response, "admin-login", f"{url} as {role}")
+            elif role == "editor" and ("/auth/" in url or "django_tasks" in url):
+                assert response.status_code == 403, url
+            elif "django_tasks" in url and url.endswith("/add/"):
+                assert response.status_code == 403, url  # task results are read-only
+            else:
+                assert response.status_code == 200, f"{url} as {role}"
