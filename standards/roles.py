@@ -30,8 +30,15 @@ MANAGE_USERS = [
     for action in ("view", "add", "change", "delete")
 ]
 
-# Administrators watch the background worker's task results in the admin.
-WATCH_TASKS = [("django_tasks_database", "view_dbtaskresult")]
+# Administrators watch the background worker's task results and the log-in attempts in
+# the admin, and unlock accounts (deleting a lockout).
+WATCH_TASKS = [
+    ("django_tasks_database", "view_dbtaskresult"),
+    ("axes", "view_accessattempt"),
+    ("axes", "delete_accessattempt"),
+    ("axes", "view_accesslog"),
+    ("axes", "view_accessfailurelog"),
+]
 
 ROLE_PERMISSIONS = {
     REGULATOR: READ,

@@ -17,6 +17,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("standards", "0006_report_file_and_update_times"),
         ("django_tasks_database", "0021_conditional_partial_index_ordering"),
+        ("axes", "0010_accessattemptexpiration"),
     ]
 
     operations = [migrations.RunPython(sync, migrations.RunPython.noop)]
