@@ -1,13 +1,16 @@
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
 from django.db import models
 from django.db.models import Count, Q
-from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from simple_history.admin import SimpleHistoryAdmin
 
-from standards.admin_forms import LimitForm
+from standards.admin_forms import LimitForm, MappingForm
 from standards.models import Clause, ClauseMapping, Limit, Parameter, Standard
+from standards.services import set_mappings
 
 admin.site.site_header = _("KZ–CN meat requirements: back office")
 admin.site.site_title = _("KZ–CN requirements admin")
@@ -18,7 +21,7 @@ URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(Parameter)
-class ParameterAdmin(admin.ModelAdmin):
+class ParameterAdmin(SimpleHistoryAdmin):
     list_display = ["name_en", "name_ru", "name_zh", "unit", "key"]
     search_fields = ["key", "name_en", "name_ru", "name_zh"]
 
@@ -32,7 +35,7 @@ class ClauseInline(admin.TabularInline):
 
 
 @admin.register(Standard)
-class StandardAdmin(admin.ModelAdmin):
+class StandardAdmin(SimpleHistoryAdmin):
     list_display = [
         "code",
         "title_en",
@@ -94,7 +97,7 @@ class LimitInline(admin.TabularInline):
 
 
 @admin.register(Clause)
-class ClauseAdmin(admin.ModelAdmin):
+class ClauseAdmin(SimpleHistoryAdmin):
     list_display = [
         "__str__",
         "heading",
@@ -188,11 +191,27 @@ class JurisdictionFilter(admin.SimpleListFilter):
         return queryset.filter(pk__in=cited.values("pk"))
 
 
+class ReasonActionForm(ActionForm):
+    reason = forms.CharField(
+        label=_("Reason"),
+        required=False,
+        max_length=500,
+        help_text=_("Required when the action changes the status or the alignment."),
+    )
+
+
 def _bulk_set(field, value, label):
     def action(modeladmin, request, queryset):
-        updated = queryset.exclude(**{field: value}).update(
-            **{field: value, "updated_by": request.user, "updated_at": timezone.now()}
-        )
+        reason = request.POST.get("reason", "").strip()
+        if not reason:
+            modeladmin.message_user(
+                request,
+                _("Give a reason for changing the %(field)s; nothing was changed.")
+                % {"field": ClauseMapping._meta.get_field(field).verbose_name},
+                messages.ERROR,
+            )
+            return
+        updated = set_mappings(queryset, field, value, user=request.user, reason=reason)
         modeladmin.message_user(
             request,
             ngettext(
@@ -215,7 +234,7 @@ def _bulk_set(field, value, label):
 
 
 @admin.register(ClauseMapping)
-class ClauseMappingAdmin(admin.ModelAdmin):
+class ClauseMappingAdmin(SimpleHistoryAdmin):
     list_display = [
         "key",
         "title",
@@ -254,6 +273,8 @@ class ClauseMappingAdmin(admin.ModelAdmin):
     autocomplete_fields = ["kz_clauses", "cn_clauses", "reference_clauses"]
     readonly_fields = ["sheet_row", "created_at", "updated_at", "updated_by"]
     date_hierarchy = "updated_at"
+    form = MappingForm
+    action_form = ReasonActionForm
 
     class Media:
         css = {"all": ["portal/admin.css"]}
@@ -287,13 +308,18 @@ class ClauseMappingAdmin(admin.ModelAdmin):
         _bulk_set("status", value, label) for value, label in ClauseMapping.Status.choices
     ] + [_bulk_set("alignment", value, label) for value, label in ClauseMapping.Alignment.choices]
 
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        return [*fieldsets, (_("Reason for this change"), {"fields": ["change_reason"]})]
+
     def save_model(self, request, obj, form, change):
         obj.updated_by = request.user
+        obj._change_reason = form.cleaned_data.get("change_reason", "")
         super().save_model(request, obj, form, change)
 
 
 @admin.register(Limit)
-class LimitAdmin(admin.ModelAdmin):
+class LimitAdmin(SimpleHistoryAdmin):
     form = LimitForm
     list_display = ["clause", "parameter", "kind", "notation_display"]
     list_filter = [

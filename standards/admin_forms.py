@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from standards.models import Limit, Parameter
+from standards.models import ClauseMapping, Limit, Parameter
 from standards.notation import NotationError, ParsedLimit, format_parsed, parse_notation
 
 # A combined "≥70 °C for ≥30 min" sets a temperature and a time: the time goes to this
@@ -113,3 +113,42 @@ class LimitForm(forms.ModelForm):
                 **{field: getattr(parsed, attr) for attr, field in PARSED_FIELDS.items()},
             )
         self.extra_limits = []
+
+
+class MappingForm(forms.ModelForm):
+    """A mapping in the admin: a change of status or alignment must say why."""
+
+    change_reason = forms.CharField(
+        label=_("Reason"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            "Required when the status or the alignment changes; kept in the history with "
+            "the change."
+        ),
+    )
+
+    class Meta:
+        model = ClauseMapping
+        fields = "__all__"  # noqa: DJ007 (the admin fieldsets choose what is shown)
+
+    def clean(self):
+        cleaned = super().clean()
+        decisive = {"status", "alignment"} & set(self.changed_data)
+        if self.instance.pk and decisive and not cleaned.get("change_reason", "").strip():
+            self.add_error(
+                "change_reason",
+                forms.ValidationError(
+                    _("Say why the %(fields)s changed.")
+                    % {
+                        "fields": _(" and ").join(
+                            sorted(
+                                str(ClauseMapping._meta.get_field(f).verbose_name) for f in decisive
+                            )
+                        )
+                    },
+                    code="reason_required",
+                ),
+            )
+        return cleaned

@@ -3,6 +3,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 
 class Language(models.TextChoices):
@@ -63,6 +64,8 @@ class Parameter(models.Model):
         ),
     )
     updated_at = models.DateTimeField(_("last changed"), auto_now=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["name_en"]
@@ -155,6 +158,8 @@ class Standard(models.Model):
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("last changed"), auto_now=True)
+
+    history = HistoricalRecords(m2m_fields=[supersedes])
 
     class Meta:
         ordering = ["jurisdiction", "code"]
@@ -260,6 +265,8 @@ class Clause(models.Model):
     updated_at = models.DateTimeField(_("last changed"), auto_now=True)
 
     objects = ClauseQuerySet.as_manager()
+    # search_text is derived from the other fields; its changes are not history.
+    history = HistoricalRecords(excluded_fields=["search_text"])
 
     class Meta:
         ordering = ["standard__code", "reference"]
@@ -508,6 +515,7 @@ class ClauseMapping(models.Model):
     )
 
     objects = ClauseMappingQuerySet.as_manager()
+    history = HistoricalRecords(m2m_fields=[kz_clauses, cn_clauses, reference_clauses])
 
     class Meta:
         ordering = ["key"]
@@ -641,6 +649,8 @@ class Limit(models.Model):
     note = models.TextField(_("note"), blank=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
     updated_at = models.DateTimeField(_("last changed"), auto_now=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["clause", "position", "pk"]

@@ -5,6 +5,7 @@ import secrets
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.utils import timezone
 
 from standards.roles import ADMINISTRATOR, EDITOR, NEGOTIATOR, REGULATOR, STAFF_ROLES
 
@@ -43,3 +44,19 @@ def create_demo_accounts():
         assign_role(user, role)
         accounts.append((username, password, role))
     return accounts
+
+
+@transaction.atomic
+def set_mappings(queryset, field, value, *, user, reason):
+    """Set the status or alignment of several mappings, one recorded change each (with
+    who, when and why), skipping those already at that value. Returns how many changed."""
+    changed = 0
+    for mapping in queryset.select_for_update().exclude(**{field: value}):
+        setattr(mapping, field, value)
+        mapping.updated_by = user
+        mapping.updated_at = timezone.now()
+        mapping._change_reason = reason
+        mapping._history_user = user  # also outside a request (commands, tests)
+        mapping.save(update_fields=[field, "updated_by", "updated_at"])
+        changed += 1
+    return changed

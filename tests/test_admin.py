@@ -112,6 +112,7 @@ def test_bulk_status_action_records_who_changed(client_for, editor):
         {
             "action": "set_status_technical_review",
             "_selected_action": [first.pk, second.pk],
+            "reason": "Round 3: both sides asked for a technical review.",
         },
         follow=True,
     )
@@ -120,6 +121,23 @@ def test_bulk_status_action_records_who_changed(client_for, editor):
         mapping.refresh_from_db()
         assert mapping.status == "technical_review"
         assert mapping.updated_by == editor
+        latest = mapping.history.first()
+        assert latest.history_change_reason == "Round 3: both sides asked for a technical review."
+        assert latest.history_user == editor
+        assert latest.prev_record.status == "not_started"
+
+
+def test_bulk_status_action_without_a_reason_changes_nothing(client_for, editor):
+    mapping = make_mapping()
+    before = mapping.history.count()
+    response = client_for(editor).post(
+        reverse("admin:standards_clausemapping_changelist"),
+        {"action": "set_status_agreed", "_selected_action": [mapping.pk], "reason": ""},
+        follow=True,
+    )
+    assert "Give a reason" in response.text
+    mapping.refresh_from_db()
+    assert mapping.status == "not_started" and mapping.history.count() == before
 
 
 def test_regulator_cannot_run_bulk_actions(client_for, regulator):
@@ -152,6 +170,7 @@ def test_saving_a_mapping_in_the_admin_records_the_editor(client_for, editor, on
             "responsible_side": "kz",
             "target_date": "2027-03-01",
             "notes": "",
+            "change_reason": "Agreed at the technical meeting of 2026-11-20.",
         },
     )
     assert response.status_code == 302, response.context and response.context["errors"]
@@ -159,6 +178,71 @@ def test_saving_a_mapping_in_the_admin_records_the_editor(client_for, editor, on
     assert mapping.title == "Volatile basic nitrogen (TVB-N)"
     assert mapping.updated_by == editor
     assert mapping.status == "technical_review"
+    latest = mapping.history.first()
+    assert latest.history_change_reason == "Agreed at the technical meeting of 2026-11-20."
+    assert latest.history_user == editor
+
+
+def test_changing_status_in_the_admin_requires_a_reason(client_for, editor, one_of_each):
+    mapping = one_of_each[ClauseMapping]
+    url = reverse("admin:standards_clausemapping_change", args=[mapping.pk])
+    data = {
+        "key": mapping.key,
+        "title": mapping.title,
+        "product_group": "chilled",
+        "topic": "contaminants",
+        "confidence": "medium",
+        "kz_clauses": [c.pk for c in mapping.kz_clauses.all()],
+        "cn_clauses": [c.pk for c in mapping.cn_clauses.all()],
+        "alignment": "not_assessed",
+        "status": "agreed",
+        "rationale": "",
+        "proposed_action": "",
+        "responsible_side": "",
+        "target_date": "",
+        "notes": "",
+        "change_reason": "",
+    }
+    response = client_for(editor).post(url, data)
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert errors.get("change_reason") == ["Say why the negotiation status changed."], errors
+    mapping.refresh_from_db()
+    assert mapping.status == "not_started"
+
+
+def test_history_can_be_viewed_and_a_revert_is_recorded(client_for, editor, one_of_each):
+    mapping = one_of_each[ClauseMapping]
+    mapping.status = "agreed"
+    mapping._change_reason = "Agreed in round 2."
+    mapping.save()
+    original = mapping.history.filter(status="not_started").first()
+    client = client_for(editor)
+    history = client.get(reverse("admin:standards_clausemapping_history", args=[mapping.pk]))
+    assert history.status_code == 200 and "Agreed in round 2." in history.text
+    revert_url = reverse(
+        "admin:standards_clausemapping_simple_history", args=[mapping.pk, original.history_id]
+    )
+    form = client.get(revert_url)
+    assert form.status_code == 200
+    before = mapping.history.count()
+    data = {
+        **{k: v for k, v in form.context["adminform"].form.initial.items() if v is not None},
+        "kz_clauses": [c.pk for c in mapping.kz_clauses.all()],
+        "cn_clauses": [c.pk for c in mapping.cn_clauses.all()],
+        "reference_clauses": [],
+        "change_reason": "Reverted: the agreement was not confirmed.",
+    }
+    data = {k: v for k, v in data.items() if k not in ("id", "updated_by", "sheet_row")}
+    response = client.post(revert_url, data)
+    assert response.status_code == 302, response.context and response.context["errors"]
+    mapping.refresh_from_db()
+    assert mapping.status == "not_started"
+    assert mapping.history.count() > before
+    assert (
+        mapping.history.first().history_change_reason
+        == "Reverted: the agreement was not confirmed."
+    )
 
 
 def test_admin_changelists_stay_within_a_fixed_number_of_queries(

@@ -1,6 +1,4 @@
 import pytest
-from django.contrib.admin.models import CHANGE, LogEntry
-from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 from django.urls import reverse
 
@@ -261,18 +259,31 @@ def test_pair_page_shows_everything(client_for, regulator, pair):
     assert "Edit in admin" not in text
 
 
-def test_pair_page_lists_admin_changes_and_offers_editing_to_editors(client_for, editor, pair):
-    LogEntry.objects.create(
+def test_pair_page_shows_the_timeline_with_reasons_first(client_for, editor, pair):
+    from standards.services import set_mappings
+
+    set_mappings(
+        ClauseMapping.objects.filter(pk=pair.pk),
+        "status",
+        "negotiation",
         user=editor,
-        content_type=ContentType.objects.get_for_model(ClauseMapping),
-        object_id=str(pair.pk),
-        object_repr=str(pair),
-        action_flag=CHANGE,
-        change_message="Changed status.",
+        reason="Opened in round 1 (Astana).",
     )
-    text = client_for(editor).get(pair.get_absolute_url()).text
+    pair.refresh_from_db()
+    pair.rationale = "Updated after round 1."
+    pair._change_reason = "Editorial"
+    pair.save()
+    response = client_for(editor).get(pair.get_absolute_url())
+    text = response.text
     assert "Edit in admin" in text
-    assert "Changed status." in text
+    [transition] = response.context["transitions"]
+    assert (str(transition["old"]), str(transition["new"])) == ("Not started", "Under negotiation")
+    assert transition["reason"] == "Opened in round 1 (Astana)." and transition["who"] == "ed"
+    assert "Opened in round 1 (Astana)." in text
+    assert text.index("Opened in round 1") < text.index("Updated after round 1") or (
+        "rationale" in text
+    )
+    assert any("rationale" in [str(f) for f in c["fields"]] for c in response.context["changes"])
 
 
 def test_gap_page_shows_the_empty_side(client_for, regulator, gap):
