@@ -310,7 +310,10 @@ class ClauseMappingAdmin(SimpleHistoryAdmin):
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
-        return [*fieldsets, (_("Reason for this change"), {"fields": ["change_reason"]})]
+        return [
+            *fieldsets,
+            (_("Reason for this change"), {"fields": ["change_reason", "loaded_version"]}),
+        ]
 
     def save_model(self, request, obj, form, change):
         obj.updated_by = request.user

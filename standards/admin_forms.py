@@ -115,6 +115,16 @@ class LimitForm(forms.ModelForm):
         self.extra_limits = []
 
 
+# Bookkeeping fields, and the clause links whose history snapshots follow every save.
+NOT_SHOWN_IN_CONFLICTS = [
+    "updated_at",
+    "updated_by",
+    "kz_clauses",
+    "cn_clauses",
+    "reference_clauses",
+]
+
+
 class MappingForm(forms.ModelForm):
     """A mapping in the admin: a change of status or alignment must say why."""
 
@@ -129,12 +139,20 @@ class MappingForm(forms.ModelForm):
         ),
     )
 
+    loaded_version = forms.CharField(required=False, widget=forms.HiddenInput)
+
     class Meta:
         model = ClauseMapping
         fields = "__all__"  # noqa: DJ007 (the admin fieldsets choose what is shown)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["loaded_version"].initial = self.instance.updated_at.isoformat()
+
     def clean(self):
         cleaned = super().clean()
+        self._check_not_changed_meanwhile(cleaned.get("loaded_version"))
         decisive = {"status", "alignment"} & set(self.changed_data)
         if self.instance.pk and decisive and not cleaned.get("change_reason", "").strip():
             self.add_error(
@@ -152,3 +170,41 @@ class MappingForm(forms.ModelForm):
                 ),
             )
         return cleaned
+
+    def _check_not_changed_meanwhile(self, loaded):
+        """Optimistic locking: refuse to save over a change made since the form was opened,
+        and say what the other person changed."""
+        if not self.instance.pk or not loaded:
+            return
+        current = (
+            ClauseMapping.objects.filter(pk=self.instance.pk)
+            .values_list("updated_at", flat=True)
+            .first()
+        )
+        if current is None or current.isoformat() == loaded:
+            return
+        since = self.instance.history.filter(history_date__gt=loaded).order_by("history_date")
+        who = sorted({r.history_user.get_username() for r in since if r.history_user})
+        fields = set()
+        records = list(since)
+        for record in records:
+            previous = record.prev_record
+            if previous is not None:
+                fields |= {
+                    str(ClauseMapping._meta.get_field(change.field).verbose_name)
+                    for change in record.diff_against(
+                        previous, excluded_fields=NOT_SHOWN_IN_CONFLICTS
+                    ).changes
+                }
+        raise forms.ValidationError(
+            _(
+                "Someone else saved this mapping after you opened it (%(who)s, changing: "
+                "%(fields)s). Nothing was saved. Open the mapping again to see their "
+                "changes, then make yours."
+            )
+            % {
+                "who": ", ".join(who) or _("another user"),
+                "fields": ", ".join(sorted(fields)) or _("the record"),
+            },
+            code="changed_meanwhile",
+        )

@@ -259,3 +259,52 @@ def test_admin_changelists_stay_within_a_fixed_number_of_queries(
         # session, user, permissions, count, page rows, filters' choices: no per-row queries
         with django_assert_max_num_queries(12):
             assert client.get(url).status_code == 200
+
+
+def _form_data(response):
+    """The change form's current values, as the browser would post them back."""
+    form = response.context["adminform"].form
+    data = {}
+    for name in form.fields:
+        value = form[name].value()
+        if value is None:
+            continue
+        data[name] = value
+    return data
+
+
+def test_the_second_of_two_concurrent_saves_is_refused(
+    client_for, editor, administrator, one_of_each
+):
+    mapping = one_of_each[ClauseMapping]
+    url = reverse("admin:standards_clausemapping_change", args=[mapping.pk])
+    first, second = client_for(editor), None
+    from django.test import Client
+
+    second = Client()
+    second.force_login(administrator)
+    first_data = _form_data(first.get(url))
+    second_data = _form_data(second.get(url))
+
+    first_data.update(rationale="China's TVB-N limit has no EAEU counterpart.")
+    assert first.post(url, first_data).status_code == 302
+
+    second_data.update(
+        rationale="Overwrite attempt.", status="agreed", change_reason="Agreed in round 4."
+    )
+    response = second.post(url, second_data)
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.non_field_errors()
+    assert (
+        "Someone else saved this mapping after you opened it (ed, changing: rationale" in errors[0]
+    )
+    mapping.refresh_from_db()
+    assert mapping.rationale == "China's TVB-N limit has no EAEU counterpart."
+    assert mapping.status == "not_started"
+    # Opening the form again gives the new version, which then saves.
+    fresh = _form_data(second.get(url))
+    fresh.update(status="agreed", change_reason="Agreed in round 4.")
+    assert second.post(url, fresh).status_code == 302
+    mapping.refresh_from_db()
+    assert mapping.status == "agreed"
+    assert mapping.rationale == "China's TVB-N limit has no EAEU counterpart."
