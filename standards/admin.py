@@ -9,7 +9,14 @@ from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from standards.admin_forms import LimitForm, MappingForm
-from standards.models import Clause, ClauseMapping, Limit, Parameter, Standard
+from standards.models import (
+    Clause,
+    ClauseMapping,
+    Limit,
+    NegotiationNote,
+    Parameter,
+    Standard,
+)
 from standards.services import set_mappings
 
 admin.site.site_header = _("KZ–CN meat requirements: back office")
@@ -366,3 +373,22 @@ class LimitAdmin(SimpleHistoryAdmin):
         clause = obj.clause
         super().delete_model(request, obj)
         clause.refresh_search_text()
+
+
+@admin.register(NegotiationNote)
+class NegotiationNoteAdmin(admin.ModelAdmin):
+    """Read-only: notes are added on the pair page and never edited or deleted."""
+
+    list_display = ["mapping", "date", "side", "meeting", "author", "corrects"]
+    list_filter = ["side", "date"]
+    list_select_related = ["mapping", "author", "corrects__mapping"]
+    search_fields = ["mapping__key", "meeting", "text"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

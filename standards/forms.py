@@ -5,7 +5,7 @@ from django import forms
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from standards.models import ClauseMapping, Confidence, Standard, Topic
+from standards.models import ClauseMapping, Confidence, NegotiationNote, Standard, Topic
 from standards.search import MAX_QUERY_LENGTH
 
 ALL = _("All")
@@ -159,4 +159,35 @@ class SearchForm(forms.Form):
         self.helper.form_id = "search-form"
         self.helper.layout = Layout(
             "q", StrictButton(_("Search"), type="submit", css_class="btn-primary")
+        )
+
+
+class NoteForm(forms.ModelForm):
+    """A negotiation note or position on one mapping; a correction points at an earlier
+    note of the same mapping."""
+
+    class Meta:
+        model = NegotiationNote
+        fields = ["side", "meeting", "date", "text", "corrects"]
+        widgets = {
+            "date": forms.DateInput(attrs={"type": "date"}),
+            "text": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, mapping, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.mapping = mapping
+        self.fields["corrects"].queryset = mapping.notes_log.order_by("-date", "-created_at")
+        self.fields["corrects"].required = False
+        self.fields["corrects"].empty_label = _("— a new note, not a correction —")
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Row(
+                Column("side", css_class="col-md-3"),
+                Column("meeting", css_class="col-md-5"),
+                Column("date", css_class="col-md-4"),
+            ),
+            "text",
+            "corrects",
         )

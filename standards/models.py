@@ -750,3 +750,62 @@ class ReportFile(models.Model):
 
     def get_absolute_url(self):
         return reverse("standards:report-job", args=[self.pk])
+
+
+class NegotiationNoteSide(models.TextChoices):
+    KAZAKHSTAN = "kz", _("Kazakhstan")
+    CHINA = "cn", _("China")
+    JOINT = "joint", _("Joint")
+
+
+class NegotiationNote(models.Model):
+    """A note or position recorded on a mapping during the talks. Append-only: a
+    correction is a new note that points at the note it corrects."""
+
+    Side = NegotiationNoteSide
+
+    mapping = models.ForeignKey(
+        ClauseMapping, on_delete=models.CASCADE, related_name="notes_log", verbose_name=_("mapping")
+    )
+    side = models.CharField(_("side"), max_length=5, choices=NegotiationNoteSide)
+    meeting = models.CharField(
+        _("meeting or round"), max_length=200, help_text=_("e.g. “Round 3, Astana”.")
+    )
+    date = models.DateField(_("date"))
+    text = models.TextField(_("note or position"))
+    corrects = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="corrections",
+        verbose_name=_("corrects note"),
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("author"),
+    )
+    created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-date", "-created_at"]
+        verbose_name = _("negotiation note")
+        verbose_name_plural = _("negotiation notes")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(side__in=NegotiationNoteSide.values), name="note_side_valid"
+            ),
+            models.CheckConstraint(condition=~Q(corrects=F("id")), name="note_not_own_correction"),
+        ]
+        indexes = [
+            # Pair page: the notes of one mapping, newest first.
+            models.Index(fields=["mapping", "-date"], name="note_mapping_date_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.mapping.key} {self.date:%Y-%m-%d} {self.get_side_display()}"
+
+    def get_absolute_url(self):
+        return f"{self.mapping.get_absolute_url()}#note-{self.pk}"

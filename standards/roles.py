@@ -17,8 +17,10 @@ ROLES = (REGULATOR, NEGOTIATOR, EDITOR, ADMINISTRATOR)
 STAFF_ROLES = (EDITOR, ADMINISTRATOR)
 
 DOMAIN_MODELS = ("standard", "clause", "clausemapping", "limit", "parameter")
-READ = [("standards", f"view_{model}") for model in DOMAIN_MODELS]
+READ = [("standards", f"view_{model}") for model in (*DOMAIN_MODELS, "negotiationnote")]
 EXPORT = [("standards", "export_report")]
+# Negotiation notes are append-only: adding is the only write.
+NOTE = [("standards", "add_negotiationnote")]
 EDIT = [
     ("standards", f"{action}_{model}")
     for model in DOMAIN_MODELS
@@ -42,14 +44,19 @@ WATCH_TASKS = [
 
 ROLE_PERMISSIONS = {
     REGULATOR: READ,
-    NEGOTIATOR: READ + EXPORT,
-    EDITOR: READ + EXPORT + EDIT,
-    ADMINISTRATOR: READ + EXPORT + EDIT + MANAGE_USERS + WATCH_TASKS,
+    NEGOTIATOR: READ + EXPORT + NOTE,
+    EDITOR: READ + EXPORT + NOTE + EDIT,
+    ADMINISTRATOR: READ + EXPORT + NOTE + EDIT + MANAGE_USERS + WATCH_TASKS,
 }
 
 
-def sync_roles(apps=global_apps):
-    """Create the role groups and give each exactly its permissions."""
+def sync_roles(apps=global_apps, strict=True):
+    """Create the role groups and give each exactly its permissions.
+
+    Migrations call it with strict=False: an early migration runs before the models of
+    later ones exist, so their permissions are skipped there and set by the migration
+    that follows them (the last migration always syncs the roles again).
+    """
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     for role, perms in ROLE_PERMISSIONS.items():
@@ -61,5 +68,6 @@ def sync_roles(apps=global_apps):
                     Permission.objects.get(content_type__app_label=app_label, codename=codename)
                 )
             except Permission.DoesNotExist:
-                raise LookupError(f"permission {app_label}.{codename} does not exist") from None
+                if strict:
+                    raise LookupError(f"permission {app_label}.{codename} does not exist") from None
         group.permissions.set(wanted)

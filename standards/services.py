@@ -7,6 +7,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
+from standards.models import ClauseMapping
 from standards.roles import ADMINISTRATOR, EDITOR, NEGOTIATOR, REGULATOR, STAFF_ROLES
 
 DEMO_ACCOUNTS = [
@@ -51,7 +52,11 @@ def set_mappings(queryset, field, value, *, user, reason):
     """Set the status or alignment of several mappings, one recorded change each (with
     who, when and why), skipping those already at that value. Returns how many changed."""
     changed = 0
-    for mapping in queryset.select_for_update().exclude(**{field: value}):
+    # Lock the rows themselves: the caller's queryset may join other tables (the admin's
+    # select_related), which PostgreSQL cannot lock on the nullable side.
+    ids = list(queryset.values_list("pk", flat=True))
+    locked = ClauseMapping.objects.select_for_update().filter(pk__in=ids)
+    for mapping in locked.exclude(**{field: value}).order_by("pk"):
         setattr(mapping, field, value)
         mapping.updated_by = user
         mapping.updated_at = timezone.now()

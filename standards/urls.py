@@ -10,6 +10,7 @@ urlpatterns = [
     path("standards/", documents.standard_list, name="standard-list"),
     path("standards/<slug:key>/", documents.standard_detail, name="standard-detail"),
     path("pairs/<str:key>/", pairs.mapping_detail, name="mapping-detail"),
+    path("pairs/<str:key>/notes/", pairs.add_note, name="note-add"),
     path("search/", search.search, name="search"),
     path("consistency/", consistency.consistency, name="consistency"),
     path("reports/", reports.builder, name="reports"),

@@ -52,6 +52,17 @@ EXPECTED = {
     "standards:standard-list": {"GET": readers(), "POST": every(405)},
     "standards:standard-detail": {"GET": readers(), "POST": every(405)},
     "standards:mapping-detail": {"GET": readers(), "POST": every(405)},
+    # Adding a negotiation note: an empty form is a 400; regulators may not add notes.
+    "standards:note-add": {
+        "GET": every(405),
+        "POST": {
+            "anonymous": LOGIN,
+            "regulator": 403,
+            "negotiator": 400,
+            "editor": 400,
+            "administrator": 400,
+        },
+    },
     "standards:search": {"GET": readers(), "POST": every(405)},
     "standards:consistency": {"GET": EDITORS, "POST": every(405)},
     "standards:reports": {"GET": readers(), "POST": every(405)},
@@ -98,6 +109,7 @@ def world(regulator, negotiator, editor, administrator):
     args = {
         "standards:standard-detail": [standard.key],
         "standards:mapping-detail": [mapping.key],
+        "standards:note-add": [mapping.key],
         "standards:report-job": [job.pk],
         "standards:report-download": [job.pk],
     }
@@ -174,7 +186,9 @@ def test_admin_entry_points_by_role(world):
                 app in url for app in ("/auth/", "django_tasks", "/axes/")
             ):
                 assert response.status_code == 403, url
-            elif any(app in url for app in ("django_tasks", "/axes/")) and url.endswith("/add/"):
-                assert response.status_code == 403, url  # task results and log-ins: read-only
+            elif any(
+                app in url for app in ("django_tasks", "/axes/", "negotiationnote")
+            ) and url.endswith("/add/"):
+                assert response.status_code == 403, url  # read-only in the admin
             else:
                 assert response.status_code == 200, f"{url} as {role}"

@@ -11,7 +11,7 @@ def create_roles(apps, schema_editor):
 
     from standards.roles import sync_roles
 
-    sync_roles(apps)
+    sync_roles(apps, strict=False)
 
 
 def remove_roles(apps, schema_editor):

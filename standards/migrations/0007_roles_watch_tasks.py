@@ -10,7 +10,7 @@ def sync(apps, schema_editor):
 
     from standards.roles import sync_roles
 
-    sync_roles(apps)
+    sync_roles(apps, strict=False)
 
 
 class Migration(migrations.Migration):

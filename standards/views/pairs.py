@@ -1,6 +1,9 @@
-from django.shortcuts import get_object_or_404, render
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect, render
 
 from standards.alignment import compute_alignment
+from standards.forms import NoteForm
 from standards.models import ClauseMapping
 from standards.views import reader_required
 
@@ -58,10 +61,11 @@ def timeline(mapping, limit=100):
     return transitions, changes
 
 
-@reader_required
-def mapping_detail(request, key):
-    mapping = get_object_or_404(ClauseMapping.objects.for_list(), key=key)
+def _pair_page(request, mapping, note_form=None, status=200):
     transitions, changes = timeline(mapping)
+    can_note = request.user.has_perm("standards.add_negotiationnote")
+    if note_form is None and can_note:
+        note_form = NoteForm(mapping=mapping)
     clauses = [*mapping.kz_side, *mapping.cn_side, *mapping.reference_side]
     return render(
         request,
@@ -74,5 +78,29 @@ def mapping_detail(request, key):
             "changes": changes,
             "can_edit": request.user.is_staff
             and request.user.has_perm("standards.change_clausemapping"),
+            "notes": mapping.notes_log.select_related("author", "corrects").order_by(
+                "-date", "-created_at"
+            ),
+            "note_form": note_form,
         },
+        status=status,
     )
+
+
+@reader_required
+def mapping_detail(request, key):
+    return _pair_page(request, get_object_or_404(ClauseMapping.objects.for_list(), key=key))
+
+
+@reader_required(methods=("POST",))
+def add_note(request, key):
+    if not request.user.has_perm("standards.add_negotiationnote"):
+        raise PermissionDenied
+    mapping = get_object_or_404(ClauseMapping.objects.for_list(), key=key)
+    form = NoteForm(request.POST, mapping=mapping)
+    if not form.is_valid():
+        return _pair_page(request, mapping, note_form=form, status=400)
+    with transaction.atomic():
+        form.instance.author = request.user
+        note = form.save()
+    return redirect(note)
