@@ -40,7 +40,11 @@ bench: install-test
 	DEBUG=False SECRET_KEY=bench-only DJANGO_SETTINGS_MODULE=portal.settings \
 		$(PY) bench/report_vs_chromium.py --rounds 3
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed .env
+
+# A local, uncommitted environment file with a random secret key for management commands.
+.env:
+	@$(PYTHON) -c 'import secrets; print("# Local development settings (not committed).\nSECRET_KEY=" + secrets.token_urlsafe(50))' > $@
 
 install-test: $(VENV)/.test-installed
 
