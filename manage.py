@@ -5,8 +5,10 @@ import os
 import sys
 from pathlib import Path
 
+LOCAL_ENV = Path(__file__).resolve().parent / ".env"
 
-def load_local_env(path=Path(__file__).resolve().parent / ".env"):
+
+def load_local_env(path=LOCAL_ENV):
     """On a developer's machine, `make` writes .env (never committed) with a random
     SECRET_KEY so that management commands run without extra typing. Variables already
     in the environment win; production sets its own environment and has no .env."""
