@@ -39,6 +39,8 @@ bench: install-test
 		$(PY) bench/compare_vs_admin.py --rounds $(ROUNDS)
 	DEBUG=False SECRET_KEY=bench-only DJANGO_SETTINGS_MODULE=portal.settings \
 		$(PY) bench/report_vs_chromium.py --rounds 3
+	DEBUG=False SECRET_KEY=bench-only DJANGO_SETTINGS_MODULE=portal.settings \
+		$(PY) bench/font_subsetting.py
 
 install: $(VENV)/.installed .env
 

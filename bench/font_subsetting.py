@@ -1,0 +1,73 @@
+#!/usr/bin/env python
+"""Benchmark: WeasyPrint's font subsetting with HarfBuzz against its fontTools fallback.
+
+Lays out the reference gap report once (throwaway database, reference data) and times
+`write_pdf` — where fonts are subset and embedded — with HarfBuzz's subsetter
+(libharfbuzz-subset0, what the portal uses) and with WeasyPrint's fontTools fallback, in
+the same run. Prints medians and the ratio.
+"""
+
+import logging
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(BASE_DIR / "bench"))
+
+from compare_vs_admin import configure_environment, setup_database  # noqa: E402
+
+
+def main(rounds=3):
+    logging.getLogger("fontTools").setLevel(logging.WARNING)
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    with tempfile.TemporaryDirectory() as tmpdir:
+        configure_environment(tmpdir)
+        import django
+
+        django.setup()
+        import weasyprint.pdf.fonts as weasy_fonts
+        from django.core.management import call_command
+        from django.http import QueryDict
+        from django.template.loader import render_to_string
+        from weasyprint import HTML
+
+        from standards.pdf import BASE_URL, StaticOnlyFetcher, font_config
+        from standards.reports import build_report, selection_from
+
+        teardown = setup_database()
+        try:
+            call_command("load_reference_data", verbosity=0)
+            _form, selection = selection_from(QueryDict("gaps=0&lang=en&originals=on"))
+            html = render_to_string(
+                "reports/gap_pdf.html",
+                {**build_report(selection), "title": "t", "subject": "", "lang": "en", "query": ""},
+            )
+        finally:
+            teardown()
+        document = HTML(string=html, base_url=BASE_URL, url_fetcher=StaticOnlyFetcher())
+        rendered = document.render(font_config=font_config())
+        results = {}
+        harfbuzz = weasy_fonts.harfbuzz_subset
+        if harfbuzz is None:
+            sys.exit("libharfbuzz-subset is not installed: nothing to compare against")
+        for label, subsetter in (("harfbuzz", harfbuzz), ("fonttools", None)):
+            weasy_fonts.harfbuzz_subset = subsetter
+            times = []
+            for _ in range(rounds):
+                started = time.perf_counter()
+                rendered.write_pdf()
+                times.append(time.perf_counter() - started)
+            results[label] = statistics.median(times)
+        weasy_fonts.harfbuzz_subset = harfbuzz
+    print(
+        f"reference report ({len(rendered.pages)} pages): write_pdf with HarfBuzz subsetting "
+        f"{results['harfbuzz']:.2f} s, with the fontTools fallback {results['fonttools']:.2f} s, "
+        f"ratio {results['fonttools'] / results['harfbuzz']:.1f}x"
+    )
+
+
+if __name__ == "__main__":
+    main()
