@@ -71,3 +71,15 @@ def sync_roles(apps=global_apps, strict=True):
                 if strict:
                     raise LookupError(f"permission {app_label}.{codename} does not exist") from None
         group.permissions.set(wanted)
+
+
+def sync_roles_migration(apps, schema_editor):
+    """The RunPython step of the migrations that change roles. Permissions are normally
+    created after all migrations ran; the groups need them now."""
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+    sync_roles(apps, strict=False)

@@ -1,16 +1,6 @@
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-
-def sync(apps, schema_editor):
-    for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
-
-    from standards.roles import sync_roles
-
-    sync_roles(apps, strict=False)
+from standards.roles import sync_roles_migration
 
 
 class Migration(migrations.Migration):
@@ -20,4 +10,4 @@ class Migration(migrations.Migration):
         ("axes", "0010_accessattemptexpiration"),
     ]
 
-    operations = [migrations.RunPython(sync, migrations.RunPython.noop)]
+    operations = [migrations.RunPython(sync_roles_migration, migrations.RunPython.noop)]
