@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "axes",
     "simple_history",
+    "import_export",
     "standards",
 ]
 
@@ -220,6 +221,16 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 REPORT_BACKGROUND_THRESHOLD = envint("REPORT_BACKGROUND_THRESHOLD", 300)
 # 1,000 mappings take about 1 GB and a minute in WeasyPrint (bench/report_vs_chromium.py).
 REPORT_MAX_MAPPINGS = envint("REPORT_MAX_MAPPINGS", 2000)
+
+# Spreadsheet import (admin): every upload is previewed, then imported all or nothing.
+IMPORT_EXPORT_USE_TRANSACTIONS = True
+IMPORT_EXPORT_TMP_STORAGE_CLASS = "standards.admin_exchange.DatabaseStorage"
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "change"
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
+IMPORT_MAX_BYTES = envint("IMPORT_MAX_BYTES", 10 * 2**20)
+IMPORT_MAX_UNPACKED_BYTES = envint("IMPORT_MAX_UNPACKED_BYTES", 100 * 2**20)
+IMPORT_MAX_ROWS = envint("IMPORT_MAX_ROWS", 20000)
+IMPORT_MAX_CELL_CHARS = envint("IMPORT_MAX_CELL_CHARS", 100000)
 
 LOGGING = {
     "version": 1,

@@ -8,7 +8,15 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
+from standards.admin_exchange import ExchangeAdminMixin
 from standards.admin_forms import LimitForm, MappingForm
+from standards.exchange import (
+    ClauseResource,
+    LimitResource,
+    MappingResource,
+    ParameterResource,
+    StandardResource,
+)
 from standards.models import (
     Clause,
     ClauseMapping,
@@ -28,7 +36,8 @@ URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(Parameter)
-class ParameterAdmin(SimpleHistoryAdmin):
+class ParameterAdmin(ExchangeAdminMixin, SimpleHistoryAdmin):
+    resource_classes = [ParameterResource]
     list_display = ["name_en", "name_ru", "name_zh", "unit", "key"]
     search_fields = ["key", "name_en", "name_ru", "name_zh"]
 
@@ -42,7 +51,8 @@ class ClauseInline(admin.TabularInline):
 
 
 @admin.register(Standard)
-class StandardAdmin(SimpleHistoryAdmin):
+class StandardAdmin(ExchangeAdminMixin, SimpleHistoryAdmin):
+    resource_classes = [StandardResource]
     list_display = [
         "code",
         "title_en",
@@ -104,7 +114,8 @@ class LimitInline(admin.TabularInline):
 
 
 @admin.register(Clause)
-class ClauseAdmin(SimpleHistoryAdmin):
+class ClauseAdmin(ExchangeAdminMixin, SimpleHistoryAdmin):
+    resource_classes = [ClauseResource]
     list_display = [
         "__str__",
         "heading",
@@ -241,7 +252,8 @@ def _bulk_set(field, value, label):
 
 
 @admin.register(ClauseMapping)
-class ClauseMappingAdmin(SimpleHistoryAdmin):
+class ClauseMappingAdmin(ExchangeAdminMixin, SimpleHistoryAdmin):
+    resource_classes = [MappingResource]
     list_display = [
         "key",
         "title",
@@ -329,7 +341,8 @@ class ClauseMappingAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Limit)
-class LimitAdmin(SimpleHistoryAdmin):
+class LimitAdmin(ExchangeAdminMixin, SimpleHistoryAdmin):
+    resource_classes = [LimitResource]
     form = LimitForm
     list_display = ["clause", "parameter", "kind", "notation_display"]
     list_filter = [

@@ -809,3 +809,20 @@ class NegotiationNote(models.Model):
 
     def get_absolute_url(self):
         return f"{self.mapping.get_absolute_url()}#note-{self.pk}"
+
+
+class PendingImport(models.Model):
+    """An uploaded spreadsheet between its preview and the confirmation that imports
+    it. Kept in the database, not on an app server's disk, so that the confirmation may
+    reach any server; removed when it is imported and after a day in any case."""
+
+    name = models.CharField(_("name"), max_length=64, unique=True)
+    content = models.BinaryField(_("content"))
+    created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("pending import")
+        verbose_name_plural = _("pending imports")
+
+    def __str__(self):
+        return self.name

@@ -1,0 +1,634 @@
+"""Spreadsheet exchange of the domain data: CSV and XLSX import and export of parameters,
+standards, clauses, limits and mappings (django-import-export resources).
+
+Records are matched on their stable keys, never on database ids, so a file exported from
+one portal imports into another (or into an empty one) and exports again unchanged:
+parameters and standards by `key`, clauses by standard key and reference, limits by
+clause and position, mappings by `key`. Clause sets are written one clause a line as
+"<standard key> <clause reference>".
+
+Cells that a spreadsheet would run as a formula (starting with = + - @, tab or carriage
+return), and cells starting with an apostrophe, are written with a leading apostrophe,
+which the import takes off again: the exchange is formula-safe and loses nothing.
+
+Uploads are checked before any row is read (`read_upload`): size, encoding, the zip
+structure of an XLSX, the number of rows, the columns and the length of each cell.
+"""
+
+import csv
+import io
+import zipfile
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from import_export import fields, resources, widgets
+from import_export.formats import base_formats
+
+from standards.models import Clause, ClauseMapping, Limit, Parameter, Standard
+from standards.reports import FORMULA_START
+
+ESCAPED_START = (*FORMULA_START, "'")
+
+
+def escape_cell(value):
+    """The text a spreadsheet shows but never runs; `unescape_cell` gives it back."""
+    return f"'{value}" if isinstance(value, str) and value.startswith(ESCAPED_START) else value
+
+
+def unescape_cell(value):
+    return value[1:] if isinstance(value, str) and value.startswith("'") else value
+
+
+# --- widgets -----------------------------------------------------------------------------
+
+
+class DecimalText(widgets.Widget):
+    """A decimal written without trailing zeros ("0.5", not "0.500000000000")."""
+
+    def clean(self, value, row=None, **kwargs):
+        if value is None or str(value).strip() == "":
+            return None
+        try:
+            number = Decimal(str(value).strip().replace(",", "."))
+        except InvalidOperation:
+            raise ValueError(_("“%(value)s” is not a number.") % {"value": value}) from None
+        if not number.is_finite():
+            raise ValueError(_("“%(value)s” is not a number.") % {"value": value})
+        return number
+
+    def render(self, value, obj=None, **kwargs):
+        if value is None:
+            return ""
+        text = format(value.normalize(), "f")
+        return "0" if text in ("-0", "") else text
+
+
+class KeyWidget(widgets.ForeignKeyWidget):
+    """A related record named by its stable key; an unknown key is a clear error."""
+
+    def clean(self, value, row=None, **kwargs):
+        value = "" if value is None else str(value).strip()
+        if not value:
+            return None
+        try:
+            return self.model.objects.get(**{self.field: value})
+        except self.model.DoesNotExist:
+            raise ValueError(
+                _("There is no %(model)s “%(key)s”.")
+                % {"model": self.model._meta.verbose_name, "key": value}
+            ) from None
+
+
+class ClauseWidget(widgets.ForeignKeyWidget):
+    """A clause named by its reference, in the standard named by the row's `standard`."""
+
+    def __init__(self):
+        super().__init__(Clause, field="reference")
+
+    def clean(self, value, row=None, **kwargs):
+        reference = "" if value is None else str(value).strip()
+        standard_key = str((row or {}).get("standard") or "").strip()
+        if not reference:
+            return None
+        clause = (
+            Clause.objects.select_related("standard")
+            .filter(standard__key=standard_key, reference=reference)
+            .first()
+        )
+        if clause is None:
+            raise ValueError(
+                _("There is no clause “%(reference)s” in standard “%(standard)s”.")
+                % {"reference": reference, "standard": standard_key}
+            )
+        return clause
+
+
+def clause_label(clause):
+    return f"{clause.standard.key} {clause.reference}"
+
+
+class ClausesWidget(widgets.ManyToManyWidget):
+    """A set of clauses, one a line: "<standard key> <clause reference>"."""
+
+    def __init__(self):
+        super().__init__(Clause, separator="\n")
+
+    def clean(self, value, row=None, **kwargs):
+        labels = [line.strip() for line in str(value or "").splitlines() if line.strip()]
+        found = []
+        for label in labels:
+            standard_key, _sep, reference = label.partition(" ")
+            clause = (
+                Clause.objects.select_related("standard")
+                .filter(standard__key=standard_key, reference=reference.strip())
+                .first()
+            )
+            if clause is None:
+                raise ValueError(_("There is no clause “%(label)s”.") % {"label": label})
+            found.append(clause)
+        return found
+
+    def render(self, value, obj=None, **kwargs):
+        if value is None:
+            return ""
+        return "\n".join(sorted(clause_label(c) for c in value.select_related("standard")))
+
+
+class KeysText(widgets.Widget):
+    """Related records of the same kind, by key, one a line. Applied after every row
+    is in (they may name records further down the file)."""
+
+    def clean(self, value, row=None, **kwargs):
+        return sorted({line.strip() for line in str(value or "").splitlines() if line.strip()})
+
+
+# --- resources ---------------------------------------------------------------------------
+
+
+class PortalResource(resources.ModelResource):
+    """What every exchange resource shares: formula-safe cells, a recorded reason and
+    user on every change, and the check that names columns the file lacks or has in
+    excess."""
+
+    class Meta:
+        abstract = True
+        skip_unchanged = True
+        report_skipped = True
+        clean_model_instances = True
+        use_transactions = True
+
+    def __init__(self, **kwargs):
+        super().__init__()
+        self.reason = kwargs.get("reason", "")
+        self.user = kwargs.get("user")
+
+    @classmethod
+    def column_names(cls):
+        return [field.column_name for field in cls().get_export_fields()]
+
+    def export_field(self, field, instance, **kwargs):
+        return escape_cell(super().export_field(field, instance, **kwargs))
+
+    def before_import(self, dataset, **kwargs):
+        self.reason = kwargs.get("reason", self.reason)
+        self.user = kwargs.get("user", self.user)
+        self.file_keys = set()
+
+    def before_import_row(self, row, **kwargs):
+        # An empty spreadsheet cell reads as None: the same as an empty text here.
+        for column, value in row.items():
+            row[column] = "" if value is None else unescape_cell(value)
+
+    def get_instance(self, instance_loader, row):
+        # An unknown related key in an identifying column means a new record; the
+        # field import then reports the unknown key against its column.
+        try:
+            return super().get_instance(instance_loader, row)
+        except ValueError:
+            return None
+
+    def import_instance(self, instance, row, **kwargs):
+        errors = {}
+        try:
+            super().import_instance(instance, row, **kwargs)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        for field in self.get_import_fields():
+            if isinstance(field.widget, widgets.ManyToManyWidget) and field.column_name in row:
+                try:
+                    field.clean(row)
+                except ValueError as error:
+                    errors[field.attribute] = ValidationError(str(error), code="invalid")
+        if errors:
+            raise ValidationError(errors)
+
+    def before_save_instance(self, instance, row, **kwargs):
+        instance._change_reason = self.reason
+        if self.user is not None:
+            instance._history_user = self.user
+
+
+def _char(attribute, **kwargs):
+    return fields.Field(attribute=attribute, column_name=attribute, **kwargs)
+
+
+class ParameterResource(PortalResource):
+    class Meta(PortalResource.Meta):
+        model = Parameter
+        import_id_fields = ["key"]
+        fields = ["key", "name_en", "name_ru", "name_zh", "unit", "family"]
+        export_order = fields
+
+
+class StandardResource(PortalResource):
+    adopted = fields.Field("adopted", "adopted", widgets.DateWidget("%Y-%m-%d"))
+    effective = fields.Field("effective", "effective", widgets.DateWidget("%Y-%m-%d"))
+    supersedes = fields.Field(column_name="supersedes", widget=KeysText())
+
+    class Meta(PortalResource.Meta):
+        model = Standard
+        import_id_fields = ["key"]
+        fields = [
+            "key", "jurisdiction", "code", "title_en", "title_original", "title_language",
+            "issuing_body", "kind", "edition", "status", "status_note", "adopted",
+            "effective", "dates_note", "supersedes", "binding_language", "product_scope",
+            "scope_note", "source", "source_url", "in_sheet",
+        ]  # fmt: skip
+        export_order = fields
+
+    def get_queryset(self):
+        return Standard.objects.order_by("key").prefetch_related("supersedes")
+
+    def dehydrate_supersedes(self, standard):
+        return "\n".join(sorted(s.key for s in standard.supersedes.all()))
+
+    def before_import(self, dataset, **kwargs):
+        super().before_import(dataset, **kwargs)
+        if "key" in (dataset.headers or []):
+            self.file_keys = {str(k).strip() for k in dataset["key"] if k}
+        self.code_changed = set()
+
+    def import_instance(self, instance, row, **kwargs):
+        errors = {}
+        try:
+            super().import_instance(instance, row, **kwargs)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        known = self.file_keys | set(
+            Standard.objects.filter(key__in=self.wanted_supersedes(row)).values_list(
+                "key", flat=True
+            )
+        )
+        unknown = [key for key in self.wanted_supersedes(row) if key not in known]
+        if unknown:
+            errors["supersedes"] = ValidationError(
+                _("There is no standard “%(key)s”.") % {"key": ", ".join(unknown)},
+                code="invalid",
+            )
+        if errors:
+            raise ValidationError(errors)
+
+    def wanted_supersedes(self, row):
+        return self.fields["supersedes"].clean(row) if "supersedes" in row else None
+
+    def skip_row(self, instance, original, row, import_validation_errors=None):
+        if not super().skip_row(instance, original, row, import_validation_errors):
+            return False
+        wanted = self.wanted_supersedes(row)
+        return wanted is None or wanted == sorted(s.key for s in original.supersedes.all())
+
+    def after_save_instance(self, instance, row, **kwargs):
+        if not kwargs.get("is_create") and self.original_code(instance) != instance.code:
+            self.code_changed.add(instance.pk)
+
+    def original_code(self, instance):
+        return getattr(instance, "_exchange_original_code", instance.code)
+
+    def after_init_instance(self, instance, new, row, **kwargs):
+        instance._exchange_original_code = instance.code
+
+    def after_import(self, dataset, result, **kwargs):
+        if result.has_errors() or result.has_validation_errors():
+            return
+        if "supersedes" in (dataset.headers or []):
+            by_key = {s.key: s for s in Standard.objects.filter(key__in=self.file_keys)}
+            for row in dataset.dict:
+                standard = by_key[str(row["key"]).strip()]
+                wanted = self.fields["supersedes"].clean(
+                    {k: unescape_cell(v) for k, v in row.items()}
+                )
+                if wanted != sorted(s.key for s in standard.supersedes.all()):
+                    standard._change_reason = self.reason
+                    standard.supersedes.set(Standard.objects.filter(key__in=wanted))
+        for clause in Clause.objects.filter(standard__in=self.code_changed).select_related(
+            "standard"
+        ):
+            clause.refresh_search_text()
+
+
+class ClauseResource(PortalResource):
+    standard = fields.Field("standard", "standard", KeyWidget(Standard, "key"))
+    parent = fields.Field(column_name="parent", widget=widgets.CharWidget(allow_blank=True))
+
+    class Meta(PortalResource.Meta):
+        model = Clause
+        import_id_fields = ["standard", "reference"]
+        fields = [
+            "standard", "reference", "parent", "heading", "text_original",
+            "original_language", "text_en", "product_scope", "species", "topic",
+            "confidence", "citation", "source_url",
+        ]  # fmt: skip
+        export_order = fields
+
+    def get_queryset(self):
+        return Clause.objects.select_related("standard", "parent").order_by(
+            "standard__key", "reference"
+        )
+
+    def dehydrate_parent(self, clause):
+        return clause.parent.reference if clause.parent_id else ""
+
+    def before_import(self, dataset, **kwargs):
+        super().before_import(dataset, **kwargs)
+        headers = dataset.headers or []
+        if "standard" in headers and "reference" in headers:
+            self.file_keys = {
+                (str(s or "").strip(), str(r or "").strip())
+                for s, r in zip(dataset["standard"], dataset["reference"], strict=True)
+            }
+
+    def wanted_parent(self, row):
+        return str(row.get("parent") or "").strip() if "parent" in row else None
+
+    def import_instance(self, instance, row, **kwargs):
+        errors = {}
+        try:
+            super().import_instance(instance, row, **kwargs)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        parent = self.wanted_parent(row)
+        standard_key = str(row.get("standard") or "").strip()
+        if parent:
+            exists = (standard_key, parent) in self.file_keys or Clause.objects.filter(
+                standard__key=standard_key, reference=parent
+            ).exists()
+            if not exists:
+                errors["parent"] = ValidationError(
+                    _("There is no clause “%(reference)s” in standard “%(standard)s”.")
+                    % {"reference": parent, "standard": standard_key},
+                    code="invalid",
+                )
+            elif parent == str(row.get("reference") or "").strip():
+                errors["parent"] = ValidationError(
+                    _("A clause cannot be its own parent."), code="invalid"
+                )
+        if errors:
+            raise ValidationError(errors)
+
+    def skip_row(self, instance, original, row, import_validation_errors=None):
+        if not super().skip_row(instance, original, row, import_validation_errors):
+            return False
+        wanted = self.wanted_parent(row)
+        current = original.parent.reference if original.parent_id else ""
+        return wanted is None or wanted == current
+
+    def after_import(self, dataset, result, **kwargs):
+        if result.has_errors() or result.has_validation_errors():
+            return
+        if "parent" not in (dataset.headers or []):
+            return
+        for row in dataset.dict:
+            row = {k: unescape_cell(v) for k, v in row.items()}
+            clause = Clause.objects.get(
+                standard__key=str(row["standard"]).strip(),
+                reference=str(row["reference"]).strip(),
+            )
+            wanted = self.wanted_parent(row)
+            parent = (
+                Clause.objects.get(standard_id=clause.standard_id, reference=wanted)
+                if wanted
+                else None
+            )
+            if clause.parent_id != (parent.pk if parent else None):
+                clause.parent = parent
+                clause._change_reason = self.reason
+                clause.save(update_fields=["parent", "updated_at"])
+
+
+class LimitResource(PortalResource):
+    standard = fields.Field(
+        attribute="clause__standard__key", column_name="standard", readonly=True
+    )
+    clause = fields.Field("clause", "clause", ClauseWidget())
+    parameter = fields.Field("parameter", "parameter", KeyWidget(Parameter, "key"))
+    value = fields.Field("value", "value", DecimalText())
+    upper_value = fields.Field("upper_value", "upper_value", DecimalText())
+    plan_m = fields.Field("plan_m", "plan_m", DecimalText())
+    plan_big_m = fields.Field("plan_big_m", "plan_big_m", DecimalText())
+
+    class Meta(PortalResource.Meta):
+        model = Limit
+        import_id_fields = ["clause", "position"]
+        fields = [
+            "standard", "clause", "position", "parameter", "kind", "value", "upper_value",
+            "unit", "strict", "basis", "qualifier", "matrix", "plan_n", "plan_c", "plan_m",
+            "plan_big_m", "note",
+        ]  # fmt: skip
+        export_order = fields
+
+    def get_queryset(self):
+        return Limit.objects.select_related("clause__standard", "parameter").order_by(
+            "clause__standard__key", "clause__reference", "position", "pk"
+        )
+
+    def before_import(self, dataset, **kwargs):
+        super().before_import(dataset, **kwargs)
+        self.touched_clauses = set()
+
+    def after_save_instance(self, instance, row, **kwargs):
+        self.touched_clauses.add(instance.clause_id)
+
+    def after_import(self, dataset, result, **kwargs):
+        if result.has_errors() or result.has_validation_errors():
+            return
+        for clause in Clause.objects.filter(pk__in=self.touched_clauses).select_related("standard"):
+            clause.refresh_search_text()
+
+
+class MappingResource(PortalResource):
+    kz_clauses = fields.Field("kz_clauses", "kz_clauses", ClausesWidget())
+    cn_clauses = fields.Field("cn_clauses", "cn_clauses", ClausesWidget())
+    reference_clauses = fields.Field("reference_clauses", "reference_clauses", ClausesWidget())
+    target_date = fields.Field("target_date", "target_date", widgets.DateWidget("%Y-%m-%d"))
+
+    class Meta(PortalResource.Meta):
+        model = ClauseMapping
+        import_id_fields = ["key"]
+        fields = [
+            "key", "title", "product_group", "topic", "kz_clauses", "cn_clauses",
+            "reference_clauses", "alignment", "status", "rationale", "proposed_action",
+            "notes", "responsible_side", "target_date", "confidence", "sheet_row",
+        ]  # fmt: skip
+        export_order = fields
+
+    def get_queryset(self):
+        return ClauseMapping.objects.order_by("key")
+
+    def before_save_instance(self, instance, row, **kwargs):
+        super().before_save_instance(instance, row, **kwargs)
+        if self.user is not None:
+            instance.updated_by = self.user
+
+
+# Import order on an empty portal: parameters and standards before the clauses that
+# cite them, clauses before limits and mappings.
+RESOURCES = {
+    "parameters": ParameterResource,
+    "standards": StandardResource,
+    "clauses": ClauseResource,
+    "limits": LimitResource,
+    "mappings": MappingResource,
+}
+
+
+# --- formats and upload checks -----------------------------------------------------------
+
+
+class CSVFormat(base_formats.CSV):
+    """UTF-8 CSV with a byte-order mark, so that spreadsheets open Chinese and Cyrillic
+    text correctly."""
+
+    def export_data(self, dataset, **kwargs):
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\r\n")
+        writer.writerow(dataset.headers)
+        writer.writerows(dataset)
+        return "\ufeff" + buffer.getvalue()
+
+
+class XLSXFormat(base_formats.XLSX):
+    """XLSX whose cells are all text: nothing in an exported file is ever a formula."""
+
+    def export_data(self, dataset, **kwargs):
+        from openpyxl import Workbook
+        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, TYPE_STRING
+
+        workbook = Workbook()
+        sheet = workbook.active
+        sheet.title = "Data"
+        sheet.append(list(dataset.headers))
+        for row in dataset:
+            sheet.append(
+                [ILLEGAL_CHARACTERS_RE.sub("\N{REPLACEMENT CHARACTER}", str(v)) for v in row]
+            )
+        for cells in sheet.iter_rows():
+            for cell in cells:
+                cell.data_type = TYPE_STRING
+        sheet.freeze_panes = "A2"
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+        return buffer.getvalue()
+
+
+FORMATS = [CSVFormat, XLSXFormat]
+
+
+def _limit(name):
+    return getattr(settings, name)
+
+
+def _check_xlsx_container(data):
+    """An XLSX is a zip archive: refuse one that is not, or that would unpack to far
+    more than the upload cap (a zip bomb), before any XML is parsed."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        members = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError):
+        raise ValidationError(
+            _("The file is not a valid XLSX workbook (it is not a zip archive)."),
+            code="not_xlsx",
+        ) from None
+    unpacked = sum(member.file_size for member in members)
+    if unpacked > _limit("IMPORT_MAX_UNPACKED_BYTES"):
+        raise ValidationError(
+            _(
+                "The workbook would unpack to %(size)d MB, more than the %(limit)d MB "
+                "allowed; nothing was imported."
+            )
+            % {"size": unpacked // 2**20, "limit": _limit("IMPORT_MAX_UNPACKED_BYTES") // 2**20},
+            code="too_large_unpacked",
+        )
+    if "xl/workbook.xml" not in {member.filename for member in members}:
+        raise ValidationError(
+            _("The file is a zip archive but not an XLSX workbook."), code="not_xlsx"
+        )
+
+
+def read_upload(data, file_format, resource_class):
+    """The dataset in an uploaded file, or a ValidationError that says what is wrong
+    with it. Nothing is written to the database here."""
+    if len(data) > _limit("IMPORT_MAX_BYTES"):
+        raise ValidationError(
+            _("The file is larger than %(limit)d MB; split it into smaller files.")
+            % {"limit": _limit("IMPORT_MAX_BYTES") // 2**20},
+            code="too_large",
+        )
+    if not data.strip():
+        raise ValidationError(_("The file is empty."), code="empty")
+    if file_format.is_binary():
+        _check_xlsx_container(data)
+        try:
+            dataset = file_format.create_dataset(data)
+        except Exception:
+            raise ValidationError(
+                _("The workbook could not be read; save it again as an XLSX file."),
+                code="unreadable",
+            ) from None
+    else:
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            raise ValidationError(
+                _(
+                    "The file is not UTF-8 text (byte %(position)d cannot be read). "
+                    "Save it as “CSV UTF-8”."
+                )
+                % {"position": error.start + 1},
+                code="encoding",
+            ) from None
+        if "\x00" in text:
+            raise ValidationError(_("The file contains NUL bytes."), code="nul")
+        try:
+            dataset = file_format.create_dataset(text)
+        except csv.Error as error:
+            raise ValidationError(
+                _("The CSV file could not be read: %(error)s.") % {"error": error},
+                code="unreadable",
+            ) from None
+    _check_shape(dataset, resource_class)
+    return dataset
+
+
+def _check_shape(dataset, resource_class):
+    headers = [str(h).strip() if h is not None else "" for h in (dataset.headers or [])]
+    expected = resource_class.column_names()
+    missing = [c for c in expected if c not in headers]
+    unknown = [h for h in headers if h not in expected]
+    duplicated = sorted({h for h in headers if headers.count(h) > 1})
+    problems = []
+    if missing:
+        problems.append(_("missing columns: %(columns)s") % {"columns": ", ".join(missing)})
+    if unknown:
+        problems.append(
+            _("unknown columns: %(columns)s")
+            % {"columns": ", ".join(h or "(empty)" for h in unknown)}
+        )
+    if duplicated:
+        problems.append(_("repeated columns: %(columns)s") % {"columns": ", ".join(duplicated)})
+    if problems:
+        raise ValidationError(
+            _("The columns do not match (%(problems)s). Expected: %(expected)s.")
+            % {"problems": "; ".join(problems), "expected": ", ".join(expected)},
+            code="columns",
+        )
+    dataset.headers = headers
+    if len(dataset) > _limit("IMPORT_MAX_ROWS"):
+        raise ValidationError(
+            _("The file has %(rows)d rows; at most %(limit)d can be imported at once.")
+            % {"rows": len(dataset), "limit": _limit("IMPORT_MAX_ROWS")},
+            code="too_many_rows",
+        )
+    max_chars = _limit("IMPORT_MAX_CELL_CHARS")
+    for number, row in enumerate(dataset, start=2):
+        for column, value in zip(headers, row, strict=True):
+            if isinstance(value, str) and len(value) > max_chars:
+                raise ValidationError(
+                    _(
+                        "Row %(row)d, column %(column)s: the cell holds %(length)d "
+                        "characters; at most %(limit)d are allowed."
+                    )
+                    % {"row": number, "column": column, "length": len(value), "limit": max_chars},
+                    code="cell_too_long",
+                )
