@@ -27,6 +27,7 @@ from standards.models import (
     Clause,
     ClauseMapping,
     Limit,
+    NegotiationNote,
     Parameter,
     Standard,
     Topic,
@@ -85,6 +86,7 @@ class ReportForm(forms.Form):
         label=_("Language of the report"), choices=REPORT_LANGUAGES, required=False, initial="en"
     )
     originals = forms.BooleanField(label=_("Include the original-language texts"), required=False)
+    notes = forms.BooleanField(label=_("Include the negotiation notes"), required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -104,7 +106,10 @@ class ReportForm(forms.Form):
                 Column("status", css_class="col-md-3"),
                 Column("standard", css_class="col-md-3"),
             ),
-            Row(Column("q", css_class="col-md-6"), Column("originals", css_class="col-md-6")),
+            Row(
+                Column("q", css_class="col-md-6"),
+                Column("originals", "notes", css_class="col-md-6"),
+            ),
             StrictButton(_("Show the report"), type="submit", css_class="btn-primary"),
         )
 
@@ -123,6 +128,7 @@ class Selection:
         self.gaps = True if gaps is None else bool(gaps)
         self.lang = cleaned.get("lang") or "en"
         self.originals = bool(cleaned.get("originals"))
+        self.notes = bool(cleaned.get("notes"))
 
     def params(self):
         params = [("product", v) for v in self.product]
@@ -136,6 +142,8 @@ class Selection:
         params.append(("lang", self.lang))
         if self.originals:
             params.append(("originals", "on"))
+        if self.notes:
+            params.append(("notes", "on"))
         return params
 
     def query_string(self):
@@ -212,15 +220,24 @@ def selection_from(query):
 
 # --- data version and fingerprint -----------------------------------------------------
 
-VERSIONED_MODELS = (Standard, Clause, ClauseMapping, Limit, Parameter)
+# Each table with the field its latest change shows in; notes are never edited, so their
+# creation time is enough.
+VERSIONED_MODELS = (
+    (Standard, "updated_at"),
+    (Clause, "updated_at"),
+    (ClauseMapping, "updated_at"),
+    (Limit, "updated_at"),
+    (Parameter, "updated_at"),
+    (NegotiationNote, "created_at"),
+)
 
 
 def data_version():
     """(digest, as-of time) of the whole data set: every edit changes the latest
     `updated_at` of some table, every deletion a count. One cheap aggregate per table."""
     parts, latest = [], None
-    for model in VERSIONED_MODELS:
-        row = model.objects.aggregate(n=Count("pk"), last=Max("updated_at"))
+    for model, changed in VERSIONED_MODELS:
+        row = model.objects.aggregate(n=Count("pk"), last=Max(changed))
         parts.append(
             f"{model._meta.label}:{row['n']}:{row['last'].isoformat() if row['last'] else ''}"
         )
@@ -290,6 +307,14 @@ def fingerprint(selection, mappings, documents):
         ],
         "documents": [[d.code, d.title_en, d.edition, d.status, d.source] for d in documents],
     }
+    if selection.notes:
+        records["notes"] = {
+            m.key: [
+                [n.pk, n.date.isoformat(), n.side, n.meeting, n.text, n.corrects_id]
+                for n in m.note_list
+            ]
+            for m in mappings
+        }
     canonical = json.dumps(records, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
@@ -299,11 +324,23 @@ def fingerprint(selection, mappings, documents):
 
 def _included(selection):
     mappings = list(selection.mappings().for_list().order_by("topic", "key"))
+    if selection.notes:
+        _attach_notes(mappings)
     documents = sorted(
         {c.standard.pk: c.standard for m in mappings for c in (*m.kz_side, *m.cn_side)}.values(),
         key=lambda s: (s.jurisdiction, s.code),
     )
     return mappings, documents
+
+
+def _attach_notes(mappings):
+    """Each mapping's negotiation notes in `note_list`, oldest first (one query)."""
+    by_mapping = {m.pk: [] for m in mappings}
+    notes = NegotiationNote.objects.filter(mapping__in=list(by_mapping)).select_related("corrects")
+    for note in notes.order_by("date", "created_at", "pk"):
+        by_mapping[note.mapping_id].append(note)
+    for mapping in mappings:
+        mapping.note_list = by_mapping[mapping.pk]
 
 
 def fingerprint_for(selection):
@@ -369,6 +406,7 @@ def build_report(selection, as_of=None):
         "as_of": timezone.localtime(as_of),
         "fingerprint": fingerprint(selection, mappings, documents),
         "show_originals": selection.originals,
+        "show_notes": selection.notes,
         "portal_name": settings.PORTAL_NAME,
     }
 

@@ -279,3 +279,35 @@ def test_fonts_are_subset_with_harfbuzz():
     from django.core.checks import run_checks
 
     assert not [m for m in run_checks() if m.id == "standards.W001"]
+
+
+def test_negotiation_notes_appear_in_the_pdf_only_when_asked(data, negotiator):
+    from datetime import date
+
+    from standards.models import NegotiationNote
+
+    first = NegotiationNote.objects.create(
+        mapping=data["gap"], side="cn", meeting="Round 2, Beijing", date=date(2026, 5, 12),
+        text="China proposes n=5, c=0 for Salmonella.", author=negotiator,
+    )  # fmt: skip
+    NegotiationNote.objects.create(
+        mapping=data["gap"], side="joint", meeting="Round 3, Astana", date=date(2026, 9, 3),
+        text=f"Sampling plan accepted. {CHINESE}", corrects=first, author=negotiator,
+    )  # fmt: skip
+    without, fingerprint_without, _ = report("gaps=1&lang=en")
+    assert "Round 2, Beijing" not in pdf_text(without)[1]
+
+    with_notes, fingerprint_with, _ = report("gaps=1&lang=en&notes=on")
+    text = pdf_text(with_notes)[1]
+    assert "Negotiation notes" in text
+    assert "2026-05-12 · China · Round 2, Beijing" in text
+    assert "China proposes n=5, c=0 for Salmonella." in text
+    assert "corrects the note of 2026-05-12" in text
+    assert CHINESE in text
+    assert fingerprint_with != fingerprint_without
+    # A new note is new data: the report's fingerprint changes.
+    NegotiationNote.objects.create(
+        mapping=data["gap"], side="kz", meeting="Round 4", date=date(2026, 11, 20),
+        text="Kazakhstan agrees.", author=negotiator,
+    )  # fmt: skip
+    assert report("gaps=1&lang=en&notes=on")[1] != fingerprint_with
