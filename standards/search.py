@@ -31,6 +31,15 @@ def normalise_query(query):
 def matching_clause_ids(query):
     """A values("pk") queryset of the clauses matching `query`, or None when the query
     holds nothing to search for."""
+    clauses = matching_clauses(query)
+    return None if clauses is None else clauses.values("pk")
+
+
+def matching_clauses(query):
+    """The clauses matching `query` as a queryset to build on (the search page filters
+    on the condition itself, which PostgreSQL serves from the indexes, rather than on a
+    list of ids, which it joined against a scan of every clause), or None when the query
+    holds nothing to search for."""
     from standards.models import Clause
 
     query = normalise_query(query)
@@ -43,4 +52,4 @@ def matching_clause_ids(query):
             name = f"_fts_{config}"
             clauses = clauses.annotate(**{name: SearchVector("search_text", config=config)})
             condition |= Q(**{name: SearchQuery(query, config=config, search_type="websearch")})
-    return clauses.filter(condition).values("pk")
+    return clauses.filter(condition)

@@ -830,6 +830,15 @@ def generate(mappings, seed=DEFAULT_SEED, *, chunk_size=CHUNK_SIZE, batch_size=B
         _Generator(random.Random(seed), parameters, seed, batch_size).run(
             mappings, chunk_size, summary
         )
+    if connection.vendor == "postgresql":
+        # Fresh planner statistics: without them, PostgreSQL plans the new tens of
+        # thousands of rows as if the tables were still small (seq scans, hash joins).
+        with connection.cursor() as cursor:
+            for model in (Standard, Clause, Limit, ClauseMapping):
+                cursor.execute(f"ANALYZE {model._meta.db_table}")
+            for field in ("kz_clauses", "cn_clauses", "reference_clauses"):
+                through = getattr(ClauseMapping, field).through
+                cursor.execute(f"ANALYZE {through._meta.db_table}")
     summary.seconds = time.perf_counter() - started
     return summary
 

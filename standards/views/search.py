@@ -4,7 +4,7 @@ from django.shortcuts import render
 
 from standards.forms import SearchForm
 from standards.models import Clause, ClauseMapping
-from standards.search import matching_clause_ids
+from standards.search import matching_clauses
 from standards.views import reader_required
 
 
@@ -14,8 +14,9 @@ def search(request):
     page, status = None, 200
     if form.is_bound:
         if form.is_valid():
-            ids = matching_clause_ids(form.cleaned_data["q"])
-            clauses = Clause.objects.none() if ids is None else Clause.objects.filter(pk__in=ids)
+            clauses = matching_clauses(form.cleaned_data["q"])
+            if clauses is None:
+                clauses = Clause.objects.none()
             mappings = ClauseMapping.objects.only("pk", "key", "title")
             clauses = (
                 clauses.with_standard()
