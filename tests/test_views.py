@@ -349,3 +349,22 @@ def test_language_switch_translates_the_navigation(client_for, regulator):
     text = client.get(reverse("standards:home")).text
     assert '<html lang="zh-hans">' in text
     assert "比较" in text  # "Comparison" in the navigation
+
+
+@pytest.mark.parametrize("n", [5, 200])
+def test_search_and_filtered_comparison_query_counts_do_not_grow(
+    client_for, regulator, django_assert_max_num_queries, n
+):
+    _many_mappings(n)
+    client = client_for(regulator)
+    # session, user, permissions (2), count, page of clauses with their standard, their
+    # limits, then the mappings citing them on each of the three sides.
+    with django_assert_max_num_queries(10):
+        response = client.get(reverse("standards:search"), {"q": "clause"})
+    assert response.status_code == 200 and response.context["page"].paginator.count == 2 * n
+    # The comparison searched and filtered by status: as unfiltered, 13.
+    with django_assert_max_num_queries(13):
+        response = client.get(
+            reverse("standards:compare"), {"q": "working text", "status": "not_started"}
+        )
+    assert len(keys_listed(response)) == len(range(0, n, 6))
