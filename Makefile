@@ -10,7 +10,7 @@ PORT ?= 8000
 # Tests run with DEBUG off, as in production; they need a key of their own.
 TEST_ENV := DEBUG=False SECRET_KEY=test-only-secret-key-not-for-production
 
-.PHONY: run test lint install install-test messages bench
+.PHONY: run serve test lint install install-test messages bench
 
 run: install
 	./.ci/system-packages.sh run
@@ -18,9 +18,23 @@ run: install
 	DEBUG=True $(PY) manage.py load_reference_data
 	DEBUG=True $(PY) manage.py create_demo_accounts
 	@echo "Serving the portal on http://$(HOST):$(PORT)/ with a report worker (Ctrl+C stops both)"
-	DEBUG=True $(PY) manage.py db_worker --no-reload & worker=$$!; \
+	DEBUG=True $(PY) manage.py report_worker --no-reload & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	DEBUG=True $(PY) manage.py runserver --noreload $(HOST):$(PORT)
+
+# Production: gunicorn (portal/gunicorn.conf.py: WEB_CONCURRENCY workers on HOST:PORT,
+# access log to stdout) and the report worker side by side; Ctrl+C stops both. DEBUG off,
+# SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL come from the environment (README).
+serve: $(VENV)/.installed
+	$(if $(filter True true 1 yes on,$(DEBUG)),$(error make serve runs with DEBUG off))
+	$(foreach name,SECRET_KEY ALLOWED_HOSTS DATABASE_URL,$(if $($(name)),,\
+		$(error make serve needs $(name) in the environment (README, Production serving))))
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+	$(PY) manage.py migrate --noinput
+	@echo "Serving the portal on http://$(HOST):$(PORT)/ with a report worker (Ctrl+C stops both)"
+	$(PY) manage.py report_worker --no-reload & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
+	HOST=$(HOST) PORT=$(PORT) $(VENV)/bin/gunicorn --config portal/gunicorn.conf.py
 
 test: install-test
 	./.ci/system-packages.sh test

@@ -94,10 +94,13 @@ INSTALLED_APPS = [
     "simple_history",
     "import_export",
     "standards",
+    "health",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files, compressed and with far-future caching for hashed names.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -184,6 +187,8 @@ SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = envbool("SECURE_COOKIES", not DEBUG
 SECURE_CONTENT_TYPE_NOSNIFF = True
 # HTTPS settings for production (see the README's deployment table).
 SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", False)
+# Load balancers probe the health check over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
 SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", False)
@@ -207,14 +212,29 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
+# With DEBUG off, `collectstatic` writes hashed, compressed copies that WhiteNoise serves;
+# templates then need its manifest (tests/conftest.py keeps the plain storage for tests).
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 PORTAL_NAME = "KZ–CN Meat Requirements Portal"
 
-# Background work (large PDF reports) goes through the database: `manage.py db_worker`.
+# Background work (large PDF reports) goes through the database: `manage.py report_worker`
+# (`db_worker` plus the heartbeat that /healthz reads).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# /healthz reports the worker down when its last heartbeat is older than this (seconds).
+WORKER_HEARTBEAT_WINDOW = envint("WORKER_HEARTBEAT_WINDOW", 60)
+if WORKER_HEARTBEAT_WINDOW < 2:
+    raise ImproperlyConfigured("WORKER_HEARTBEAT_WINDOW must be at least 2 seconds")
 
 # Gap reports: PDFs of more mappings than this are rendered by the background worker;
 # more than the hard cap are refused.

@@ -15,6 +15,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from django.contrib.staticfiles import finders
+from django.contrib.staticfiles.storage import staticfiles_storage
 from weasyprint import HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
@@ -53,13 +54,24 @@ class StaticOnlyFetcher(URLFetcher):
         if url.startswith("data:"):
             return super().fetch(url, headers)
         if url.startswith(STATIC_PREFIX):
-            relative = unquote(urlsplit(url).path).removeprefix("/static/")
+            relative = source_name(unquote(urlsplit(url).path).removeprefix("/static/"))
             path = finders.find(relative) if relative and ".." not in relative.split("/") else None
             if path and Path(path).is_file():
                 return URLFetcherResponse(url, Path(path).read_bytes(), _content_type(path))
         self.refused.append(url)
         logger.warning("Refused to fetch %s while rendering a PDF", url)
         raise FetchRefused(f"refused: {url}")
+
+
+def source_name(name):
+    """The source file's name for a name in a static URL. With DEBUG off the templates link
+    the hashed names of the collectstatic manifest (portal/report.3f2a….css); the
+    manifest maps them back to the files the finders know."""
+    hashed_files = getattr(staticfiles_storage, "hashed_files", None) or {}
+    for source, hashed in hashed_files.items():
+        if hashed == name:
+            return source
+    return name
 
 
 def _content_type(path):

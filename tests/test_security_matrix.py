@@ -10,6 +10,7 @@ from django.contrib import admin
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from health.heartbeat import record as record_heartbeat
 from standards.models import ReportFile
 from tests.factories import make_clause, make_mapping, make_standard
 
@@ -47,6 +48,8 @@ EXPECTED = {
     "login": {"GET": every(200), "POST": every(200)},  # an empty form is shown again
     "logout": {"GET": every(405), "POST": every(302)},
     "set_language": {"GET": every(302), "POST": every(302)},
+    # No login for the health check; it answers GET and HEAD only.
+    "healthz": {"GET": every(200), "POST": every(405)},
     "standards:home": {"GET": readers(), "POST": every(405)},
     "standards:compare": {"GET": readers(), "POST": every(405)},
     "standards:standard-list": {"GET": readers(), "POST": every(405)},
@@ -98,6 +101,7 @@ def test_every_url_has_an_expectation():
 def world(regulator, negotiator, editor, administrator):
     standard = make_standard(key="tr-cu-034-2013")
     mapping = make_mapping(key="KZCN-001", kz=[make_clause(standard)])
+    record_heartbeat("matrix")  # a running report worker, for /healthz
     job = ReportFile.objects.create(
         key="k" * 64,
         fmt="pdf",

@@ -1,0 +1,33 @@
+"""Gunicorn settings for production, read from the environment (`make serve` uses them).
+
+HOST, PORT        address to listen on (default 127.0.0.1:8000)
+WEB_CONCURRENCY   worker processes (default 2 × CPU cores + 1, at most 8)
+"""
+
+import os
+
+
+def _positive_int(name, default):
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    if not value.isdigit() or int(value) < 1:
+        raise SystemExit(f"{name} must be a positive integer, not {value!r}")
+    return int(value)
+
+
+wsgi_app = "portal.wsgi:application"
+bind = [f"{os.environ.get('HOST') or '127.0.0.1'}:{_positive_int('PORT', 8000)}"]
+# Each worker renders PDFs of up to REPORT_BACKGROUND_THRESHOLD mappings in the request,
+# which takes memory; more than 8 rarely pays on one machine.
+workers = _positive_int("WEB_CONCURRENCY", min(2 * (os.cpu_count() or 1) + 1, 8))
+# A PDF of 300 mappings (the background threshold) takes about 20 s to render.
+timeout = 120
+graceful_timeout = 30
+# Access log and errors to stdout/stderr, for the service manager to collect.
+accesslog = "-"
+errorlog = "-"
+# Gunicorn's runtime control socket is not used.
+control_socket_disable = True
+if os.path.isdir("/dev/shm"):
+    worker_tmp_dir = "/dev/shm"
