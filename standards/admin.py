@@ -25,6 +25,7 @@ from standards.models import (
     Parameter,
     Standard,
 )
+from standards.search import MAX_QUERY_LENGTH
 from standards.services import set_mappings
 
 admin.site.site_header = _("KZ–CN meat requirements: back office")
@@ -35,8 +36,17 @@ admin.site.index_title = _("Standards, clauses, mappings and limits")
 URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
 
 
+class BoundedSearchMixin:
+    """Search on the first MAX_QUERY_LENGTH characters, as the portal's search does. Every
+    word is a condition on every search field: a pasted page of text made a query SQLite
+    refuses (a 500, "Expression tree is too large") and PostgreSQL plans for seconds."""
+
+    def get_search_results(self, request, queryset, search_term):
+        return super().get_search_results(request, queryset, search_term[:MAX_QUERY_LENGTH])
+
+
 @admin.register(Parameter)
-class ParameterAdmin(ExchangeAdminMixin, SimpleHistoryAdmin):
+class ParameterAdmin(BoundedSearchMixin, ExchangeAdminMixin, SimpleHistoryAdmin):
     resource_classes = [ParameterResource]
     list_display = ["name_en", "name_ru", "name_zh", "unit", "key"]
     search_fields = ["key", "name_en", "name_ru", "name_zh"]
@@ -51,7 +61,7 @@ class ClauseInline(admin.TabularInline):
 
 
 @admin.register(Standard)
-class StandardAdmin(ExchangeAdminMixin, SimpleHistoryAdmin):
+class StandardAdmin(BoundedSearchMixin, ExchangeAdminMixin, SimpleHistoryAdmin):
     resource_classes = [StandardResource]
     list_display = [
         "code",
@@ -114,7 +124,7 @@ class LimitInline(admin.TabularInline):
 
 
 @admin.register(Clause)
-class ClauseAdmin(ExchangeAdminMixin, SimpleHistoryAdmin):
+class ClauseAdmin(BoundedSearchMixin, ExchangeAdminMixin, SimpleHistoryAdmin):
     resource_classes = [ClauseResource]
     list_display = [
         "__str__",
@@ -252,7 +262,7 @@ def _bulk_set(field, value, label):
 
 
 @admin.register(ClauseMapping)
-class ClauseMappingAdmin(ExchangeAdminMixin, SimpleHistoryAdmin):
+class ClauseMappingAdmin(BoundedSearchMixin, ExchangeAdminMixin, SimpleHistoryAdmin):
     resource_classes = [MappingResource]
     list_display = [
         "key",
@@ -341,7 +351,7 @@ class ClauseMappingAdmin(ExchangeAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Limit)
-class LimitAdmin(ExchangeAdminMixin, SimpleHistoryAdmin):
+class LimitAdmin(BoundedSearchMixin, ExchangeAdminMixin, SimpleHistoryAdmin):
     resource_classes = [LimitResource]
     form = LimitForm
     list_display = ["clause", "parameter", "kind", "notation_display"]
@@ -389,7 +399,7 @@ class LimitAdmin(ExchangeAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(NegotiationNote)
-class NegotiationNoteAdmin(admin.ModelAdmin):
+class NegotiationNoteAdmin(BoundedSearchMixin, admin.ModelAdmin):
     """Read-only: notes are added on the pair page and never edited or deleted."""
 
     list_display = ["mapping", "date", "side", "meeting", "author", "corrects"]

@@ -562,6 +562,23 @@ class ClauseMapping(models.Model):
     def get_absolute_url(self):
         return reverse("standards:mapping-detail", args=[self.key])
 
+    def clean(self):
+        """The key is part of the pair page's address (/pairs/<key>/): with a "/" in it no
+        link to the mapping can be built and every page listing it fails. A new or changed
+        key is letters, digits, hyphens and underscores, like KZCN-001 (the admin form and
+        the spreadsheet import both check it here)."""
+        from django.core.exceptions import ValidationError
+        from django.core.validators import validate_slug
+
+        stored = None
+        if self.pk is not None:
+            stored = ClauseMapping.objects.filter(pk=self.pk).values_list("key", flat=True).first()
+        if self.key and self.key != stored:
+            try:
+                validate_slug(self.key)
+            except ValidationError as error:
+                raise ValidationError({"key": error}) from None
+
     def clauses_of(self, side):
         """The clauses of one side ("kz", "cn", "reference"): the list prefetched by
         for_list() when there is one, else a query."""

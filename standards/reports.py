@@ -477,13 +477,15 @@ def to_csv(report):
 
 def to_xlsx(report):
     from openpyxl import Workbook
-    from openpyxl.cell.cell import TYPE_STRING
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, TYPE_STRING
 
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "Gap report"
     for row in table(report):
-        sheet.append([neutralise(cell) for cell in row])
+        # XML (and so XLSX) cannot hold most C0 control characters, which text pasted from
+        # Word or a PDF carries (vertical tab, form feed): each becomes U+FFFD.
+        sheet.append([ILLEGAL_CHARACTERS_RE.sub("\ufffd", neutralise(cell)) for cell in row])
     for cells in sheet.iter_rows():
         for cell in cells:
             cell.data_type = TYPE_STRING  # never a formula, whatever the text
