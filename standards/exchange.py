@@ -201,8 +201,13 @@ class PortalResource(resources.ModelResource):
                     field.clean(row)
                 except ValueError as error:
                     errors[field.attribute] = ValidationError(str(error), code="invalid")
+        errors.update(self.deferred_errors(row))
         if errors:
             raise ValidationError(errors)
+
+    def deferred_errors(self, row):
+        """Errors in the columns applied after every row is in ({column: error})."""
+        return {}
 
     def before_save_instance(self, instance, row, **kwargs):
         instance._change_reason = self.reason
@@ -250,12 +255,8 @@ class StandardResource(PortalResource):
             self.file_keys = {str(k).strip() for k in dataset["key"] if k}
         self.code_changed = set()
 
-    def import_instance(self, instance, row, **kwargs):
+    def deferred_errors(self, row):
         errors = {}
-        try:
-            super().import_instance(instance, row, **kwargs)
-        except ValidationError as error:
-            errors = error.update_error_dict(errors)
         known = self.file_keys | set(
             Standard.objects.filter(key__in=self.wanted_supersedes(row)).values_list(
                 "key", flat=True
@@ -267,8 +268,7 @@ class StandardResource(PortalResource):
                 _("There is no standard “%(key)s”.") % {"key": ", ".join(unknown)},
                 code="invalid",
             )
-        if errors:
-            raise ValidationError(errors)
+        return errors
 
     def wanted_supersedes(self, row):
         return self.fields["supersedes"].clean(row) if "supersedes" in row else None
@@ -342,12 +342,8 @@ class ClauseResource(PortalResource):
     def wanted_parent(self, row):
         return str(row.get("parent") or "").strip() if "parent" in row else None
 
-    def import_instance(self, instance, row, **kwargs):
+    def deferred_errors(self, row):
         errors = {}
-        try:
-            super().import_instance(instance, row, **kwargs)
-        except ValidationError as error:
-            errors = error.update_error_dict(errors)
         parent = self.wanted_parent(row)
         standard_key = str(row.get("standard") or "").strip()
         if parent:
@@ -364,8 +360,7 @@ class ClauseResource(PortalResource):
                 errors["parent"] = ValidationError(
                     _("A clause cannot be its own parent."), code="invalid"
                 )
-        if errors:
-            raise ValidationError(errors)
+        return errors
 
     def skip_row(self, instance, original, row, import_validation_errors=None):
         if not super().skip_row(instance, original, row, import_validation_errors):

@@ -381,3 +381,24 @@ def test_wrong_types_in_an_xlsx_are_row_errors(client_for, editor):
     [row] = response.context["result"].invalid_rows
     assert row.number + 1 == 2 and "name_en" in row.field_specific_errors
     assert not Parameter.objects.exists()
+
+
+def test_unknown_parent_and_superseded_keys_are_row_errors():
+    make_standard(key="gb-1")
+    header = ClauseResource.column_names()
+    row = dict.fromkeys(header, "")
+    row.update(standard="gb-1", reference="2", parent="1", topic="labelling", confidence="high")
+    result = import_file(ClauseResource, csv_text([header, [row[h] for h in header]]))
+    [invalid] = result.invalid_rows
+    assert "parent" in invalid.field_specific_errors
+    assert not Clause.objects.exists()
+
+    from standards.exchange import StandardResource
+
+    rows = list(csv.reader(io.StringIO(export_csv(StandardResource).lstrip("\ufeff"))))
+    rows[1][rows[0].index("supersedes")] = "gb-0\nno-such-standard"
+    result = import_file(StandardResource, csv_text(rows))
+    [invalid] = result.invalid_rows
+    assert invalid.field_specific_errors["supersedes"] == [
+        "There is no standard “gb-0, no-such-standard”."
+    ]
