@@ -286,6 +286,26 @@ def test_pair_page_shows_the_timeline_with_reasons_first(client_for, editor, pai
     assert any("rationale" in [str(f) for f in c["fields"]] for c in response.context["changes"])
 
 
+def test_pair_page_of_a_mapping_without_history(client_for, regulator, pair):
+    # Mappings created in bulk (generate_synthetic) have no history rows.
+    pair.history.all().delete()
+    response = client_for(regulator).get(pair.get_absolute_url())
+    assert response.status_code == 200
+    assert response.context["transitions"] == [] and response.context["changes"] == []
+
+
+def test_pair_page_timeline_is_capped(client_for, regulator, pair):
+    from standards.views.pairs import timeline
+
+    for n in range(4):
+        pair.rationale = f"Revision {n}"
+        pair.save()
+    _transitions, changes = timeline(pair, limit=3)
+    assert len(changes) == 3 and not any(c["created"] for c in changes)
+    _transitions, changes = timeline(pair, limit=10)
+    assert len(changes) == 5 and changes[-1]["created"]
+
+
 def test_gap_page_shows_the_empty_side(client_for, regulator, gap):
     text = client_for(regulator).get(gap.get_absolute_url()).text
     assert "No Chinese requirement" in text

@@ -30,9 +30,10 @@ def timeline(mapping, limit=100):
         ]
     )
     transitions, changes = [], []
-    for record, previous in zip(records, [*records[1:], None], strict=True):
-        if record is records[-1] and len(records) > limit:
-            break
+    # One record more than shown: the change the oldest shown record made. Mappings
+    # created in bulk (synthetic data) have no history at all.
+    for index, record in enumerate(records[:limit]):
+        previous = records[index + 1] if index + 1 < len(records) else None
         who = record.history_user.get_username() if record.history_user else ""
         if previous is None:
             changes.append({"record": record, "who": who, "fields": [], "created": True})
