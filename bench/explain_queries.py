@@ -29,6 +29,7 @@ PAGES = [
     ("search, Latin", "/search/?q=Salmonella"),
     ("search, Cyrillic", "/search/?q=%D1%81%D0%B2%D0%B8%D0%BD%D0%B5%D1%86"),
     ("search, Chinese", "/search/?q=%E6%B2%99%E9%97%A8%E6%B0%8F%E8%8F%8C"),
+    ("search, one Chinese character", "/search/?q=%E9%93%85"),
     ("compare, search q", "/compare/?q=lead"),
 ]
 BIG_TABLES = re.compile(
@@ -57,6 +58,11 @@ def main():
     from standards.models import ClauseMapping
 
     settings.ALLOWED_HOSTS = ["testserver"]
+    # Pages render without `collectstatic`: the plain storage, not the manifest.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
     user = get_user_model().objects.filter(is_superuser=True).first() or (
         get_user_model().objects.filter(groups__name="Regulator").first()
     )

@@ -21,6 +21,7 @@ from django.db.models import Q
 MAX_QUERY_LENGTH = 200
 _WORD_RE = re.compile(r"\w", re.UNICODE)
 FTS_CONFIGS = ("english", "russian")
+TRIGRAM_LENGTH = 3
 
 
 def normalise_query(query):
@@ -47,9 +48,33 @@ def matching_clauses(query):
         return None
     clauses = Clause.objects.all()
     condition = Q(search_text__contains=query.casefold())
-    if connection.vendor == "postgresql":
-        for config in FTS_CONFIGS:
-            name = f"_fts_{config}"
-            clauses = clauses.annotate(**{name: SearchVector("search_text", config=config)})
-            condition |= Q(**{name: SearchQuery(query, config=config, search_type="websearch")})
+    if connection.vendor != "postgresql":
+        return clauses.filter(condition)
+    # A query shorter than a trigram ("铅") cannot use the trigram index: the substring
+    # match then scans every clause, and the full-text matches go in subqueries that stay
+    # on their indexes instead of computing two tsvectors per row (2.7 s -> 0.15 s at
+    # 44,000 clauses). Longer queries are one condition, one BitmapOr over the three
+    # indexes (bench/explain_queries.py).
+    short = len(query) < TRIGRAM_LENGTH
+    for config in FTS_CONFIGS:
+        name = f"_fts_{config}"
+        vector = {name: SearchVector("search_text", config=config)}
+        matches = Q(**{name: SearchQuery(query, config=config, search_type="websearch")})
+        if short:
+            condition |= Q(pk__in=Clause.objects.annotate(**vector).filter(matches).values("pk"))
+        else:
+            clauses = clauses.annotate(**vector)
+            condition |= matches
     return clauses.filter(condition)
+    short = len(query) < TRIGRAM_LENGTH
+    for config in FTS_CONFIGS:
+        name = f"_fts_{config}"
+        fts = Clause.objects.annotate(**{name: SearchVector("search_text", config=config)})
+        fts = fts.filter(**{name: SearchQuery(query, config=config, search_type="websearch")})
+        # One condition, one BitmapOr over the three indexes. A query shorter than a
+        # trigram ("铅") cannot use the trigram index: the substring match then scans
+        # every clause, and the full-text matches go in subqueries so that they stay on
+        # their indexes rather than computing two tsvectors per row (2.7 s -> 0.15 s at
+        # 44,000 clauses; bench/explain_queries.py).
+        condition |= Q(pk__in=fts.values("pk")) if short else Q(pk__in=[]) | fts.query.where
+    return Clause.objects.filter(condition)

@@ -327,6 +327,14 @@ def test_search_finds_chinese_text(client_for, regulator, pair):
     assert [c.reference for c in response.context["page"]] == ["Table 1"]
 
 
+@pytest.mark.parametrize("query", ["铅", "Pb"])
+def test_search_shorter_than_a_trigram(client_for, regulator, pair, query):
+    # Both clauses limit lead, whose names (铅, Lead (Pb)) are in their search text.
+    response = client_for(regulator).get(reverse("standards:search"), {"q": query})
+    assert len(response.context["page"]) == 2
+    assert {c.standard.jurisdiction for c in response.context["page"]} == {"kz", "cn"}
+
+
 def test_search_without_a_match_or_with_bad_input(client_for, regulator, pair):
     client = client_for(regulator)
     assert "No clause matches" in client.get(reverse("standards:search"), {"q": "xyzzy"}).text
