@@ -911,6 +911,19 @@ def test_a_javascript_source_url_is_refused_by_model_validation(negotiator, mode
     assert refused.value.message_dict[field] == [URL_ERROR]
 
 
+def test_a_javascript_url_in_the_database_is_shown_never_linked(client_for, regulator):
+    """Defence in depth for rows written around validation (a raw SQL fix, an old
+    backup): the pages link only http(s) addresses."""
+    standard = make_standard(source_url="javascript:alert(1)")
+    clause = make_clause(standard, source_url="JavaScript:alert(2)")
+    mapping = make_mapping(kz=[clause])
+    client = client_for(regulator)
+    for url in (standard.get_absolute_url(), mapping.get_absolute_url()):
+        text = client.get(url).text
+        assert "alert(" in text  # shown as text
+        assert 'href="javascript' not in text.lower()
+
+
 # --- the checks themselves ---------------------------------------------------------------
 
 

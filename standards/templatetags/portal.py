@@ -50,3 +50,13 @@ def css_string(value):
     for char, escaped in (("\\", "\\5c "), ('"', "\\22 "), ("\n", "\\a "), ("<", "\\3c ")):
         text = text.replace(char, escaped)
     return text
+
+
+@register.filter
+def web_url(value):
+    """The address if it is an http(s) one, else "": a source link is never a
+    `javascript:` or `data:` URL, whatever reached the database."""
+    from urllib.parse import urlsplit
+
+    text = str(value or "").strip()
+    return text if urlsplit(text).scheme.lower() in ("http", "https") else ""
