@@ -405,6 +405,8 @@ def build_report(selection, as_of=None):
         "draft": draft or not mappings,
         "as_of": timezone.localtime(as_of),
         "fingerprint": fingerprint(selection, mappings, documents),
+        # Parameter names follow the report's language, not the reader's interface.
+        "LANGUAGE_CODE": selection.lang,
         "show_originals": selection.originals,
         "show_notes": selection.notes,
         "portal_name": settings.PORTAL_NAME,

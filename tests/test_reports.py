@@ -311,3 +311,11 @@ def test_negotiation_notes_appear_in_the_pdf_only_when_asked(data, negotiator):
         text="Kazakhstan agrees.", author=negotiator,
     )  # fmt: skip
     assert report("gaps=1&lang=en&notes=on")[1] != fingerprint_with
+
+
+def test_parameter_names_follow_the_language_of_the_report(data):
+    from standards.models import Parameter
+
+    Parameter.objects.filter(key="salmonella").update(name_ru="Бактерии рода Сальмонелла")
+    assert "Бактерии рода Сальмонелла" in pdf_text(report("gaps=1&lang=ru")[0])[1]
+    assert "Бактерии рода Сальмонелла" not in pdf_text(report("gaps=1&lang=en")[0])[1]
