@@ -1,6 +1,7 @@
 """Admin forms: limits entered in the notation staff type."""
 
 from django import forms
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from standards.models import ClauseMapping, Limit, Parameter
@@ -176,11 +177,13 @@ class MappingForm(forms.ModelForm):
         and say what the other person changed."""
         if not self.instance.pk or not loaded:
             return
-        current = (
-            ClauseMapping.objects.filter(pk=self.instance.pk)
-            .values_list("updated_at", flat=True)
-            .first()
-        )
+        rows = ClauseMapping.objects.filter(pk=self.instance.pk)
+        if transaction.get_connection().in_atomic_block:
+            # The admin validates and saves in one transaction: locking the row here makes
+            # the check and the save one step, so two saves at the same instant cannot
+            # both pass the check (the second waits, then sees the first one's change).
+            rows = rows.select_for_update()
+        current = rows.values_list("updated_at", flat=True).first()
         if current is None or current.isoformat() == loaded:
             return
         since = self.instance.history.filter(history_date__gt=loaded).order_by("history_date")

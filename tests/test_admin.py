@@ -1,5 +1,6 @@
 import pytest
 from django.contrib import admin
+from django.db import connection
 from django.urls import reverse
 
 from standards.models import Clause, ClauseMapping, Limit, NegotiationNote, Parameter, Standard
@@ -308,3 +309,69 @@ def test_the_second_of_two_concurrent_saves_is_refused(
     mapping.refresh_from_db()
     assert mapping.status == "agreed"
     assert mapping.rationale == "China's TVB-N limit has no EAEU counterpart."
+
+
+def _mapping_form_data(mapping, **changes):
+    from standards.admin_forms import MappingForm
+
+    form = MappingForm(instance=mapping)
+    data = {}
+    for name, field in form.fields.items():
+        value = form.initial.get(name, field.initial)
+        if name in ("kz_clauses", "cn_clauses", "reference_clauses"):
+            value = [c.pk for c in value]
+        data[name] = "" if value is None else value
+    return {**data, **changes}
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="row locks: SQLite has none and lets one writer at a time in anyway",
+)
+@pytest.mark.django_db(transaction=True)
+def test_two_saves_at_the_same_instant_cannot_both_pass_the_version_check():
+    """The check and the save are one step: the second form waits for the first one's
+    transaction, then sees its change and is refused."""
+    import threading
+    import time
+
+    from django.db import connections, transaction
+
+    from standards.admin_forms import MappingForm
+
+    mapping = make_mapping(kz=[make_clause()], title="Lead")
+    first_data = _mapping_form_data(mapping, rationale="First editor's text.")
+    second_data = _mapping_form_data(mapping, rationale="Second editor's text.")
+    first_checked, outcome = threading.Event(), {}
+
+    def first():
+        try:
+            with transaction.atomic():
+                form = MappingForm(first_data, instance=ClauseMapping.objects.get(pk=mapping.pk))
+                outcome["first_valid"] = form.is_valid()
+                first_checked.set()
+                time.sleep(0.5)  # the second editor's save arrives now
+                form.save()
+        finally:
+            first_checked.set()
+            connections.close_all()
+
+    def second():
+        try:
+            first_checked.wait(5)
+            with transaction.atomic():
+                form = MappingForm(second_data, instance=ClauseMapping.objects.get(pk=mapping.pk))
+                outcome["second_valid"] = form.is_valid()
+                if outcome["second_valid"]:
+                    form.save()
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert outcome == {"first_valid": True, "second_valid": False}
+    mapping.refresh_from_db()
+    assert mapping.rationale == "First editor's text."
