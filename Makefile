@@ -10,7 +10,7 @@ PORT ?= 8000
 # Tests run with DEBUG off, as in production; they need a key of their own.
 TEST_ENV := DEBUG=False SECRET_KEY=test-only-secret-key-not-for-production
 
-.PHONY: run serve test lint install install-test messages bench
+.PHONY: run serve test lint install install-test messages bench loadtest soak
 
 run: install
 	./.ci/system-packages.sh run
@@ -55,6 +55,21 @@ bench: install-test
 		$(PY) bench/report_vs_chromium.py --rounds 3
 	DEBUG=False SECRET_KEY=bench-only DJANGO_SETTINGS_MODULE=portal.settings \
 		$(PY) bench/font_subsetting.py
+
+# Load and soak tests over HTTP on 127.0.0.1 only (bench/README.md): gunicorn with
+# portal/gunicorn.conf.py (WEB_CONCURRENCY from the environment) and the report worker on
+# a free port, against the PostgreSQL database portal_load (built once, then reused:
+# 20,000 synthetic mappings). Figures in var/loadtest-results.* and var/soak-results.*.
+LOAD_USERS ?= 20
+LOAD_SECONDS ?= 120
+SOAK_SECONDS ?= 600
+loadtest: $(VENV)/.installed
+	./.ci/system-packages.sh run
+	$(PY) bench/loadtest.py load --users $(LOAD_USERS) --seconds $(LOAD_SECONDS) $(LOAD_ARGS)
+
+soak: $(VENV)/.installed
+	./.ci/system-packages.sh run
+	$(PY) bench/loadtest.py soak --users $(LOAD_USERS) --seconds $(SOAK_SECONDS) $(LOAD_ARGS)
 
 install: $(VENV)/.installed .env
 
