@@ -215,10 +215,6 @@ class PortalResource(resources.ModelResource):
             instance._history_user = self.user
 
 
-def _char(attribute, **kwargs):
-    return fields.Field(attribute=attribute, column_name=attribute, **kwargs)
-
-
 class ParameterResource(PortalResource):
     class Meta(PortalResource.Meta):
         model = Parameter
@@ -279,15 +275,13 @@ class StandardResource(PortalResource):
         wanted = self.wanted_supersedes(row)
         return wanted is None or wanted == sorted(s.key for s in original.supersedes.all())
 
-    def after_save_instance(self, instance, row, **kwargs):
-        if not kwargs.get("is_create") and self.original_code(instance) != instance.code:
-            self.code_changed.add(instance.pk)
-
-    def original_code(self, instance):
-        return getattr(instance, "_exchange_original_code", instance.code)
-
     def after_init_instance(self, instance, new, row, **kwargs):
         instance._exchange_original_code = instance.code
+
+    def after_save_instance(self, instance, row, **kwargs):
+        # The code is part of every clause's search text.
+        if instance._exchange_original_code != instance.code:
+            self.code_changed.add(instance.pk)
 
     def after_import(self, dataset, result, **kwargs):
         if result.has_errors() or result.has_validation_errors():

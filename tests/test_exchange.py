@@ -402,3 +402,15 @@ def test_unknown_parent_and_superseded_keys_are_row_errors():
     assert invalid.field_specific_errors["supersedes"] == [
         "There is no standard “gb-0, no-such-standard”."
     ]
+
+
+def test_a_new_standard_code_reaches_its_clauses_search_text():
+    from standards.exchange import StandardResource
+
+    standard = make_standard(key="gb-2707", code="GB 2707-2005")
+    clause = make_clause(standard, reference="3.3")
+    rows = list(csv.reader(io.StringIO(export_csv(StandardResource).lstrip("\ufeff"))))
+    rows[1][rows[0].index("code")] = "GB 2707-2016"
+    assert not import_file(StandardResource, csv_text(rows)).has_validation_errors()
+    clause.refresh_from_db()
+    assert "gb 2707-2016" in clause.search_text and "2005" not in clause.search_text
