@@ -242,3 +242,20 @@ def test_pdf_fetcher_finds_hashed_static_files(production_static):
     fetcher = StaticOnlyFetcher()
     assert render_pdf(rendered, b"0" * 16, fetcher=fetcher).startswith(b"%PDF")
     assert fetcher.refused == []
+
+
+def test_gunicorn_config_reads_the_environment(monkeypatch):
+    import runpy
+
+    from django.conf import settings
+
+    path = str(settings.BASE_DIR / "portal" / "gunicorn.conf.py")
+    monkeypatch.setenv("WEB_CONCURRENCY", "3")
+    monkeypatch.setenv("WEB_MAX_REQUESTS", "500")
+    monkeypatch.setenv("PORT", "8123")
+    config = runpy.run_path(path)
+    assert config["workers"] == 3 and config["bind"] == ["127.0.0.1:8123"]
+    assert config["max_requests"] == 500 and config["max_requests_jitter"] == 50
+    monkeypatch.setenv("WEB_MAX_REQUESTS", "many")
+    with pytest.raises(SystemExit, match="WEB_MAX_REQUESTS must be a positive integer"):
+        runpy.run_path(path)
