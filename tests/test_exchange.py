@@ -414,3 +414,14 @@ def test_a_new_standard_code_reaches_its_clauses_search_text():
     assert not import_file(StandardResource, csv_text(rows)).has_validation_errors()
     clause.refresh_from_db()
     assert "gb 2707-2016" in clause.search_text and "2005" not in clause.search_text
+
+
+def test_a_mapping_row_with_a_value_outside_the_choices_is_a_row_error():
+    make_mapping(key="KZCN-901", title="Lead")
+    rows = list(csv.reader(io.StringIO(export_csv(MappingResource).lstrip("\ufeff"))))
+    rows[1][rows[0].index("status")] = "settled-by-phone"
+    rows[1][rows[0].index("topic")] = "astrology"
+    result = import_file(MappingResource, csv_text(rows))
+    [invalid] = result.invalid_rows
+    assert set(invalid.field_specific_errors) == {"status", "topic"}
+    assert ClauseMapping.objects.get(key="KZCN-901").status == "not_started"
