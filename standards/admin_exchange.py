@@ -7,6 +7,7 @@ import uuid
 from datetime import timedelta
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
@@ -72,7 +73,8 @@ class ReasonImportForm(ImportForm):
         file_format = self.formats[int(cleaned["format"])]()
         resource = self.resources[int(cleaned.get("resource") or 0)]
         upload.seek(0)
-        data = upload.read()
+        # Never more than one byte past the limit in memory: read_upload then refuses it.
+        data = upload.read(settings.IMPORT_MAX_BYTES + 1)
         upload.seek(0)
         try:
             read_upload(data, file_format, resource)
