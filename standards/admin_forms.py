@@ -5,7 +5,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from standards.models import ClauseMapping, Limit, Parameter
-from standards.notation import NotationError, ParsedLimit, format_parsed, parse_notation
+from limits.notation import NotationError, ParsedLimit, format_parsed, parse_notation
 
 # A combined "≥70 °C for ≥30 min" sets a temperature and a time: the time goes to this
 # parameter as a second limit on the same clause.

@@ -1,12 +1,12 @@
 """The alignment of a mapping computed from its typed limits, next to the human verdict.
 
 Adapts prefetched Limit rows (ClauseMapping.objects.for_list()) to the plain-Python
-comparison in standards.limitlogic; issues no queries of its own.
+comparison in limits.compare; issues no queries of its own.
 """
 
 from dataclasses import dataclass
 
-from standards.limitlogic import LimitSpec, SidesComparison, Verdict, compare_sides, describe
+from limits.compare import LimitSpec, SidesComparison, Verdict, compare_sides, describe
 
 
 def _side_limits(clauses):

@@ -717,7 +717,7 @@ class Limit(models.Model):
         ]
 
     def __str__(self):
-        from standards.notation import format_limit
+        from limits.notation import format_limit
 
         return format_limit(self)
 

@@ -32,7 +32,7 @@ from standards.models import (
     Standard,
     Topic,
 )
-from standards.notation import format_number
+from limits.notation import format_number
 
 REPORT_LANGUAGES = [("en", "English"), ("ru", "Русский"), ("kk", "Қазақ"), ("zh-hans", "简体中文")]
 SETTLED_FOR_GAPS = (ClauseMapping.Alignment.EQUIVALENT,)

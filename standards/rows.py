@@ -15,7 +15,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from standards.models import ClauseMapping, Topic
-from standards.notation import format_number
+from limits.notation import format_number
 
 
 def _e(value):

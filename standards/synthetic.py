@@ -42,7 +42,7 @@ from standards.models import (
     Standard,
     Topic,
 )
-from standards.notation import format_number
+from limits.notation import format_number
 
 STANDARD_KEY_PREFIX = "syn-"
 MAPPING_KEY_PREFIX = "SYN-"

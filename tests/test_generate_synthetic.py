@@ -17,7 +17,7 @@ from standards.models import (
     Standard,
     Topic,
 )
-from standards.notation import format_number
+from limits.notation import format_number
 from tests.factories import make_clause, make_mapping, make_standard
 
 pytestmark = pytest.mark.django_db

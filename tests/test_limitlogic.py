@@ -1,4 +1,4 @@
-"""standards.limitlogic: which side's limit is stricter, rule by rule."""
+"""limits.compare: which side's limit is stricter, rule by rule."""
 
 from decimal import Decimal
 from types import SimpleNamespace
@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from standards.limitlogic import (
+from limits.compare import (
     SWAPPED,
     LimitComparison,
     LimitSpec,

@@ -6,7 +6,7 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from standards.models import Limit
-from standards.notation import format_limit, format_number
+from limits.notation import format_limit, format_number
 from tests.factories import (
     make_clause,
     make_limit,

@@ -1,4 +1,4 @@
-"""standards.notation: reading limit notations back into typed limits."""
+"""limits.notation: reading limit notations back into typed limits."""
 
 from decimal import Decimal
 from types import SimpleNamespace
@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from standards.notation import (
+from limits.notation import (
     NotationError,
     ParsedLimit,
     format_limit,

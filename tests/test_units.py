@@ -1,4 +1,4 @@
-"""standards.units: spelling of units, exact Decimal conversion, offsets, log counts."""
+"""limits.units: spelling of units, exact Decimal conversion, offsets, log counts."""
 
 from decimal import Decimal
 
@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from standards import units
-from standards.units import UnitError, convert, is_offset, normalise_unit
+from limits import units
+from limits.units import UnitError, convert, is_offset, normalise_unit
 
 D = Decimal
 

@@ -38,7 +38,7 @@ def verdict_label(value):
 @register.filter
 def fold(value):
     """2.5 → "2.5×"; empty when there is no meaningful ratio."""
-    from standards.notation import format_number
+    from limits.notation import format_number
 
     return f"{format_number(value)}×" if value is not None else ""
 

@@ -13,7 +13,15 @@ from dataclasses import dataclass
 from decimal import Decimal, DecimalException
 from types import SimpleNamespace
 
-from standards.units import UnitError, is_temperature, is_time, normalise_unit
+from limits.units import (
+    CANONICAL_EXAMPLES,
+    SUPERSCRIPT_DIGITS,
+    SUPERSCRIPTS,
+    UnitError,
+    is_temperature,
+    is_time,
+    normalise_unit,
+)
 
 
 def format_number(value):
@@ -77,8 +85,6 @@ MAX_NOTATION_LENGTH = 300
 # Figures the portal stores: at most 24 significant digits, between 10^-20 and 10^20.
 MAX_DIGITS = 24
 MAX_EXPONENT = 20
-
-UNIT_EXAMPLES = "mg/kg, µg/kg, CFU/g, °C"
 
 
 @dataclass(frozen=True)
@@ -339,8 +345,7 @@ _COMBINED = re.compile(
 )
 _LEADING_AT = re.compile(r"^(?:at|при)\s+", re.IGNORECASE)
 
-_SUPERSCRIPT_DIGITS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺", "0123456789-+")
-_POWER_SUPERSCRIPT = re.compile(r"(?<=[0-9])\s*([⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺]+)")
+_POWER_SUPERSCRIPT = re.compile(rf"(?<=[0-9])\s*([{SUPERSCRIPTS}]+)")
 _REPLACEMENTS = [
     ("<=", "≤"),
     ("=<", "≤"),
@@ -357,7 +362,7 @@ _REPLACEMENTS = [
 
 
 def _prepare(text):
-    text = _POWER_SUPERSCRIPT.sub(lambda m: "^" + m.group(1).translate(_SUPERSCRIPT_DIGITS), text)
+    text = _POWER_SUPERSCRIPT.sub(lambda m: "^" + m.group(1).translate(SUPERSCRIPT_DIGITS), text)
     text = unicodedata.normalize("NFKC", text)
     for old, new in _REPLACEMENTS:
         text = text.replace(old, new)
@@ -440,13 +445,15 @@ def _unit(text, required=True, part=""):
         if not required:
             return ""
         shown = f"{_quote(part)} has" if part else "The figure has"
-        raise NotationError("missing_unit", f"{shown} no unit; expected e.g. {UNIT_EXAMPLES}", part)
+        raise NotationError(
+            "missing_unit", f"{shown} no unit; expected e.g. {CANONICAL_EXAMPLES}", part
+        )
     try:
         return normalise_unit(text)
     except UnitError as error:
         raise NotationError(
             error.code if error.code in ("unknown_unit", "missing_unit") else "unknown_unit",
-            f"{_quote(text)} is not a unit I know; expected e.g. {UNIT_EXAMPLES}",
+            f"{_quote(text)} is not a unit I know; expected e.g. {CANONICAL_EXAMPLES}",
             text,
         ) from error
 

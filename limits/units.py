@@ -22,6 +22,8 @@ import pint
 
 __all__ = [
     "CANONICAL_EXAMPLES",
+    "SUPERSCRIPTS",
+    "SUPERSCRIPT_DIGITS",
     "UnitError",
     "convert",
     "is_log",
@@ -261,8 +263,10 @@ _FOLDED_ALIASES = {
     "ph": "pH",
 }
 
-_SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺", "0123456789-+")
-_SUPERSCRIPT_RUN = re.compile(r"[⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺]+")
+# Superscript digits and signs ("10⁵", "m⁻¹") and their plain forms.
+SUPERSCRIPTS = "⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺"
+SUPERSCRIPT_DIGITS = str.maketrans(SUPERSCRIPTS, "0123456789-+")
+_SUPERSCRIPT_RUN = re.compile(f"[{SUPERSCRIPTS}]+")
 _LOG_PREFIX = re.compile(r"^(?:log10|log|lg)\s*(?=\S)", re.IGNORECASE)
 _NUMBER = re.compile(r"^(\d+(?:[.,]\d+)?)\s*(.*)$")
 _NEGATIVE_POWER = re.compile(r"^(\S+?)\s*[·.\s*]\s*(\S+?)\^?-1$")
@@ -272,7 +276,7 @@ _MAX_UNIT_LENGTH = 60
 def _superscripts(text):
     def replace(match):
         run = match.group(0)
-        digits = run.translate(_SUPERSCRIPTS)
+        digits = run.translate(SUPERSCRIPT_DIGITS)
         return digits if run in ("²", "³") else "^" + digits
 
     return _SUPERSCRIPT_RUN.sub(replace, text)

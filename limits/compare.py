@@ -16,8 +16,8 @@ from decimal import Context, Decimal, localcontext
 from enum import StrEnum
 from types import SimpleNamespace
 
-from standards import units
-from standards.notation import format_limit, format_number
+from limits import units
+from limits.notation import format_limit, format_number
 
 KZ, CN = "kz", "cn"
 COUNTRY = {KZ: "Kazakhstan", CN: "China"}
