@@ -4,8 +4,8 @@ from django import forms
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from standards.models import ClauseMapping, Limit, Parameter
 from limits.notation import NotationError, ParsedLimit, format_parsed, parse_notation
+from standards.models import ClauseMapping, Limit, Parameter
 
 # A combined "≥70 °C for ≥30 min" sets a temperature and a time: the time goes to this
 # parameter as a second limit on the same clause.

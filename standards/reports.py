@@ -21,6 +21,7 @@ from django.db.models import Count, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from limits.notation import format_number
 from standards.alignment import compute_alignment
 from standards.charts import ALIGNMENT_COLOURS, STATUS_COLOURS, stacked_bars
 from standards.models import (
@@ -32,7 +33,6 @@ from standards.models import (
     Standard,
     Topic,
 )
-from limits.notation import format_number
 
 REPORT_LANGUAGES = [("en", "English"), ("ru", "Русский"), ("kk", "Қазақ"), ("zh-hans", "简体中文")]
 SETTLED_FOR_GAPS = (ClauseMapping.Alignment.EQUIVALENT,)

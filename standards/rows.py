@@ -14,8 +14,8 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from standards.models import ClauseMapping, Topic
 from limits.notation import format_number
+from standards.models import ClauseMapping, Topic
 
 
 def _e(value):

@@ -32,6 +32,7 @@ from decimal import Decimal
 
 from django.db import connection, transaction
 
+from limits.notation import format_number
 from standards.models import (
     Clause,
     ClauseMapping,
@@ -42,7 +43,6 @@ from standards.models import (
     Standard,
     Topic,
 )
-from limits.notation import format_number
 
 STANDARD_KEY_PREFIX = "syn-"
 MAPPING_KEY_PREFIX = "SYN-"

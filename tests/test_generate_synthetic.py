@@ -8,6 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import transaction
 
+from limits.notation import format_number
 from standards import synthetic
 from standards.models import (
     Clause,
@@ -17,7 +18,6 @@ from standards.models import (
     Standard,
     Topic,
 )
-from limits.notation import format_number
 from tests.factories import make_clause, make_mapping, make_standard
 
 pytestmark = pytest.mark.django_db

@@ -5,8 +5,8 @@ from types import SimpleNamespace
 import pytest
 from django.db import IntegrityError, transaction
 
-from standards.models import Limit
 from limits.notation import format_limit, format_number
+from standards.models import Limit
 from tests.factories import (
     make_clause,
     make_limit,
