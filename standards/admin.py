@@ -103,13 +103,6 @@ class StandardAdmin(BoundedSearchMixin, ExchangeAdminMixin, SimpleHistoryAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(clause_total=Count("clauses"))
 
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        if "code" in form.changed_data:
-            # The code is part of every clause's search text.
-            for clause in form.instance.clauses.select_related("standard"):
-                clause.refresh_search_text()
-
     @admin.display(description=_("clauses"), ordering="clause_total")
     def clause_count(self, obj):
         return obj.clause_total
@@ -170,10 +163,6 @@ class ClauseAdmin(BoundedSearchMixin, ExchangeAdminMixin, SimpleHistoryAdmin):
         for limit_form in formset.forms:
             if hasattr(limit_form, "save_extra_limits") and limit_form.instance.pk:
                 limit_form.save_extra_limits(form.instance)
-
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        form.instance.refresh_search_text()  # the limits inline may have changed
 
 
 class GapFilter(admin.SimpleListFilter):
@@ -388,14 +377,6 @@ class LimitAdmin(BoundedSearchMixin, ExchangeAdminMixin, SimpleHistoryAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         form.save_extra_limits(obj.clause)
-        obj.clause.refresh_search_text()
-        if "clause" in form.changed_data and form.initial.get("clause"):
-            Clause.objects.get(pk=form.initial["clause"]).refresh_search_text()
-
-    def delete_model(self, request, obj):
-        clause = obj.clause
-        super().delete_model(request, obj)
-        clause.refresh_search_text()
 
 
 @admin.register(NegotiationNote)

@@ -9,3 +9,6 @@ class StandardsConfig(AppConfig):
 
     def ready(self):
         from standards import checks  # noqa: F401  (registers the system checks)
+        from standards import search_text
+
+        search_text.connect()

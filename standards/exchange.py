@@ -20,14 +20,17 @@ import io
 import zipfile
 from decimal import Decimal, InvalidOperation
 
+import tablib
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from import_export import fields, resources, widgets
 from import_export.formats import base_formats
 from import_export.instance_loaders import CachedInstanceLoader
 
+from standards import search_text
 from standards.models import Clause, ClauseMapping, Limit, Parameter, Standard
 from standards.reports import FORMULA_START
 
@@ -220,6 +223,11 @@ class PortalResource(resources.ModelResource):
         self.reason = kwargs.get("reason", "")
         self.user = kwargs.get("user")
 
+    def import_data(self, *args, **kwargs):
+        # Search texts of the clauses the file touches, refreshed once at the end.
+        with search_text.batched():
+            return super().import_data(*args, **kwargs)
+
     @classmethod
     def column_names(cls):
         return [field.column_name for field in cls().get_export_fields()]
@@ -310,7 +318,6 @@ class StandardResource(PortalResource):
         super().before_import(dataset, **kwargs)
         if "key" in (dataset.headers or []):
             self.file_keys = {str(k).strip() for k in dataset["key"] if k}
-        self.code_changed = set()
 
     def deferred_errors(self, row):
         errors = {}
@@ -336,14 +343,6 @@ class StandardResource(PortalResource):
         wanted = self.wanted_supersedes(row)
         return wanted is None or wanted == sorted(s.key for s in original.supersedes.all())
 
-    def after_init_instance(self, instance, new, row, **kwargs):
-        instance._exchange_original_code = instance.code
-
-    def after_save_instance(self, instance, row, **kwargs):
-        # The code is part of every clause's search text.
-        if instance._exchange_original_code != instance.code:
-            self.code_changed.add(instance.pk)
-
     def after_import(self, dataset, result, **kwargs):
         if result.has_errors() or result.has_validation_errors():
             return
@@ -355,10 +354,6 @@ class StandardResource(PortalResource):
                 if wanted != sorted(s.key for s in standard.supersedes.all()):
                     standard._change_reason = self.reason
                     standard.supersedes.set(Standard.objects.filter(key__in=wanted))
-        for clause in Clause.objects.filter(standard__in=self.code_changed).select_related(
-            "standard"
-        ):
-            clause.refresh_search_text()
 
 
 class ClauseResource(PortalResource):
@@ -469,19 +464,6 @@ class LimitResource(PortalResource):
         return Limit.objects.select_related("clause__standard", "parameter").order_by(
             "clause__standard__key", "clause__reference", "position", "pk"
         )
-
-    def before_import(self, dataset, **kwargs):
-        super().before_import(dataset, **kwargs)
-        self.touched_clauses = set()
-
-    def after_save_instance(self, instance, row, **kwargs):
-        self.touched_clauses.add(instance.clause_id)
-
-    def after_import(self, dataset, result, **kwargs):
-        if result.has_errors() or result.has_validation_errors():
-            return
-        for clause in Clause.objects.filter(pk__in=self.touched_clauses).select_related("standard"):
-            clause.refresh_search_text()
 
 
 class MappingResource(PortalResource):
@@ -671,14 +653,73 @@ def read_upload(data, file_format, resource_class):
             ) from None
         if "\x00" in text:
             raise ValidationError(_("The file contains NUL bytes."), code="nul")
-        try:
-            dataset = file_format.create_dataset(text)
-        except csv.Error as error:
-            raise ValidationError(
-                _("The CSV file could not be read: %(error)s.") % {"error": error},
-                code="unreadable",
-            ) from None
+        dataset = read_csv(text, resource_class.column_names())
     _check_shape(dataset, resource_class)
+    return dataset
+
+
+# Column separators spreadsheets write: a comma, or a semicolon where the decimal mark
+# is a comma (Excel in Russian and Kazakh), or a tab ("Unicode text").
+CSV_DELIMITERS = (",", ";", "\t")
+DELIMITER_NAMES = {",": gettext_lazy("comma"), ";": gettext_lazy("semicolon"), "\t": gettext_lazy("tab")}
+
+
+def csv_delimiter(text, expected):
+    """The separator of a CSV file: the one that splits its header line into the most
+    known column names (else into the most columns). A ValidationError when none of the
+    three splits it at all."""
+    first_line = text.split("\n", 1)[0]
+
+    def score(delimiter):
+        header = next(csv.reader([first_line], delimiter=delimiter), [])
+        known = len({cell.strip() for cell in header} & set(expected))
+        return known, len(header)
+
+    best = max(CSV_DELIMITERS, key=score)
+    if score(best)[1] < 2:  # noqa: PLR2004 (every resource has at least two columns)
+        raise ValidationError(
+            _(
+                "The header line has a single column: separate the columns with commas, "
+                "semicolons or tabs. Expected: %(expected)s."
+            )
+            % {"expected": ", ".join(expected)},
+            code="delimiter",
+        )
+    return best
+
+
+def read_csv(text, expected):
+    """A dataset of the CSV `text`, whichever of the usual separators it uses; a row
+    with more cells than the header has columns is refused by its number."""
+    delimiter = csv_delimiter(text, expected)
+    try:
+        rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    except csv.Error as error:
+        raise ValidationError(
+            _("The CSV file could not be read: %(error)s.") % {"error": error},
+            code="unreadable",
+        ) from None
+    header, *body = rows
+    dataset = tablib.Dataset(headers=header)
+    for number, row in enumerate(body, start=2):
+        if not row:
+            continue
+        if len(row) > len(header):
+            raise ValidationError(
+                _(
+                    "Row %(row)d has %(cells)d cells but the header has %(columns)d columns "
+                    "(separated by a %(separator)s); check that cells holding the separator "
+                    "are quoted."
+                )
+                % {
+                    "row": number,
+                    "cells": len(row),
+                    "columns": len(header),
+                    "separator": DELIMITER_NAMES[delimiter],
+                },
+                code="row_too_long",
+            )
+        dataset.append(row + [""] * (len(header) - len(row)))
     return dataset
 
 

@@ -75,6 +75,15 @@ class Parameter(models.Model):
     def __str__(self):
         return self.name_en
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        # What the clauses' search texts were built from (standards.search_text).
+        instance._loaded_names = tuple(
+            instance.__dict__.get(f) for f in ("name_en", "name_ru", "name_zh")
+        )
+        return instance
+
     def local_name(self, language_code):
         """The name in the interface language where the catalogue has one."""
         if language_code.startswith("zh") and self.name_zh:
@@ -192,6 +201,13 @@ class Standard(models.Model):
     def __str__(self):
         return self.code
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        # What the clauses' search texts were built from (standards.search_text).
+        instance._loaded_code = instance.__dict__.get("code")
+        return instance
+
     def get_absolute_url(self):
         return reverse("standards:standard-detail", args=[self.key])
 
@@ -300,38 +316,20 @@ class Clause(models.Model):
         return f"{self.standard.get_absolute_url()}#clause-{self.pk}"
 
     def build_search_text(self, parameters=None):
-        """The text searched by the portal, in every language the clause carries.
+        """The text searched by the portal (standards.search_text.build). `parameters`
+        may be given by callers that create limits in bulk; otherwise the saved limits'
+        parameters are read."""
+        from standards import search_text
 
-        Case-folded in Python because SQLite's lower() only folds ASCII. Includes the
-        names of the parameters its limits set (in English, Russian and Chinese), so that
-        a search in any language finds the clause. `parameters` may be given by callers
-        that create limits in bulk; otherwise the saved limits are read.
-        """
         if parameters is None:
-            parameters = Parameter.objects.filter(limits__clause=self).distinct() if self.pk else []
-        parts = [
-            self.standard.code,
-            self.reference,
-            self.heading,
-            self.text_en,
-            self.text_original,
-        ]
-        for parameter in parameters:
-            parts += [parameter.name_en, parameter.name_ru, parameter.name_zh]
-        return "\n".join(part for part in parts if part).casefold()
+            parameters = search_text.parameters_of([self.pk]).get(self.pk, []) if self.pk else []
+        return search_text.build(self, parameters)
 
     @property
     def limit_rows(self):
         """The clause's limits: the list prefetched by for_list() when there is one."""
         cached = getattr(self, "limit_list", None)
         return cached if cached is not None else list(self.limits.all())
-
-    def refresh_search_text(self):
-        """Recompute after the clause's limits changed; saves only when it differs."""
-        text = self.build_search_text()
-        if text != self.search_text:
-            Clause.objects.filter(pk=self.pk).update(search_text=text)
-            self.search_text = text
 
     def clean(self):
         from django.core.exceptions import ValidationError
@@ -377,30 +375,50 @@ class ClauseMappingQuerySet(models.QuerySet):
             confidence_rank=_rank("confidence", Confidence),
         )
 
+    # The filters a list of mappings can be narrowed by, as the comparison page and the
+    # gap report name them; matching() takes each.
+    FILTERS = ("product", "topic", "status", "alignment", "standard", "confidence", "q")
+
     def matching(
         self,
         *,
-        product="",
-        topic="",
-        status="",
-        alignment="",
-        standard=None,
-        confidence="",
+        product=(),
+        topic=(),
+        status=(),
+        alignment=(),
+        confidence=(),
+        standard=(),
+        jurisdiction=(),
         q="",
+        gaps_only=False,
     ):
-        """The comparison filters; empty values do not filter."""
+        """The mappings a comparison, a gap report or the admin selects. Each filter takes
+        one value or several (any of them matches); empty values do not filter.
+        `standard` and `jurisdiction` select mappings citing a clause of such a document
+        on any side; `q` searches clause texts (standards.search), subjects and keys;
+        `gaps_only` leaves out what is equivalent or harmonized."""
         from standards.search import matching_clause_ids
 
-        filters = {
-            "product_group": product,
-            "topic": topic,
-            "status": status,
-            "alignment": alignment,
-            "confidence": confidence,
-        }
-        queryset = self.filter(**{field: value for field, value in filters.items() if value})
-        if standard is not None:
-            queryset = queryset.filter(_citing(Clause.objects.filter(standard=standard)))
+        queryset = self
+        for field, value in (
+            ("product_group", product),
+            ("topic", topic),
+            ("status", status),
+            ("alignment", alignment),
+            ("confidence", confidence),
+        ):
+            if values := _several(value):
+                queryset = queryset.filter(**{f"{field}__in": values})
+        if standards := _several(standard):
+            queryset = queryset.filter(_citing(Clause.objects.filter(standard__in=standards)))
+        if jurisdictions := _several(jurisdiction):
+            queryset = queryset.filter(
+                _citing(Clause.objects.filter(standard__jurisdiction__in=jurisdictions))
+            )
+        if gaps_only:
+            queryset = queryset.exclude(alignment__in=GAP_SETTLED_ALIGNMENTS).exclude(
+                status__in=GAP_SETTLED_STATUSES
+            )
         if q:
             clause_ids = matching_clause_ids(q)
             if clause_ids is None:
@@ -409,6 +427,15 @@ class ClauseMappingQuerySet(models.QuerySet):
                 _citing(clause_ids) | Q(title__icontains=q) | Q(key__iexact=q.strip())
             )
         return queryset
+
+
+def _several(value):
+    """A filter's values as a list: none for "" or None, one for a single value."""
+    if value is None or value == "":
+        return []
+    if isinstance(value, str | models.Model):
+        return [value]
+    return [v for v in value if v not in (None, "")]
 
 
 def _citing(clauses):
@@ -448,6 +475,11 @@ class ClauseMappingStatus(models.TextChoices):
     AGREED = "agreed", _("Agreed")
     HARMONIZED = "harmonized", _("Harmonized")
     NO_ACTION = "no_action", _("No action needed")
+
+
+# "Gaps only": everything that is neither equivalent nor harmonized.
+GAP_SETTLED_ALIGNMENTS = (ClauseMappingAlignment.EQUIVALENT,)
+GAP_SETTLED_STATUSES = (ClauseMappingStatus.HARMONIZED,)
 
 
 class ClauseMappingSide(models.TextChoices):
@@ -720,6 +752,13 @@ class Limit(models.Model):
         from limits.notation import format_limit
 
         return format_limit(self)
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        # The clause whose search text names this limit's parameter (standards.search_text).
+        instance._loaded_clause_id = instance.__dict__.get("clause_id")
+        return instance
 
     def get_absolute_url(self):
         return self.clause.get_absolute_url()

@@ -23,6 +23,7 @@ import yaml
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
 
+from standards import search_text
 from standards.models import (
     Clause,
     ClauseMapping,
@@ -512,7 +513,7 @@ def load_dataset(data, reset_assessments=False):
     """Write a parsed Dataset in one transaction; return a LoadSummary."""
     summary = LoadSummary()
     try:
-        with transaction.atomic():
+        with transaction.atomic(), search_text.batched():
             _write(data, summary, reset_assessments)
     except DatabaseError as exc:
         raise ReferenceDataError("database", "write", None, str(exc)) from None
@@ -569,7 +570,6 @@ def _write(data, summary, reset_assessments):
             clause.save(update_fields=["parent", "updated_at"])
         summary.add("clauses", _combine(outcomes[ident], changed))
         _sync_limits(clause, raw["limits"], parameters, summary)
-        clause.refresh_search_text()
 
     mappings = {
         m.key: m

@@ -2,7 +2,7 @@
 
 Each clause carries `search_text`: its document code, reference, heading, English and
 original-language texts and the names of the parameters it limits (English, Russian,
-Chinese), case-folded.
+Chinese), case-folded, and kept up to date by standards.search_text.
 
 - PostgreSQL: full-text search with English and Russian stemming ("salmonellae" finds
   "Salmonella", "сальмонелл" finds "сальмонеллы") OR a substring match served by a pg_trgm
@@ -66,15 +66,3 @@ def matching_clauses(query):
             clauses = clauses.annotate(**vector)
             condition |= matches
     return clauses.filter(condition)
-    short = len(query) < TRIGRAM_LENGTH
-    for config in FTS_CONFIGS:
-        name = f"_fts_{config}"
-        fts = Clause.objects.annotate(**{name: SearchVector("search_text", config=config)})
-        fts = fts.filter(**{name: SearchQuery(query, config=config, search_type="websearch")})
-        # One condition, one BitmapOr over the three indexes. A query shorter than a
-        # trigram ("铅") cannot use the trigram index: the substring match then scans
-        # every clause, and the full-text matches go in subqueries so that they stay on
-        # their indexes rather than computing two tsvectors per row (2.7 s -> 0.15 s at
-        # 44,000 clauses; bench/explain_queries.py).
-        condition |= Q(pk__in=fts.values("pk")) if short else Q(pk__in=[]) | fts.query.where
-    return Clause.objects.filter(condition)

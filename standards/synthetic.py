@@ -793,7 +793,9 @@ def clear():
         through.objects.filter(clausemapping__in=mappings).delete()
         through.objects.filter(clause__in=clauses).delete()
     mappings._raw_delete(mappings.db)
-    Limit.objects.filter(clause__in=clauses).delete()
+    # Raw, like the clauses they belong to: no search text to refresh on a deleted clause.
+    limits = Limit.objects.filter(clause__in=clauses)
+    limits._raw_delete(limits.db)
     Clause.objects.filter(parent__in=clauses).update(parent=None)
     clauses._raw_delete(clauses.db)
     synthetic_standards().delete()

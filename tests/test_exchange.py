@@ -425,3 +425,46 @@ def test_a_mapping_row_with_a_value_outside_the_choices_is_a_row_error():
     [invalid] = result.invalid_rows
     assert set(invalid.field_specific_errors) == {"status", "topic"}
     assert ClauseMapping.objects.get(key="KZCN-901").status == "not_started"
+
+
+# --- CSV separators ----------------------------------------------------------------------
+
+
+def semicolon_csv(rows, delimiter=";"):
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter=delimiter).writerows(rows)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("delimiter", [";", "\t", ","])
+def test_csv_with_semicolons_or_tabs_imports_like_one_with_commas(client_for, editor, delimiter):
+    """Excel in Russian and Kazakh locales writes semicolons; a comma inside a cell (a
+    decimal comma, a list) must not split it."""
+    content = semicolon_csv(
+        [PARAMETER_HEADER, ["lead", "Lead, total", "Свинец", "铅", "mg/kg", ""]], delimiter
+    )
+    client = client_for(editor)
+    preview = post_import(client, "parameter", content)
+    assert preview.status_code == 200, preview.content[:500]
+    confirm(client, "parameter", preview)
+    assert Parameter.objects.get(key="lead").name_en == "Lead, total"
+
+
+def test_a_row_longer_than_the_header_is_a_400_naming_the_row(client_for, editor):
+    content = semicolon_csv(
+        [PARAMETER_HEADER, ["lead", "Lead", "", "", "", ""], ["tin", "Tin", "", "", "", "", "x"]]
+    )
+    response = post_import(client_for(editor), "parameter", content)
+    assert response.status_code == 400
+    errors = " ".join(response.context["form"].errors.get("import_file", []))
+    assert "Row 3 has 7 cells but the header has 6 columns (separated by a semicolon)" in errors
+    assert not Parameter.objects.exists()
+
+
+def test_an_unknown_separator_is_a_400_naming_the_problem(client_for, editor):
+    content = "|".join(PARAMETER_HEADER) + "\nlead|Lead|||mg/kg|\n"
+    response = post_import(client_for(editor), "parameter", content)
+    assert response.status_code == 400
+    errors = " ".join(response.context["form"].errors.get("import_file", []))
+    assert "separate the columns with commas, semicolons or tabs" in errors
+    assert not Parameter.objects.exists()

@@ -287,7 +287,6 @@ def world(negotiator):
     make_limit(kz, lead, value="0.5", unit="mg/kg")
     make_limit(cn, lead, value="0.1", unit="mg/kg")
     make_limit(cn, parameter, value="1", unit="mg/kg", matrix="meat")
-    kz.refresh_search_text()
     mapping = make_mapping(kz=[kz], cn=[cn], alignment="kz_stricter", **of(ClauseMapping))
     note = NegotiationNote.objects.create(
         mapping=mapping,

@@ -74,3 +74,11 @@ def test_demo_accounts_command_prints_credentials(settings, capsys):
     for username, role in DEMO_ACCOUNTS:
         assert username in out and role in out
     assert "password:" in out
+
+
+def test_every_portal_view_goes_through_reader_required():
+    """standards/views/__init__.py promises it: the role check cannot be forgotten."""
+    from standards.urls import urlpatterns
+
+    unchecked = [p.name for p in urlpatterns if not getattr(p.callback, "role_checked", False)]
+    assert urlpatterns and unchecked == []

@@ -27,8 +27,6 @@ def pair():
     )
     make_limit(kz, lead, value="0.5")
     make_limit(cn, lead, value="0.2")
-    kz.refresh_search_text()
-    cn.refresh_search_text()
     return make_mapping(
         key="KZCN-001",
         title="Lead (Pb)",
