@@ -34,8 +34,9 @@ def main(rounds=3):
         from django.template.loader import render_to_string
         from weasyprint import HTML
 
-        from standards.pdf import BASE_URL, StaticOnlyFetcher, font_config
-        from standards.reports import build_report, selection_from
+        from standards.reports.content import build_report
+        from standards.reports.render import BASE_URL, StaticOnlyFetcher, font_config
+        from standards.reports.selection import selection_from
 
         teardown = setup_database()
         try:

@@ -30,7 +30,6 @@ from django.db import connection, transaction  # noqa: E402
 from django.db.models import Count  # noqa: E402
 
 from standards.models import ClauseMapping, ReportFile, Standard  # noqa: E402
-from standards.reports import GAP_EXCLUDED_STATUS, SETTLED_FOR_GAPS  # noqa: E402
 from standards.roles import EDITOR, NEGOTIATOR, REGULATOR  # noqa: E402
 from standards.services import assign_role  # noqa: E402
 
@@ -85,9 +84,7 @@ def plan(seed, editor_pool, clear_reports):
     syn_standards = [k for k in standards if k.startswith("syn-")]
     real_standards = [k for k in standards if not k.startswith("syn-")]
 
-    gaps = ClauseMapping.objects.exclude(alignment__in=SETTLED_FOR_GAPS).exclude(
-        status=GAP_EXCLUDED_STATUS
-    )
+    gaps = ClauseMapping.objects.matching(gaps_only=True)
     small = []
     fine = gaps.values("product_group", "topic", "status", "alignment").annotate(n=Count("pk"))
     for row in fine.order_by("product_group", "topic", "status", "alignment"):

@@ -5,7 +5,7 @@ In one run, on a throwaway database (see compare_vs_admin.py) holding the refere
 and 1,000 synthetic mappings:
 
   - the full reference gap report and a 1,000-mapping synthetic report, rendered through
-    the portal's PDF path (standards.views.reports.produce: data, template, WeasyPrint)
+    the portal's PDF path (standards.reports.render.produce: data, template, WeasyPrint)
     in a fresh Python process each time ("cold": font configuration included), several
     rounds, with the child's peak memory (ru_maxrss);
   - the same HTML printed by `chromium --headless --print-to-pdf` from a cold start;
@@ -44,8 +44,9 @@ sys.path.insert(0, {base!r})
 import django
 django.setup()
 from django.http import QueryDict
-from standards.reports import data_version, selection_from
-from standards.views.reports import produce
+from standards.reports.fingerprint import data_version
+from standards.reports.selection import selection_from
+from standards.reports.render import produce
 from django.template.loader import render_to_string
 started = time.perf_counter()
 _form, selection = selection_from(QueryDict({query!r}))
@@ -77,7 +78,8 @@ def report_html(query, tmpdir):
     from django.http import QueryDict
     from django.template.loader import render_to_string
 
-    from standards.reports import build_report, selection_from
+    from standards.reports.content import build_report
+    from standards.reports.selection import selection_from
 
     _form, selection = selection_from(QueryDict(query))
     html = render_to_string(

@@ -2,7 +2,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.db import models
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -200,12 +200,7 @@ class JurisdictionFilter(admin.SimpleListFilter):
         value = self.value()
         if value not in Standard.Jurisdiction.values:
             return queryset
-        cited = ClauseMapping.objects.filter(
-            Q(kz_clauses__standard__jurisdiction=value)
-            | Q(cn_clauses__standard__jurisdiction=value)
-            | Q(reference_clauses__standard__jurisdiction=value)
-        )
-        return queryset.filter(pk__in=cited.values("pk"))
+        return queryset.matching(jurisdiction=value)
 
 
 class ReasonActionForm(ActionForm):

@@ -8,7 +8,9 @@ class StandardsConfig(AppConfig):
     verbose_name = _("Standards and requirements")
 
     def ready(self):
-        from standards import checks  # noqa: F401  (registers the system checks)
-        from standards import search_text
+        from standards import (
+            checks,  # noqa: F401  (registers the system checks)
+            search_text,
+        )
 
         search_text.connect()

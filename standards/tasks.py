@@ -1,35 +1,6 @@
-"""Background work, run by `python manage.py db_worker` (django-tasks, database backend)."""
+"""Where jobs queued before the reports package existed find their task: django-tasks
+stores the import path of each queued job ("standards.tasks.render_report")."""
 
-from django.http import QueryDict
-from django.utils import timezone
-from django_tasks import task
+from standards.reports.tasks import render_report
 
-from standards.models import ReportFile
-
-
-@task()
-def render_report(report_file_id):
-    """Render a large PDF report that a request queued, and store it for download."""
-    from standards.reports import data_version, selection_from
-    from standards.views.reports import produce
-
-    report_file = ReportFile.objects.filter(pk=report_file_id).first()
-    if report_file is None or report_file.status == ReportFile.Status.DONE:
-        return
-    ReportFile.objects.filter(pk=report_file.pk).update(status=ReportFile.Status.RUNNING)
-    try:
-        _form, selection = selection_from(QueryDict(report_file.selection))
-        _version, as_of = data_version()
-        content, fingerprint, count = produce(selection, report_file.fmt, as_of)
-    except Exception as exc:
-        ReportFile.objects.filter(pk=report_file.pk).update(
-            status=ReportFile.Status.FAILED, error=str(exc)[:2000], finished_at=timezone.now()
-        )
-        raise
-    ReportFile.objects.filter(pk=report_file.pk).update(
-        status=ReportFile.Status.DONE,
-        content=content,
-        fingerprint=fingerprint,
-        mapping_count=count,
-        finished_at=timezone.now(),
-    )
+__all__ = ["render_report"]

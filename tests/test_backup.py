@@ -23,7 +23,7 @@ from standards.models import (
     ReportFile,
     Standard,
 )
-from standards.reports import data_version
+from standards.reports.fingerprint import data_version
 from standards.roles import ADMINISTRATOR, EDITOR, NEGOTIATOR, REGULATOR, ROLES, sync_roles
 from standards.services import assign_role, set_mappings
 from tests.factories import make_clause, make_limit, make_mapping, make_standard

@@ -1,6 +1,7 @@
 """Rules about the code itself that no linter here checks."""
 
 import ast
+import itertools
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -22,7 +23,7 @@ def unreachable(tree):
             block = getattr(node, field, None)
             if not isinstance(block, list):
                 continue
-            for before, after in zip(block, block[1:], strict=False):
+            for before, after in itertools.pairwise(block):
                 if isinstance(before, ENDS_A_BLOCK):
                     found.append(after.lineno)
     return found

@@ -14,9 +14,9 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from standards.models import ClauseMapping, ReportFile
-from standards.pdf import StaticOnlyFetcher, render_pdf
-from standards.reports import data_version, selection_from
-from standards.views.reports import produce
+from standards.reports.fingerprint import data_version
+from standards.reports.render import StaticOnlyFetcher, produce, render_pdf
+from standards.reports.selection import selection_from
 from tests.factories import make_clause, make_limit, make_mapping, make_parameter, make_standard
 
 pytestmark = pytest.mark.django_db
@@ -143,7 +143,7 @@ def test_hostile_text_is_escaped_and_nothing_is_fetched(data):
     _form, selection = selection_from(QueryDict("gaps=1&lang=en"))
     from django.template.loader import render_to_string
 
-    from standards.reports import build_report
+    from standards.reports.content import build_report
 
     html = render_to_string(
         "reports/gap_pdf.html",

@@ -21,7 +21,7 @@ from django.utils import timezone
 import portal.settings as project_settings
 from health import heartbeat
 from health.models import WorkerHeartbeat
-from standards.pdf import BASE_URL, StaticOnlyFetcher, render_pdf
+from standards.reports.render import BASE_URL, StaticOnlyFetcher, render_pdf
 
 ROOT = project_settings.BASE_DIR
 

@@ -5,28 +5,19 @@ from django.shortcuts import render
 
 from standards.alignment import compute_alignment
 from standards.forms import CompareFilterForm
-from standards.models import ClauseMapping
+from standards.models import MAPPING_FILTERS, ClauseMapping
 from standards.rows import render_rows
 from standards.views import reader_required
 
-FILTERS = ("product", "topic", "status", "alignment", "standard", "confidence", "q")
-
 
 def report_query(cleaned):
-    """The gap report of the same selection (every mapping, as the comparison lists)."""
-    params = [
-        (name, cleaned[field])
-        for name, field in (
-            ("product", "product"),
-            ("topic", "topic"),
-            ("status", "status"),
-            ("alignment", "alignment"),
-            ("q", "q"),
-        )
-        if cleaned.get(field)
-    ]
-    if cleaned.get("standard"):
-        params.append(("standard", cleaned["standard"].key))
+    """The gap report of the same selection: every filter of the comparison, and every
+    mapping it lists (not only the gaps)."""
+    params = []
+    for name in MAPPING_FILTERS:
+        value = cleaned.get(name)
+        if value:
+            params.append((name, value.key if name == "standard" else value))
     params.append(("gaps", "0"))
     return urlencode(params)
 
@@ -43,10 +34,7 @@ def compare(request):
         )
     cleaned = form.cleaned_data if form.is_bound else {}
     mappings = (
-        ClauseMapping.objects.matching(
-            **{f: cleaned.get(f) or "" for f in FILTERS if f != "standard"},
-            standard=cleaned.get("standard"),
-        )
+        ClauseMapping.objects.matching(**{name: cleaned.get(name) for name in MAPPING_FILTERS})
         .with_ranks()
         .order_by(*(form.ordering() if form.is_bound else ["key"]))
         .for_list()

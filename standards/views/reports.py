@@ -1,30 +1,18 @@
 from django import forms
 from django.conf import settings
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from standards.models import ReportFile
-from standards.pdf import render_pdf
-from standards.reports import (
-    build_report,
-    cache_key,
-    data_version,
-    selection_from,
-    to_csv,
-    to_xlsx,
-)
+from standards.reports import files
+from standards.reports.content import build_report
+from standards.reports.fingerprint import fingerprint_for
+from standards.reports.selection import selection_from
 from standards.views import reader_required
-
-CONTENT_TYPES = {
-    "pdf": "application/pdf",
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
 
 
 def can_export(user):
@@ -46,9 +34,10 @@ def gap_html(request):
     form, selection = selection_from(request.GET)
     if selection is None:
         return _invalid(request, form)
-    count = selection.mappings().count()
-    if count > settings.REPORT_MAX_MAPPINGS:
-        return _too_large(request, count)
+    try:
+        files.check_size(selection)
+    except files.TooLarge as too_large:
+        return _too_large(request, too_large.count)
     with translation.override(selection.lang):
         report = build_report(selection)
         body = render_to_string("reports/_body.html", report, request=request)
@@ -65,44 +54,12 @@ def gap_html(request):
     )
 
 
-def produce(selection, fmt, as_of):
-    """Render one format of a report: (bytes, fingerprint, number of mappings)."""
-    with translation.override(selection.lang):
-        report = build_report(selection, as_of=as_of)
-        if fmt == "csv":
-            content = to_csv(report)
-        elif fmt == "xlsx":
-            content = to_xlsx(report)
-        else:
-            title = _("Gap report: veterinary and sanitary requirements for meat")
-            html = render_to_string(
-                "reports/gap_pdf.html",
-                {
-                    **report,
-                    "title": title,
-                    "subject": _("Kazakhstan – China requirements not yet aligned"),
-                    "lang": selection.lang,
-                    "query": selection.query_string(),
-                },
-            )
-            content = render_pdf(html, identifier=report["fingerprint"][:32].encode())
-    return content, report["fingerprint"], report["count"]
-
-
 def _too_large(request, count):
     message = _(
         "This selection holds %(count)d mappings; reports are limited to %(limit)d. "
         "Narrow the selection (product group, topic, status) and try again."
     ) % {"count": count, "limit": settings.REPORT_MAX_MAPPINGS}
     return render(request, "reports/refused.html", {"message": message}, status=400)
-
-
-def _serve(report_file):
-    response = HttpResponse(bytes(report_file.content), content_type=CONTENT_TYPES[report_file.fmt])
-    name = f"gap-report-{report_file.fingerprint[:12]}.{report_file.fmt}"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    response["X-Report-Fingerprint"] = report_file.fingerprint
-    return response
 
 
 @reader_required
@@ -117,38 +74,13 @@ def gap_file(request, fmt):
     form, selection = selection_from(request.GET)
     if selection is None:
         return _invalid(request, form)
-    version, as_of = data_version()
-    key = cache_key(version, selection, fmt)
-    existing = ReportFile.objects.filter(key=key).first()
-    if existing is not None:
-        if existing.status == ReportFile.Status.DONE:
-            return _serve(existing)
-        if existing.status in (ReportFile.Status.QUEUED, ReportFile.Status.RUNNING):
-            return redirect(existing)
-        existing.delete()  # a failed render is tried again
-    count = selection.mappings().count()
-    if count > settings.REPORT_MAX_MAPPINGS:
-        return _too_large(request, count)
-    report_file = ReportFile(
-        key=key,
-        fmt=fmt,
-        selection=selection.query_string(),
-        mapping_count=count,
-        requested_by=request.user,
-    )
-    if fmt == "pdf" and count > settings.REPORT_BACKGROUND_THRESHOLD:
-        from standards.tasks import render_report
-
-        report_file.save()
-        render_report.enqueue(report_file.pk)
-        return redirect(report_file)
-    report_file.content, report_file.fingerprint, report_file.mapping_count = produce(
-        selection, fmt, as_of
-    )
-    report_file.status = ReportFile.Status.DONE
-    report_file.finished_at = timezone.now()
-    report_file.save()
-    return _serve(report_file)
+    try:
+        report_file = files.report_file_for(selection, fmt, request.user)
+    except files.TooLarge as too_large:
+        return _too_large(request, too_large.count)
+    if report_file.status == ReportFile.Status.DONE:
+        return files.serve(report_file)
+    return redirect(report_file)
 
 
 def _own_report_file(request, pk):
@@ -168,7 +100,7 @@ def report_job(request, pk):
         "reports/job.html",
         {
             "job": report_file,
-            "pending": report_file.status in (ReportFile.Status.QUEUED, ReportFile.Status.RUNNING),
+            "pending": report_file.status in files.PENDING,
             "report_url": f"{reverse('standards:report-html')}?{report_file.selection}",
         },
     )
@@ -181,7 +113,7 @@ def report_job_download(request, pk):
         return render(request, "reports/refused.html", {"message": _("Not allowed.")}, status=403)
     if report_file.status != ReportFile.Status.DONE:
         return redirect(report_file)
-    return _serve(report_file)
+    return files.serve(report_file)
 
 
 class VerifyForm(forms.Form):
@@ -246,8 +178,6 @@ def verify(request):
 
 def _verify(cleaned):
     from django.http import QueryDict
-
-    from standards.reports import fingerprint_for
 
     if cleaned.get("document"):
         claimed, selection_query = _read_pdf_metadata(cleaned["document"])

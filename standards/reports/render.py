@@ -1,4 +1,6 @@
-"""Turning a rendered HTML document into PDF, the one way every report does it.
+"""Rendering a report: the PDF from its template through WeasyPrint, and the CSV and XLSX
+from its table (standards.spreadsheets). `produce` is the one entry point, used by the
+web process for small reports and by the worker for large ones.
 
 - Fonts: one FontConfiguration per process. DejaVu Sans comes first (Latin, Cyrillic and
   the Kazakh letters ә ғ қ ң ө ұ ү һ і), Noto Sans CJK second (Chinese); both are embedded
@@ -6,7 +8,7 @@
 - Fetching: only the portal's own static files and data: URIs; everything else is refused
   and nothing else is read from disk or the network.
 - Reproducible: no clock is read here. Dates come from the document's metadata and the
-  PDF identifier from the caller, so the same input gives the same bytes.
+  PDF identifier from the report's fingerprint, so the same input gives the same bytes.
 """
 
 import logging
@@ -14,11 +16,18 @@ import threading
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.contrib.staticfiles.storage import staticfiles_storage
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.translation import gettext as _
 from weasyprint import HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from standards.reports.content import build_report, table
+from standards.spreadsheets import write_csv, write_xlsx
 
 logger = logging.getLogger(__name__)
 
@@ -88,4 +97,48 @@ def render_pdf(html, identifier, fetcher=None):
         font_config=font_config(),
         pdf_identifier=identifier,
         custom_metadata=True,
+    )
+
+
+def produce(selection, fmt, as_of):
+    """Render one format of a report: (bytes, fingerprint, number of mappings)."""
+    with translation.override(selection.lang):
+        report = build_report(selection, as_of=as_of)
+        if fmt == "csv":
+            content = write_csv(*table(report))
+        elif fmt == "xlsx":
+            content = to_xlsx(report)
+        else:
+            content = to_pdf(report)
+    return content, report["fingerprint"], report["count"]
+
+
+def to_pdf(report):
+    selection = report["selection"]
+    html = render_to_string(
+        "reports/gap_pdf.html",
+        {
+            **report,
+            "title": _("Gap report: veterinary and sanitary requirements for meat"),
+            "subject": _("Kazakhstan – China requirements not yet aligned"),
+            "lang": selection.lang,
+            "query": selection.query_string(),
+        },
+    )
+    return render_pdf(html, identifier=report["fingerprint"][:32].encode())
+
+
+def to_xlsx(report):
+    # Fixed workbook properties: the same data gives the same file.
+    stamp = report["as_of"].replace(tzinfo=None, microsecond=0)
+    return write_xlsx(
+        *table(report),
+        title="Gap report",
+        properties={
+            "created": stamp,
+            "modified": stamp,
+            "creator": settings.PORTAL_NAME,
+            "title": "Gap report",
+            "keywords": f"fingerprint:{report['fingerprint']}",
+        },
     )

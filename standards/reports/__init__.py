@@ -1,0 +1,9 @@
+"""Gap reports, from selection to file. Views call these modules; none imports a view.
+
+- `selection`: the report form, the validated Selection and the mappings it selects;
+- `fingerprint`: the data version (cache key) and the SHA-256 fingerprint;
+- `content`: what the HTML and PDF show, and the rows of the spreadsheets;
+- `render`: PDF (WeasyPrint, static-only fetcher), CSV and XLSX; `produce`;
+- `files`: the report-file cache, the worker queue and serving a download;
+- `tasks`: the worker's task (`standards.tasks` keeps the old import path).
+"""

@@ -1,0 +1,117 @@
+"""A report's identity: the data version that keys the cache, and the fingerprint
+(SHA-256 over the filters and every included record) that a report carries and that
+/reports/verify/ checks."""
+
+import datetime
+import hashlib
+import json
+
+from django.db.models import Count, Max
+
+from limits.notation import format_number
+from standards.models import Clause, ClauseMapping, Limit, NegotiationNote, Parameter, Standard
+
+# Each table with the field its latest change shows in; notes are never edited, so their
+# creation time is enough.
+VERSIONED_MODELS = (
+    (Standard, "updated_at"),
+    (Clause, "updated_at"),
+    (ClauseMapping, "updated_at"),
+    (Limit, "updated_at"),
+    (Parameter, "updated_at"),
+    (NegotiationNote, "created_at"),
+)
+
+
+def data_version():
+    """(digest, as-of time) of the whole data set: every edit changes the latest
+    `updated_at` of some table, every deletion a count. One cheap aggregate per table."""
+    parts, latest = [], None
+    for model, changed in VERSIONED_MODELS:
+        row = model.objects.aggregate(n=Count("pk"), last=Max(changed))
+        parts.append(
+            f"{model._meta.label}:{row['n']}:{row['last'].isoformat() if row['last'] else ''}"
+        )
+        if row["last"] and (latest is None or row["last"] > latest):
+            latest = row["last"]
+    digest = hashlib.sha256("|".join(parts).encode()).hexdigest()
+    return digest, latest or datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
+
+
+def cache_key(version, selection, fmt):
+    return hashlib.sha256(f"{version}|{fmt}|{selection.query_string()}".encode()).hexdigest()
+
+
+def _clause_record(clause):
+    return {
+        "document": clause.standard.code,
+        "reference": clause.reference,
+        "text_en": clause.text_en,
+        "text_original": clause.text_original,
+        "language": clause.original_language,
+        "confidence": clause.confidence,
+        "citation": clause.citation,
+        "limits": [
+            {
+                "parameter": limit.parameter.key,
+                "kind": limit.kind,
+                "value": format_number(limit.value),
+                "upper": format_number(limit.upper_value),
+                "unit": limit.unit,
+                "strict": limit.strict,
+                "basis": limit.basis,
+                "qualifier": limit.qualifier,
+                "matrix": limit.matrix,
+                "plan": [
+                    limit.plan_n,
+                    limit.plan_c,
+                    format_number(limit.plan_m),
+                    format_number(limit.plan_big_m),
+                ],
+            }
+            for limit in clause.limit_rows
+        ],
+    }
+
+
+def fingerprint(selection, mappings, documents):
+    """SHA-256 over the filters and every included record, in a canonical JSON form."""
+    records = {
+        "selection": selection.query_string(),
+        "mappings": [
+            {
+                "key": m.key,
+                "title": m.title,
+                "product_group": m.product_group,
+                "topic": m.topic,
+                "alignment": m.alignment,
+                "status": m.status,
+                "rationale": m.rationale,
+                "proposed_action": m.proposed_action,
+                "responsible_side": m.responsible_side,
+                "target_date": m.target_date.isoformat() if m.target_date else "",
+                "confidence": m.confidence,
+                "kz": [_clause_record(c) for c in m.kz_side],
+                "cn": [_clause_record(c) for c in m.cn_side],
+            }
+            for m in mappings
+        ],
+        "documents": [[d.code, d.title_en, d.edition, d.status, d.source] for d in documents],
+    }
+    if selection.notes:
+        records["notes"] = {
+            m.key: [
+                [n.pk, n.date.isoformat(), n.side, n.meeting, n.text, n.corrects_id]
+                for n in m.note_list
+            ]
+            for m in mappings
+        }
+    canonical = json.dumps(records, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def fingerprint_for(selection):
+    """The fingerprint a report of this selection would carry with today's data."""
+    from standards.reports.content import included
+
+    return fingerprint(selection, *included(selection))

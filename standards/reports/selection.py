@@ -1,0 +1,191 @@
+"""What a gap report includes: the selection form, the validated selection with its
+canonical query string, and the mappings it selects (ClauseMapping.objects.matching, the
+same filters as the comparison page)."""
+
+from urllib.parse import urlencode
+
+from crispy_forms.bootstrap import StrictButton
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Column, Layout, Row
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from standards.models import ClauseMapping, Confidence, Standard, Topic
+
+REPORT_LANGUAGES = [("en", "English"), ("ru", "Русский"), ("kk", "Қазақ"), ("zh-hans", "简体中文")]
+
+
+class ReportForm(forms.Form):
+    """The selection of a gap report; a GET form, so a report is a bookmarkable URL."""
+
+    product = forms.MultipleChoiceField(
+        label=_("Product groups"),
+        required=False,
+        choices=ClauseMapping.ProductGroup.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    topic = forms.MultipleChoiceField(
+        label=_("Topics"), required=False, choices=Topic.choices, widget=forms.SelectMultiple
+    )
+    alignment = forms.MultipleChoiceField(
+        label=_("Alignments"),
+        required=False,
+        choices=ClauseMapping.Alignment.choices,
+        widget=forms.SelectMultiple,
+    )
+    status = forms.MultipleChoiceField(
+        label=_("Negotiation statuses"),
+        required=False,
+        choices=ClauseMapping.Status.choices,
+        widget=forms.SelectMultiple,
+    )
+    confidence = forms.MultipleChoiceField(
+        label=_("Source confidence"),
+        required=False,
+        choices=Confidence.choices,
+        widget=forms.SelectMultiple,
+    )
+    standard = forms.ModelMultipleChoiceField(
+        label=_("Documents"),
+        required=False,
+        queryset=Standard.objects.order_by("code"),
+        to_field_name="key",
+    )
+    q = forms.CharField(label=_("Search text"), required=False, max_length=200)
+    gaps = forms.TypedChoiceField(
+        label=_("Which mappings"),
+        choices=[
+            ("1", _("Gaps only: not equivalent and not harmonized")),
+            ("0", _("Every mapping of the selection")),
+        ],
+        coerce=lambda value: value == "1",
+        initial="1",
+        required=False,
+        empty_value=True,
+    )
+    lang = forms.ChoiceField(
+        label=_("Language of the report"), choices=REPORT_LANGUAGES, required=False, initial="en"
+    )
+    originals = forms.BooleanField(label=_("Include the original-language texts"), required=False)
+    notes = forms.BooleanField(label=_("Include the negotiation notes"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_method = "get"
+        self.helper.disable_csrf = True
+        self.helper.form_id = "report-form"
+        self.helper.layout = Layout(
+            Row(
+                Column("product", css_class="col-md-3"),
+                Column("gaps", css_class="col-md-5"),
+                Column("lang", css_class="col-md-4"),
+            ),
+            Row(
+                Column("topic", css_class="col-md-3"),
+                Column("alignment", css_class="col-md-3"),
+                Column("status", css_class="col-md-3"),
+                Column("standard", css_class="col-md-3"),
+            ),
+            Row(Column("confidence", css_class="col-md-3")),
+            Row(
+                Column("q", css_class="col-md-6"),
+                Column("originals", "notes", css_class="col-md-6"),
+            ),
+            StrictButton(_("Show the report"), type="submit", css_class="btn-primary"),
+        )
+
+
+class Selection:
+    """A validated report selection with a canonical query string."""
+
+    def __init__(self, cleaned):
+        self.product = sorted(cleaned.get("product") or [])
+        self.topic = sorted(cleaned.get("topic") or [])
+        self.alignment = sorted(cleaned.get("alignment") or [])
+        self.status = sorted(cleaned.get("status") or [])
+        self.confidence = sorted(cleaned.get("confidence") or [])
+        self.standards = sorted(cleaned.get("standard") or [], key=lambda s: s.key)
+        self.q = (cleaned.get("q") or "").strip()
+        gaps = cleaned.get("gaps")
+        self.gaps = True if gaps is None else bool(gaps)
+        self.lang = cleaned.get("lang") or "en"
+        self.originals = bool(cleaned.get("originals"))
+        self.notes = bool(cleaned.get("notes"))
+
+    def params(self):
+        params = [("product", v) for v in self.product]
+        params += [("topic", v) for v in self.topic]
+        params += [("alignment", v) for v in self.alignment]
+        params += [("status", v) for v in self.status]
+        params += [("confidence", v) for v in self.confidence]
+        params += [("standard", s.key) for s in self.standards]
+        if self.q:
+            params.append(("q", self.q))
+        params.append(("gaps", "1" if self.gaps else "0"))
+        params.append(("lang", self.lang))
+        if self.originals:
+            params.append(("originals", "on"))
+        if self.notes:
+            params.append(("notes", "on"))
+        return params
+
+    def query_string(self):
+        return urlencode(self.params())
+
+    def mappings(self):
+        return ClauseMapping.objects.matching(
+            product=self.product,
+            topic=self.topic,
+            status=self.status,
+            alignment=self.alignment,
+            confidence=self.confidence,
+            standard=self.standards,
+            q=self.q,
+            gaps_only=self.gaps,
+        )
+
+    def describe(self):
+        """The filters in words, in the active language."""
+        words = []
+
+        def labels(values, choices):
+            names = dict(choices)
+            return ", ".join(str(names[v]) for v in values)
+
+        words.append(
+            (
+                _("Product groups"),
+                labels(self.product, ClauseMapping.ProductGroup.choices) or _("all"),
+            )
+        )
+        words.append((_("Topics"), labels(self.topic, Topic.choices) or _("all")))
+        words.append(
+            (_("Alignments"), labels(self.alignment, ClauseMapping.Alignment.choices) or _("all"))
+        )
+        words.append(
+            (
+                _("Negotiation statuses"),
+                labels(self.status, ClauseMapping.Status.choices) or _("all"),
+            )
+        )
+        if self.confidence:
+            words.append((_("Source confidence"), labels(self.confidence, Confidence.choices)))
+        if self.standards:
+            words.append((_("Documents"), ", ".join(s.code for s in self.standards)))
+        if self.q:
+            words.append((_("Search text"), self.q))
+        words.append(
+            (
+                _("Which mappings"),
+                _("gaps only (not equivalent, not harmonized)") if self.gaps else _("all"),
+            )
+        )
+        return words
+
+
+def selection_from(query):
+    form = ReportForm(query)
+    if not form.is_valid():
+        return form, None
+    return form, Selection(form.cleaned_data)
