@@ -5,6 +5,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from limits.notation import NotationError, ParsedLimit, format_parsed, parse_notation
+from standards.history import changes_since
 from standards.models import ClauseMapping, Limit, Parameter
 
 # A combined "≥70 °C for ≥30 min" sets a temperature and a time: the time goes to this
@@ -116,16 +117,6 @@ class LimitForm(forms.ModelForm):
         self.extra_limits = []
 
 
-# Bookkeeping fields, and the clause links whose history snapshots follow every save.
-NOT_SHOWN_IN_CONFLICTS = [
-    "updated_at",
-    "updated_by",
-    "kz_clauses",
-    "cn_clauses",
-    "reference_clauses",
-]
-
-
 class MappingForm(forms.ModelForm):
     """A mapping in the admin: a change of status or alignment must say why."""
 
@@ -186,19 +177,7 @@ class MappingForm(forms.ModelForm):
         current = rows.values_list("updated_at", flat=True).first()
         if current is None or current.isoformat() == loaded:
             return
-        since = self.instance.history.filter(history_date__gt=loaded).order_by("history_date")
-        who = sorted({r.history_user.get_username() for r in since if r.history_user})
-        fields = set()
-        records = list(since)
-        for record in records:
-            previous = record.prev_record
-            if previous is not None:
-                fields |= {
-                    str(ClauseMapping._meta.get_field(change.field).verbose_name)
-                    for change in record.diff_against(
-                        previous, excluded_fields=NOT_SHOWN_IN_CONFLICTS
-                    ).changes
-                }
+        who, fields = changes_since(self.instance, loaded, ClauseMapping)
         raise forms.ValidationError(
             _(
                 "Someone else saved this mapping after you opened it (%(who)s, changing: "
@@ -207,7 +186,7 @@ class MappingForm(forms.ModelForm):
             )
             % {
                 "who": ", ".join(who) or _("another user"),
-                "fields": ", ".join(sorted(fields)) or _("the record"),
+                "fields": ", ".join(fields) or _("the record"),
             },
             code="changed_meanwhile",
         )

@@ -1,16 +1,19 @@
-"""The rows of the comparison page, rendered in Python.
+"""The markup of a mapping's badges, clause texts, limits table and verdicts: the one
+source for the comparison rows, the pair page, the dashboard and the reports (through
+the template tags in standards/templatetags/portal.py).
 
 The comparison page lists up to 1,000 mappings with both sides' texts and limits. Through
 the template engine that costs several seconds (variable resolution and a translation
-lookup per label per row); here labels are translated once per request and each row is
-joined from escaped strings. The markup is the same the templates used to produce, and
-standards/templates' partials stay the reference for the pair page.
+lookup per label per row); here labels are translated once per language and each row is
+joined from escaped strings.
 """
 
+from functools import lru_cache
 from html import escape
 
 from django.urls import reverse
 from django.utils.safestring import mark_safe
+from django.utils.text import Truncator
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -22,10 +25,24 @@ def _e(value):
     return escape(str(value), quote=True)
 
 
+# Words of the rationale a comparison row shows; the pair page shows all of it.
+RATIONALE_WORDS = 60
+
+
+def renderer(show_original=False):
+    """The renderer of the active language (labels translated once per language)."""
+    return _renderer(get_language() or "en", show_original)
+
+
+@lru_cache(maxsize=32)
+def _renderer(language, show_original):
+    return RowRenderer(show_original, language)
+
+
 class RowRenderer:
-    def __init__(self, show_original):
+    def __init__(self, show_original, language):
         self.show_original = show_original
-        self.language = get_language() or "en"
+        self.language = language
         self.pair_url = reverse("standards:mapping-detail", args=["KEY"]).replace("KEY", "{}")
         self.standard_url = reverse("standards:standard-detail", args=["KEY"]).replace("KEY", "{}")
         self.label = {
@@ -90,6 +107,16 @@ class RowRenderer:
             out.append("</div>")
         return "".join(out)
 
+    def badges(self, mapping):
+        """The alignment and status badges of a mapping."""
+        label = self.label
+        return (
+            f'<span class="badge badge-alignment badge-alignment-{mapping.alignment}">'
+            f"{label['alignment']}: {self.alignments[mapping.alignment]}</span> "
+            f'<span class="badge badge-status badge-status-{mapping.status}">'
+            f"{label['status']}: {self.statuses[mapping.status]}</span>"
+        )
+
     def amount(self, result):
         text = self.verdict(result.verdict)
         if result.fold is not None:
@@ -152,10 +179,7 @@ class RowRenderer:
             f"{key} · {_e(mapping.title)}</a></h2>"
             f'<span class="badge text-bg-light border">{self.groups[mapping.product_group]}</span>'
             f'<span class="badge text-bg-light border">{self.topics[mapping.topic]}</span>'
-            f'<span class="badge badge-alignment badge-alignment-{mapping.alignment}">'
-            f"{label['alignment']}: {self.alignments[mapping.alignment]}</span>"
-            f'<span class="badge badge-status badge-status-{mapping.status}">'
-            f"{label['status']}: {self.statuses[mapping.status]}</span>"
+            f"{self.badges(mapping)}"
             f'<button type="button" class="btn btn-sm btn-outline-dark" data-toggle-original '
             f'aria-controls="texts-{key}" aria-pressed="{pressed}">{label["original"]}</button>'
             f"</header>"
@@ -172,8 +196,7 @@ class RowRenderer:
         if limits or mapping.rationale:
             rationale = ""
             if mapping.rationale:
-                words = mapping.rationale.split()
-                text = " ".join(words[:60]) + (" …" if len(words) > 60 else "")
+                text = Truncator(" ".join(mapping.rationale.split())).words(RATIONALE_WORDS)
                 rationale = (
                     f'<p class="mb-0 small"><span class="fw-semibold">{label["rationale"]}:'
                     f"</span> {_e(text)}</p>"
@@ -183,5 +206,5 @@ class RowRenderer:
 
 
 def render_rows(rows, show_original):
-    renderer = RowRenderer(show_original)
-    return mark_safe("".join(renderer.row(mapping, computed) for mapping, computed in rows))
+    rendering = renderer(show_original)
+    return mark_safe("".join(rendering.row(mapping, computed) for mapping, computed in rows))

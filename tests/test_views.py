@@ -2,7 +2,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from standards.models import ClauseMapping
+from standards.models import ClauseMapping, Limit
 from tests.factories import make_clause, make_limit, make_mapping, make_parameter, make_standard
 
 pytestmark = pytest.mark.django_db
@@ -285,23 +285,28 @@ def test_pair_page_shows_the_timeline_with_reasons_first(client_for, editor, pai
 
 
 def test_pair_page_of_a_mapping_without_history(client_for, regulator, pair):
-    # Mappings created in bulk (generate_synthetic) have no history rows.
+    # Mappings created in bulk (generate_synthetic) have no history rows, nor have their
+    # clauses' limits.
     pair.history.all().delete()
+    Limit.history.all().delete()
     response = client_for(regulator).get(pair.get_absolute_url())
     assert response.status_code == 200
     assert response.context["transitions"] == [] and response.context["changes"] == []
 
 
 def test_pair_page_timeline_is_capped(client_for, regulator, pair):
-    from standards.views.pairs import timeline
+    from standards.history import timeline
 
     for n in range(4):
         pair.rationale = f"Revision {n}"
         pair.save()
     _transitions, changes = timeline(pair, limit=3)
     assert len(changes) == 3 and not any(c["created"] for c in changes)
-    _transitions, changes = timeline(pair, limit=10)
-    assert len(changes) == 5 and changes[-1]["created"]
+    _transitions, changes = timeline(pair, limit=20)
+    # Created, then its two clause sets set, then four revisions; and its two limits.
+    own = [c for c in changes if not c["subject"]]
+    assert len(own) == 7 and own[-1]["created"]
+    assert len(changes) == 9
 
 
 def test_gap_page_shows_the_empty_side(client_for, regulator, gap):

@@ -1,4 +1,7 @@
 from django import template
+from django.utils.safestring import mark_safe
+
+from standards.rows import renderer
 
 register = template.Library()
 
@@ -22,25 +25,22 @@ def parameter_name(context, parameter):
     return parameter.local_name(context.get("LANGUAGE_CODE") or "en")
 
 
-@register.filter
-def verdict_label(value):
-    """The translated label of a computed verdict (an alignment, or "not comparable")."""
-    from django.utils.translation import gettext
-
-    from standards.models import ClauseMapping
-
-    value = getattr(value, "value", value)
-    if value in ClauseMapping.Alignment.values:
-        return ClauseMapping.Alignment(value).label
-    return gettext("Not comparable")
+@register.simple_tag
+def mapping_badges(mapping):
+    """A mapping's alignment and status badges (standards.rows)."""
+    return mark_safe(renderer().badges(mapping))
 
 
-@register.filter
-def fold(value):
-    """2.5 → "2.5×"; empty when there is no meaningful ratio."""
-    from limits.notation import format_number
+@register.simple_tag
+def limits_compared(computed):
+    """The limits table of a mapping and the alignment computed from it (standards.rows)."""
+    return mark_safe(renderer().limits(computed))
 
-    return f"{format_number(value)}×" if value is not None else ""
+
+@register.simple_tag
+def verdict_text(result):
+    """A comparison's verdict with its fold and difference: "China stricter, 2.5×"."""
+    return mark_safe(renderer().amount(result))
 
 
 @register.filter

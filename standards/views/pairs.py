@@ -4,62 +4,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from standards.alignment import compute_alignment
 from standards.forms import NoteForm
+from standards.history import timeline
 from standards.models import ClauseMapping
 from standards.views import reader_required
-
-DECISIVE = ("status", "alignment")
-TRACKED = (
-    "title",
-    "product_group",
-    "topic",
-    "rationale",
-    "proposed_action",
-    "responsible_side",
-    "target_date",
-    "confidence",
-    "notes",
-)
-
-
-def timeline(mapping, limit=100):
-    """(transitions, changes) from the mapping's history, newest first: status and
-    alignment transitions with their reasons, then every other recorded change."""
-    records = list(
-        mapping.history.select_related("history_user").order_by("-history_date", "-history_id")[
-            : limit + 1
-        ]
-    )
-    transitions, changes = [], []
-    # One record more than shown: the change the oldest shown record made. Mappings
-    # created in bulk (synthetic data) have no history at all.
-    for index, record in enumerate(records[:limit]):
-        previous = records[index + 1] if index + 1 < len(records) else None
-        who = record.history_user.get_username() if record.history_user else ""
-        if previous is None:
-            changes.append({"record": record, "who": who, "fields": [], "created": True})
-            continue
-        for field in DECISIVE:
-            old, new = getattr(previous, field), getattr(record, field)
-            if old != new:
-                choices = dict(ClauseMapping._meta.get_field(field).choices)
-                transitions.append(
-                    {
-                        "record": record,
-                        "who": who,
-                        "field": ClauseMapping._meta.get_field(field).verbose_name,
-                        "old": choices.get(old, old),
-                        "new": choices.get(new, new),
-                        "reason": record.history_change_reason or "",
-                    }
-                )
-        fields = [
-            ClauseMapping._meta.get_field(f).verbose_name
-            for f in TRACKED
-            if getattr(previous, f) != getattr(record, f)
-        ]
-        if fields:
-            changes.append({"record": record, "who": who, "fields": fields, "created": False})
-    return transitions, changes
 
 
 def _pair_page(request, mapping, note_form=None, status=200):

@@ -1,0 +1,209 @@
+"""What changed in a record and who changed it, read from django-simple-history.
+
+One diff for every reader of the history: the pair page's timeline (status and alignment
+transitions with their reasons, field changes, clause-set changes, limit changes) and the
+admin's "someone else saved this" message. Each record is compared with the one before
+it by simple-history's `diff_against`, which also diffs the clause links (m2m fields).
+"""
+
+from dataclasses import dataclass, field
+
+from standards.models import ClauseMapping, Limit
+
+# The changes that settle where a pair stands: each needs a reason.
+DECISIVE = ("status", "alignment")
+# Bookkeeping: a save always changes them.
+BOOKKEEPING = ("updated_at", "updated_by")
+CLAUSE_SETS = ("kz_clauses", "cn_clauses", "reference_clauses")
+
+
+@dataclass
+class Change:
+    """One saved version of a record and what it changed against the version before."""
+
+    record: object
+    who: str
+    created: bool = False
+    deleted: bool = False
+    subject: str = ""
+    transitions: list = field(default_factory=list)  # [{"field", "old", "new", "reason"}]
+    fields: list = field(default_factory=list)  # verbose names of the other fields changed
+    clause_sets: list = field(default_factory=list)  # [{"field", "added", "removed"}]
+
+
+def _who(record):
+    return record.history_user.get_username() if record.history_user else ""
+
+
+def _label(model, name):
+    return model._meta.get_field(name).verbose_name
+
+
+def _choice(model, name, value):
+    return dict(model._meta.get_field(name).choices or ()).get(value, value)
+
+
+def changed_fields(record, previous, excluded=BOOKKEEPING):
+    """The names of the fields `record` changed against `previous` (m2m included)."""
+    return [c.field for c in record.diff_against(previous, excluded_fields=excluded).changes]
+
+
+def describe(record, previous, model=ClauseMapping, clause_sets=None):
+    """A Change: what `record` changed against `previous` (None: it created the record).
+    `clause_sets` ({history_id: {field: set of clause ids}}, from `clause_set_snapshots`)
+    spares the queries that diffing the clause links record by record would cost."""
+    change = Change(record=record, who=_who(record), created=previous is None)
+    if previous is None:
+        return change
+    excluded = (*BOOKKEEPING, *CLAUSE_SETS) if clause_sets is not None else BOOKKEEPING
+    for diff in record.diff_against(previous, excluded_fields=excluded).changes:
+        name = diff.field
+        if name in DECISIVE:
+            change.transitions.append(
+                {
+                    "field": _label(model, name),
+                    "old": _choice(model, name, diff.old),
+                    "new": _choice(model, name, diff.new),
+                    "reason": record.history_change_reason or "",
+                }
+            )
+        elif name in CLAUSE_SETS:
+            _add_clause_set(
+                change,
+                model,
+                name,
+                {row["clause"] for row in diff.old or []},
+                {row["clause"] for row in diff.new or []},
+            )
+        else:
+            change.fields.append(_label(model, name))
+    for name in CLAUSE_SETS if clause_sets is not None else ():
+        old = clause_sets[previous.history_id][name]
+        new = clause_sets[record.history_id][name]
+        if old != new:
+            _add_clause_set(change, model, name, old, new)
+    return change
+
+
+def _add_clause_set(change, model, name, old, new):
+    change.clause_sets.append(
+        {"field": _label(model, name), "added": new - old, "removed": old - new}
+    )
+
+
+def clause_set_snapshots(records):
+    """{history_id: {clause-set field: set of clause ids}} of these mapping history
+    records: one query per clause set, however many records."""
+    snapshots = {record.history_id: {name: set() for name in CLAUSE_SETS} for record in records}
+    history = ClauseMapping.history.model
+    for name in CLAUSE_SETS:
+        through = history._meta.get_field(f"historicalclausemapping_{name}").related_model
+        rows = through.objects.filter(history_id__in=list(snapshots)).values_list(
+            "history_id", "clause_id"
+        )
+        for history_id, clause_id in rows:
+            snapshots[history_id][name].add(clause_id)
+    return snapshots
+
+
+def mapping_changes(mapping, limit=100):
+    """The mapping's changes, newest first, at most `limit`: each a Change. Mappings
+    created in bulk (synthetic data) have no history at all."""
+    records = list(
+        mapping.history.select_related("history_user").order_by("-history_date", "-history_id")[
+            : limit + 1
+        ]
+    )
+    snapshots = clause_set_snapshots(records)
+    # One record more than shown: the change the oldest shown record made.
+    return [
+        describe(
+            record,
+            records[index + 1] if index + 1 < len(records) else None,
+            clause_sets=snapshots,
+        )
+        for index, record in enumerate(records[:limit])
+    ]
+
+
+def limit_changes(clause_ids, limit=100):
+    """Changes of the limits of these clauses, newest first, at most `limit`: each a
+    Change whose `subject` names the limit ("Lead (Pb) ≤ 0.5 mg/kg")."""
+    from limits.notation import format_limit
+
+    records = list(
+        Limit.history.filter(clause_id__in=list(clause_ids))
+        .select_related("history_user", "parameter")
+        .order_by("-history_date", "-history_id")[:limit]
+    )
+    changes = []
+    for record in records:
+        kind = record.history_type
+        previous = record.prev_record if kind == "~" else None
+        change = describe(record, previous, model=Limit)
+        change.created, change.deleted = kind == "+", kind == "-"
+        change.subject = f"{record.parameter} {format_limit(record)}"
+        if kind == "~" and not change.fields:
+            continue  # saved without a change of its own
+        changes.append(change)
+    return changes
+
+
+def _clause_names(changes):
+    from standards.models import Clause
+
+    ids = {pk for c in changes for s in c.clause_sets for pk in (*s["added"], *s["removed"])}
+    clauses = Clause.objects.filter(pk__in=ids).select_related("standard") if ids else []
+    return {clause.pk: str(clause) for clause in clauses}
+
+
+def timeline(mapping, limit=100):
+    """(transitions, changes) for the pair page, newest first: status and alignment
+    transitions with who, when and why; then every other change of the mapping (fields,
+    clause sets) and of the limits its clauses set."""
+    changes = mapping_changes(mapping, limit)
+    names = _clause_names(changes)
+    transitions, others = [], []
+    for change in changes:
+        base = {"record": change.record, "who": change.who}
+        transitions += [{**base, **transition} for transition in change.transitions]
+        labels = [str(label) for label in change.fields]
+        for clause_set in change.clause_sets:
+            moved = [f"+ {names.get(pk, pk)}" for pk in sorted(clause_set["added"])]
+            moved += [f"− {names.get(pk, pk)}" for pk in sorted(clause_set["removed"])]
+            labels.append(f"{clause_set['field']} ({'; '.join(moved)})")
+        if labels or change.created:
+            others.append({**base, "fields": labels, "created": change.created, "subject": ""})
+    clause_ids = [c.pk for c in (*mapping.kz_side, *mapping.cn_side, *mapping.reference_side)]
+    for change in limit_changes(clause_ids, limit) if clause_ids else []:
+        others.append(
+            {
+                "record": change.record,
+                "who": change.who,
+                "fields": [str(label) for label in change.fields],
+                "created": change.created,
+                "deleted": change.deleted,
+                "subject": change.subject,
+            }
+        )
+    others.sort(key=lambda c: c["record"].history_date, reverse=True)
+    return transitions, others[:limit]
+
+
+def changes_since(instance, loaded, model):
+    """(who, field labels) of the saves of `instance` after the time `loaded`."""
+    since = list(
+        instance.history.filter(history_date__gt=loaded)
+        .select_related("history_user")
+        .order_by("history_date")
+    )
+    who = sorted({_who(record) for record in since if record.history_user})
+    labels = set()
+    for record in since:
+        previous = record.prev_record
+        if previous is not None:
+            labels |= {
+                str(_label(model, name))
+                for name in changed_fields(record, previous, excluded=(*BOOKKEEPING, *CLAUSE_SETS))
+            }
+    return who, sorted(labels)
