@@ -33,6 +33,22 @@ def text_width(text, font_size=13):
     return round((wide * 1.0 + (len(text) - wide) * 0.55) * font_size)
 
 
+# Row labels: at least as wide as a short label, at most this wide, plus padding.
+MIN_LABEL_WIDTH = 70
+MAX_LABEL_WIDTH = 360
+LABEL_PADDING = 20
+
+
+def shared_label_width(*row_lists):
+    """px for the row labels of charts drawn side by side: as wide as the longest label
+    of any of them, so that their bars line up."""
+    longest = max(
+        (text_width(str(label)) for rows in row_lists for label, _counts in rows),
+        default=MIN_LABEL_WIDTH,
+    )
+    return min(MAX_LABEL_WIDTH, LABEL_PADDING + longest)
+
+
 def stacked_bars(
     chart_id,
     title,
@@ -50,8 +66,7 @@ def stacked_bars(
     label_width: px for the row labels; by default as wide as the longest label.
     """
     if label_width is None:
-        longest = max((text_width(str(label)) for label, _counts in rows), default=70)
-        label_width = min(360, 20 + longest)
+        label_width = shared_label_width(rows)
     bar_width = width - label_width - 50
     legend_rows = (len(segments) + 2) // 3
     height = len(rows) * (bar_height + gap) + 16 + legend_rows * 22 + 8

@@ -140,3 +140,23 @@ def test_html_report_query_count_does_not_grow(client_for, regulator, django_ass
     with django_assert_num_queries(17):
         response = client.get(reverse("standards:report-html"), {"gaps": "0"})
     assert response.context["report"]["count"] == n
+
+
+# --- charts ------------------------------------------------------------------------------
+
+
+def test_dashboard_charts_share_one_label_width(pair):
+    from standards.charts import MAX_LABEL_WIDTH, shared_label_width, text_width
+    from standards.views.dashboard import dashboard_context
+
+    short, long = [("Chilled meat", {})], [("Veterinary drug and pesticide residues", {})]
+    assert shared_label_width(short, long) == shared_label_width(long) > shared_label_width(short)
+    assert shared_label_width([("x" * 500, {})]) == MAX_LABEL_WIDTH
+    context = dashboard_context()
+    widest = max(
+        text_width(str(label)) for chart in context["charts"] for label, *_ in chart["rows"]
+    )
+    starts = {
+        re.search(r'<rect x="([\d.]+)"', chart["svg"]).group(1) for chart in context["charts"]
+    }
+    assert starts == {f"{float(min(MAX_LABEL_WIDTH, 20 + widest))}"}

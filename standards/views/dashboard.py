@@ -5,7 +5,12 @@ from django.shortcuts import render
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from standards.charts import ALIGNMENT_COLOURS, STATUS_COLOURS, stacked_bars, text_width
+from standards.charts import (
+    ALIGNMENT_COLOURS,
+    STATUS_COLOURS,
+    shared_label_width,
+    stacked_bars,
+)
 from standards.models import ClauseMapping, Topic
 from standards.views import reader_required
 
@@ -44,8 +49,9 @@ def progress():
     return by_group_status, by_group_alignment, by_topic_status, totals
 
 
-@reader_required
-def dashboard(request):
+def dashboard_context():
+    """Everything the dashboard shows: three charts (with their figures as tables), the
+    totals, the recently changed mappings and the gaps most in need of action."""
     by_group_status, by_group_alignment, by_topic_status, totals = progress()
     groups = [(v, label) for v, label in ClauseMapping.ProductGroup.choices if v in by_group_status]
     topics = [(v, label) for v, label in Topic.choices if v in by_topic_status]
@@ -72,18 +78,12 @@ def dashboard(request):
         ),
     ]
     # One label width for all three charts, so that their bars line up.
-    longest = max(
-        (text_width(str(label)) for _id, _t, rows, _s in charts for label, _c in rows),
-        default=70,
-    )
-    label_width = min(360, 20 + longest)
+    width = shared_label_width(*(rows for _id, _title, rows, _segments in charts))
     rendered = [
         {
             "id": chart_id,
             "title": title,
-            "svg": mark_safe(
-                stacked_bars(chart_id, title, rows, segments, label_width=label_width)
-            ),
+            "svg": mark_safe(stacked_bars(chart_id, title, rows, segments, label_width=width)),
             "rows": [
                 (label, [counts.get(value, 0) for value, _l, _c in segments], sum(counts.values()))
                 for label, counts in rows
@@ -92,7 +92,7 @@ def dashboard(request):
         }
         for chart_id, title, rows, segments in charts
     ]
-    rendered[2]["wide"] = True
+    rendered[-1]["wide"] = True
     recent = ClauseMapping.objects.select_related("updated_by").order_by("-updated_at", "key")[:10]
     needing_action = (
         ClauseMapping.objects.filter(alignment__in=DIVERGENT, status__in=OPEN)
@@ -101,14 +101,15 @@ def dashboard(request):
             :10
         ]
     )
-    return render(
-        request,
-        "standards/dashboard.html",
-        {
-            "charts": rendered,
-            "totals": totals,
-            "settled_share": round(100 * totals["settled"] / totals["all"]) if totals["all"] else 0,
-            "recent": recent,
-            "needing_action": needing_action,
-        },
-    )
+    return {
+        "charts": rendered,
+        "totals": totals,
+        "settled_share": round(100 * totals["settled"] / totals["all"]) if totals["all"] else 0,
+        "recent": recent,
+        "needing_action": needing_action,
+    }
+
+
+@reader_required
+def dashboard(request):
+    return render(request, "standards/dashboard.html", dashboard_context())
