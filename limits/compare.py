@@ -26,8 +26,10 @@ KINDS = ("maximum", "minimum", "range", "absent", "prohibited", "no_limit")
 
 # Figures within this relative distance are equal: conversions are exact to ~30 digits.
 _TOLERANCE = Decimal("1e-24")
-# Folds and differences are shown to this many significant digits when they do not end.
+# Folds and differences are shown to this many significant digits when they do not end,
+# that is when they hold more than _LONG_DIGITS digits.
 _SHOWN_DIGITS = 4
+_LONG_DIGITS = 10
 
 
 @dataclass(frozen=True)
@@ -154,7 +156,7 @@ def _tidy(value):
     """A Decimal for display: no exponent, at most _SHOWN_DIGITS digits when it is long."""
     # First absorb the last-digit noise of inexact conversions (3.00149999…97 → 3.0015).
     value = Context(prec=20).plus(value).normalize(Context(prec=20))
-    if len(value.as_tuple().digits) > 10:
+    if len(value.as_tuple().digits) > _LONG_DIGITS:
         value = Context(prec=_SHOWN_DIGITS).plus(value).normalize()
     if value.as_tuple().exponent > 0:
         value = value.quantize(Decimal(1))
@@ -400,7 +402,7 @@ def _no_limit(specs):
 
 def _prohibited(specs):
     sides = [side for side in (KZ, CN) if specs[side].kind == "prohibited"]
-    if len(sides) == 2:
+    if sides == [KZ, CN]:
         return _result(Verdict.EQUIVALENT, "both_prohibited", "Both sides prohibit it outright.")
     side = sides[0]
     other = specs[_other(side)]
@@ -742,54 +744,77 @@ def _label(parameter, matrix):
 
 
 def _pairs(kz, cn):
-    """Pair the limits of both sides: [(kz spec or None, cn spec or None), ...]."""
+    """Pair the limits of both sides: [(kz spec or None, cn spec or None), ...]. Three
+    passes, each on what the ones before left: same parameter and matrix; a limit
+    without matrix against the others of its parameter; one residue-definition family."""
     kz, cn = list(kz), list(cn)
     kz_used, cn_used = [False] * len(kz), [False] * len(cn)
-    pairs = []
-
-    # Same parameter, same matrix.
-    for i, k in enumerate(kz):
-        for j, c in enumerate(cn):
-            if not cn_used[j] and c.parameter == k.parameter and _matrix(c) == _matrix(k):
-                pairs.append((i, j))
-                kz_used[i] = cn_used[j] = True
-                break
-
-    # A limit without matrix pairs with the remaining limits of its parameter on the other
-    # side: with the only one, or with each of them ("matches anything").
-    fan_out = []
-    for i, k in enumerate(kz):
-        if kz_used[i] or _matrix(k):
-            continue
-        for j, c in enumerate(cn):
-            if not cn_used[j] and c.parameter == k.parameter and _matrix(c):
-                fan_out.append((i, j))
-    for j, c in enumerate(cn):
-        if cn_used[j] or _matrix(c):
-            continue
-        for i, k in enumerate(kz):
-            if not kz_used[i] and k.parameter == c.parameter and _matrix(k):
-                fan_out.append((i, j))
-    for i, j in fan_out:
-        pairs.append((i, j))
-    for i, j in fan_out:
-        kz_used[i] = cn_used[j] = True
-
-    # Different parameters of one residue-definition family.
-    for i, k in enumerate(kz):
-        if kz_used[i] or not k.family:
-            continue
-        for j, c in enumerate(cn):
-            if not cn_used[j] and c.family == k.family and c.parameter != k.parameter:
-                pairs.append((i, j))
-                kz_used[i] = cn_used[j] = True
-                break
-
+    pairs = _same_parameter_and_matrix(kz, cn, kz_used, cn_used)
+    pairs += _without_matrix(kz, cn, kz_used, cn_used)
+    pairs += _same_family(kz, cn, kz_used, cn_used)
     pairs.sort()
     result = [(kz[i], cn[j]) for i, j in pairs]
     result += [(kz[i], None) for i in range(len(kz)) if not kz_used[i]]
     result += [(None, cn[j]) for j in range(len(cn)) if not cn_used[j]]
     return result
+
+
+def _first_match(kz, cn, kz_used, cn_used, matches, skip=lambda k: False):
+    """Each unused Kazakh limit with the first unused Chinese one that `matches` it."""
+    pairs = []
+    for i, k in enumerate(kz):
+        if kz_used[i] or skip(k):
+            continue
+        for j, c in enumerate(cn):
+            if not cn_used[j] and matches(k, c):
+                pairs.append((i, j))
+                kz_used[i] = cn_used[j] = True
+                break
+    return pairs
+
+
+def _same_parameter_and_matrix(kz, cn, kz_used, cn_used):
+    return _first_match(
+        kz,
+        cn,
+        kz_used,
+        cn_used,
+        lambda k, c: c.parameter == k.parameter and _matrix(c) == _matrix(k),
+    )
+
+
+def _without_matrix(kz, cn, kz_used, cn_used):
+    """A limit without matrix pairs with the remaining limits of its parameter on the
+    other side: with the only one, or with each of them ("matches anything")."""
+    fan_out = [
+        (i, j)
+        for i, k in enumerate(kz)
+        if not kz_used[i] and not _matrix(k)
+        for j, c in enumerate(cn)
+        if not cn_used[j] and c.parameter == k.parameter and _matrix(c)
+    ]
+    fan_out += [
+        (i, j)
+        for j, c in enumerate(cn)
+        if not cn_used[j] and not _matrix(c)
+        for i, k in enumerate(kz)
+        if not kz_used[i] and k.parameter == c.parameter and _matrix(k)
+    ]
+    for i, j in fan_out:
+        kz_used[i] = cn_used[j] = True
+    return fan_out
+
+
+def _same_family(kz, cn, kz_used, cn_used):
+    """Different parameters of one residue-definition family."""
+    return _first_match(
+        kz,
+        cn,
+        kz_used,
+        cn_used,
+        lambda k, c: c.family == k.family and c.parameter != k.parameter,
+        skip=lambda k: not k.family,
+    )
 
 
 def _one_sided(kz, cn):
@@ -895,7 +920,7 @@ def compare_sides(kz: Sequence[LimitSpec], cn: Sequence[LimitSpec]) -> SidesComp
         return _sum_comparable(comparable, by_verdict, extras, pairs)
     if one_sided:
         sides = {pair.result.verdict for pair in one_sided}
-        if len(sides) == 2:
+        if sides == set(ONLY.values()):
             return _sides_result(
                 Verdict.DIFFERENT,
                 "one_sided_both",

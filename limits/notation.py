@@ -38,6 +38,17 @@ def _with_unit(number, unit):
     return f"{number} {unit}".strip() if unit else number
 
 
+def _format_plan(limit):
+    """ "n=5, c=2, m=10, M=100": the sampling plan items a limit has."""
+    items = (
+        ("n", limit.plan_n),
+        ("c", limit.plan_c),
+        ("m", format_number(limit.plan_m) if limit.plan_m is not None else None),
+        ("M", format_number(limit.plan_big_m) if limit.plan_big_m is not None else None),
+    )
+    return ", ".join(f"{name}={value}" for name, value in items if value is not None)
+
+
 def format_limit(limit):
     kind = limit.kind
     unit = limit.unit or ""
@@ -55,17 +66,8 @@ def format_limit(limit):
     else:
         text = "no limit set"
 
-    plan = []
-    if limit.plan_n is not None:
-        plan.append(f"n={limit.plan_n}")
-    if limit.plan_c is not None:
-        plan.append(f"c={limit.plan_c}")
-    if limit.plan_m is not None:
-        plan.append(f"m={format_number(limit.plan_m)}")
-    if limit.plan_big_m is not None:
-        plan.append(f"M={format_number(limit.plan_big_m)}")
-    if plan:
-        text += f" ({', '.join(plan)})"
+    if plan := _format_plan(limit):
+        text += f" ({plan})"
     if limit.basis:
         text += f", {limit.basis}"
     if limit.qualifier:
@@ -85,6 +87,8 @@ MAX_NOTATION_LENGTH = 300
 # Figures the portal stores: at most 24 significant digits, between 10^-20 and 10^20.
 MAX_DIGITS = 24
 MAX_EXPONENT = 20
+# Digits of an exponent worth reading at all ("1e99999" is refused before it is computed).
+MAX_EXPONENT_DIGITS = 4
 
 
 @dataclass(frozen=True)
@@ -396,7 +400,7 @@ def _figure(match, part):
         f"(at most {MAX_DIGITS} digits, between 1e-{MAX_EXPONENT} and 1e{MAX_EXPONENT})",
         part,
     )
-    if len(exponent.lstrip("+-")) > 4 or len(mantissa) > MAX_DIGITS * 2:
+    if len(exponent.lstrip("+-")) > MAX_EXPONENT_DIGITS or len(mantissa) > MAX_DIGITS * 2:
         raise out_of_range
     try:
         value = (Decimal(mantissa.replace(",", ".")) * sign).scaleb(int(exponent))
@@ -578,6 +582,21 @@ def _plan_figure(key, text, part):
     return value, None, _unit(rest, required=False)
 
 
+def _plan_counts(items, part):
+    """n and c of a sampling plan: whole numbers."""
+    counts = {}
+    for name in ("n", "c"):
+        if name in items:
+            if not re.fullmatch(r"[0-9]{1,4}", items[name]):
+                raise NotationError(
+                    "bad_plan",
+                    f"{name} in {_quote(part)} must be a whole number, e.g. {name}=5",
+                    items[name],
+                )
+            counts[name] = int(items[name])
+    return counts
+
+
 def _plan(text, part):
     """The n, c, m, M items of a sampling plan: dict of figures, quantity, unit."""
     keys = list(_PLAN_KEY.finditer(text))
@@ -594,15 +613,7 @@ def _plan(text, part):
             raise NotationError("bad_plan", f"{name} is given twice in {_quote(part)}", part)
         items[name] = value
     plan = {"n": None, "c": None, "m": None, "big_m": None, "quantity": None, "unit": ""}
-    for name in ("n", "c"):
-        if name in items:
-            if not re.fullmatch(r"[0-9]{1,4}", items[name]):
-                raise NotationError(
-                    "bad_plan",
-                    f"{name} in {_quote(part)} must be a whole number, e.g. {name}=5",
-                    items[name],
-                )
-            plan[name] = int(items[name])
+    plan |= _plan_counts(items, part)
     units = []
     for name, field in (("m", "m"), ("M", "big_m")):
         if name in items:

@@ -37,6 +37,8 @@ def text_width(text, font_size=13):
 MIN_LABEL_WIDTH = 70
 MAX_LABEL_WIDTH = 360
 LABEL_PADDING = 20
+# px a bar segment needs to show its count inside it.
+COUNT_LABEL_MIN_WIDTH = 26
 
 
 def shared_label_width(*row_lists):
@@ -95,7 +97,7 @@ def stacked_bars(
                 f'fill="{colour}"><title>{escape(str(label))}: {escape(str(seg_label))}: '
                 f"{count} ({share}%)</title></rect>"
             )
-            if w >= 26:
+            if w >= COUNT_LABEL_MIN_WIDTH:
                 out.append(
                     f'<text x="{x + w / 2:.1f}" y="{y + bar_height * 0.7:.1f}" font-size="12" '
                     f'fill="#ffffff" text-anchor="middle" aria-hidden="true">{count}</text>'

@@ -630,6 +630,7 @@ def read_upload(data, file_format, resource_class):
 # Column separators spreadsheets write: a comma, or a semicolon where the decimal mark
 # is a comma (Excel in Russian and Kazakh), or a tab ("Unicode text").
 CSV_DELIMITERS = (",", ";", "\t")
+MIN_COLUMNS = 2  # every resource has at least a key and one more column
 DELIMITER_NAMES = {
     ",": gettext_lazy("comma"),
     ";": gettext_lazy("semicolon"),
@@ -646,7 +647,7 @@ def csv_delimiter(text):
         return len(next(csv.reader([first_line], delimiter=delimiter), []))
 
     best = max(CSV_DELIMITERS, key=columns)
-    if columns(best) < 2:
+    if columns(best) < MIN_COLUMNS:
         raise ValidationError(
             _(
                 "The header line has a single column: separate the columns with commas, "
