@@ -489,6 +489,16 @@ class ClauseMappingSide(models.TextChoices):
     JOINT = "joint", _("Joint")
 
 
+def validate_mapping_key(value):
+    """The rule of a mapping key, one for ClauseMapping.clean() (the admin form and the
+    spreadsheet import) and the reference loader: the key is part of the pair page's
+    address (/pairs/<key>/), so it is letters, digits, hyphens and underscores, like
+    KZCN-001."""
+    from django.core.validators import validate_slug
+
+    validate_slug(value)
+
+
 class ClauseMapping(models.Model):
     """Kazakh clause(s) paired with Chinese clause(s) for one product group and topic.
 
@@ -600,14 +610,13 @@ class ClauseMapping(models.Model):
         key is letters, digits, hyphens and underscores, like KZCN-001 (the admin form and
         the spreadsheet import both check it here)."""
         from django.core.exceptions import ValidationError
-        from django.core.validators import validate_slug
 
         stored = None
         if self.pk is not None:
             stored = ClauseMapping.objects.filter(pk=self.pk).values_list("key", flat=True).first()
         if self.key and self.key != stored:
             try:
-                validate_slug(self.key)
+                validate_mapping_key(self.key)
             except ValidationError as error:
                 raise ValidationError({"key": error}) from None
 
@@ -711,40 +720,75 @@ class Limit(models.Model):
         ordering = ["clause", "position", "pk"]
         verbose_name = _("limit")
         verbose_name_plural = _("limits")
+        # Each rule carries its own code and message: the admin, the spreadsheet import
+        # and the reference loader (full_clean) report a violation with them.
         constraints = [
-            models.CheckConstraint(condition=Q(kind__in=LimitKind.values), name="limit_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(kind__in=LimitKind.values),
+                name="limit_kind_valid",
+                violation_error_code="limit_kind_valid",
+                violation_error_message=_(
+                    "The kind is one of maximum, minimum, range, absent, prohibited and "
+                    "no limit set."
+                ),
+            ),
             models.CheckConstraint(
                 condition=~Q(kind__in=["maximum", "minimum"])
                 | Q(value__isnull=False, upper_value__isnull=True),
                 name="limit_bound_has_one_value",
+                violation_error_code="limit_bound_has_one_value",
+                violation_error_message=_(
+                    "A maximum or a minimum needs one value and no upper value."
+                ),
             ),
             models.CheckConstraint(
                 condition=~Q(kind="range")
                 | Q(value__isnull=False, upper_value__isnull=False, value__lte=F("upper_value")),
                 name="limit_range_ordered",
+                violation_error_code="limit_range_ordered",
+                violation_error_message=_(
+                    "A range needs a lower and an upper value, the lower not above the upper."
+                ),
             ),
             models.CheckConstraint(
-                condition=~Q(kind="absent") | Q(value__gt=0, upper_value__isnull=True),
+                # value__isnull: a check passes where its condition is unknown (NULL),
+                # so "value > 0" alone let an absence without a quantity through.
+                condition=~Q(kind="absent")
+                | Q(value__isnull=False, value__gt=0, upper_value__isnull=True),
                 name="limit_absent_has_quantity",
+                violation_error_code="limit_absent_has_quantity",
+                violation_error_message=_(
+                    "An absence needs the sample quantity as a positive value and no upper value."
+                ),
             ),
             models.CheckConstraint(
                 condition=~Q(kind__in=["prohibited", "no_limit"])
                 | Q(value__isnull=True, upper_value__isnull=True),
                 name="limit_without_figures",
+                violation_error_code="limit_without_figures",
+                violation_error_message=_(
+                    "A prohibition or a “no limit set” carries no value and no upper value."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(plan_n__isnull=True) | Q(plan_n__gte=1),
                 name="limit_plan_n_positive",
+                violation_error_code="limit_plan_n_positive",
+                violation_error_message=_("A sampling plan's n is at least 1."),
             ),
             models.CheckConstraint(
                 condition=Q(plan_c__isnull=True) | Q(plan_n__isnull=False, plan_c__lte=F("plan_n")),
                 name="limit_plan_c_within_n",
+                violation_error_code="limit_plan_c_within_n",
+                violation_error_message=_("A sampling plan's c needs an n and is not above it."),
             ),
             models.CheckConstraint(
                 condition=Q(plan_m__isnull=True)
                 | Q(plan_big_m__isnull=True)
                 | Q(plan_m__lte=F("plan_big_m")),
                 name="limit_plan_m_not_above_big_m",
+                violation_error_code="limit_plan_m_not_above_big_m",
+                violation_error_message=_("A sampling plan's m is not above its M."),
             ),
         ]
 

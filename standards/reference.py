@@ -1,7 +1,9 @@
 """Loading the sourced reference dataset (standards/data/reference/*.yaml).
 
-Reading and validating is plain Python and happens in full before anything is written;
-writing happens in one transaction. A malformed file stops the load with a message that
+Reading checks the files' shape, types and cross-references in plain Python, in full,
+before anything is written. Writing happens in one transaction and validates every record
+by its model's own rules (full_clean: fields, clean(), constraints), the rules the admin
+and the spreadsheet import apply. A malformed file stops the load with a message that
 names the file, the record and the field, and the database is left as it was.
 
 Records are matched on stable keys (parameter key, standard key, standard + clause
@@ -20,7 +22,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import yaml
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import DatabaseError, transaction
 
 from standards import search_text
@@ -34,17 +36,21 @@ from standards.models import (
     ProductScope,
     Standard,
     Topic,
+    validate_mapping_key,
 )
 
 DATA_DIR = Path(__file__).resolve().parent / "data" / "reference"
 
-KEY_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-MAPPING_KEY_RE = re.compile(r"^[A-Z]{2,8}-[0-9]{3,6}$")
+SIDES = ("kz", "cn", "reference")
 
 
 class ReferenceDataError(Exception):
-    def __init__(self, file, record, field_name, message):
+    """A fault in the dataset: where it is (file, record, field) and what it is. `code` is
+    the code of the model rule that refused the record, where one did."""
+
+    def __init__(self, file, record, field_name, message, code=None):
         self.file, self.record, self.field, self.message = file, record, field_name, message
+        self.code = code
         where = f"{file}: {record}"
         if field_name:
             where += f", field '{field_name}'"
@@ -71,11 +77,26 @@ def _required_text(value):
     return text
 
 
-def _key(value):
-    text = _required_text(value)
-    if not KEY_RE.match(text):
-        raise ValueError(f"{text!r} is not a key (lower-case letters, digits and hyphens)")
-    return text
+def _key_of(model, *validators):
+    """A parser of `model`'s stable key, by the model's own rules: its key field's
+    validators and the `validators` its clean() applies to the key."""
+
+    def parse(value):
+        text = _required_text(value)
+        try:
+            model._meta.get_field("key").run_validators(text)
+            for validator in validators:
+                validator(text)
+        except ValidationError as error:
+            raise ValueError(f"{text!r} is not a key: {' '.join(error.messages)}") from None
+        return text
+
+    return parse
+
+
+_parameter_key = _key_of(Parameter)
+_standard_key = _key_of(Standard)
+_mapping_key = _key_of(ClauseMapping, validate_mapping_key)
 
 
 def _choice(choices, allow_blank=False):
@@ -154,7 +175,7 @@ def _url(value):
 
 
 PARAMETER_SPEC = {
-    "key": (_key, True),
+    "key": (_parameter_key, True),
     "name_en": (_required_text, True),
     "name_ru": (_text, False),
     "name_zh": (_text, False),
@@ -163,7 +184,7 @@ PARAMETER_SPEC = {
 }
 
 STANDARD_SPEC = {
-    "key": (_key, True),
+    "key": (_standard_key, True),
     "jurisdiction": (_choice(Standard.Jurisdiction), True),
     "code": (_required_text, True),
     "title_en": (_required_text, True),
@@ -187,7 +208,7 @@ STANDARD_SPEC = {
 }
 
 MAPPING_SPEC = {
-    "key": (_required_text, True),
+    "key": (_mapping_key, True),
     "sheet_row": (_integer, False),
     "product_group": (_choice(ClauseMapping.ProductGroup), True),
     "topic": (_choice(Topic), True),
@@ -206,7 +227,7 @@ MAPPING_SPEC = {
 }
 
 CLAUSE_SPEC = {
-    "standard": (_key, True),
+    "standard": (_standard_key, True),
     "ref": (_required_text, True),
     "parent": (_text, False),
     "heading": (_text, False),
@@ -222,10 +243,10 @@ CLAUSE_SPEC = {
     "limits": (_list, False),
 }
 
-CLAUSE_REFERENCE_SPEC = {"standard": (_key, True), "ref": (_required_text, True)}
+CLAUSE_REFERENCE_SPEC = {"standard": (_standard_key, True), "ref": (_required_text, True)}
 
 LIMIT_SPEC = {
-    "parameter": (_key, True),
+    "parameter": (_parameter_key, True),
     "kind": (_choice(Limit.Kind), True),
     "value": (_decimal, False),
     "upper_value": (_decimal, False),
@@ -239,6 +260,41 @@ LIMIT_SPEC = {
     "m": (_decimal, False),
     "M": (_decimal, False),
     "note": (_text, False),
+}
+
+# Dataset field -> model field where the two names differ; every other field has one name.
+CLAUSE_FIELDS = {"ref": "reference", "language": "original_language", "scope": "product_scope"}
+LIMIT_FIELDS = {"n": "plan_n", "c": "plan_c", "m": "plan_m", "M": "plan_big_m"}
+# The fields a clause and a limit copy from the dataset as they are.
+CLAUSE_COPIED = [name for name in CLAUSE_SPEC if name not in ("standard", "parent", "limits")]
+LIMIT_COPIED = [name for name in LIMIT_SPEC if name != "parameter"]
+# A mapping's facts follow the dataset; its assessment is the editors' once it exists.
+MAPPING_FACTS = ("key", "title", "product_group", "topic", "confidence", "notes", "sheet_row")
+MAPPING_ASSESSMENT = (
+    "alignment",
+    "status",
+    "rationale",
+    "proposed_action",
+    "responsible_side",
+    "target_date",
+)
+
+# The model field a constraint's violation is reported on (by the constraint's
+# violation_error_code): the figure to correct. A violation not listed names no field.
+CONSTRAINT_FIELDS = {
+    "limit_kind_valid": "kind",
+    "limit_bound_has_one_value": "value",
+    "limit_range_ordered": "upper_value",
+    "limit_absent_has_quantity": "value",
+    "limit_without_figures": "value",
+    "limit_plan_n_positive": "plan_n",
+    "limit_plan_c_within_n": "plan_c",
+    "limit_plan_m_not_above_big_m": "plan_big_m",
+}
+# Model field -> dataset field, for messages.
+DATASET_NAMES = {
+    Clause: {model: name for name, model in CLAUSE_FIELDS.items()},
+    Limit: {model: name for name, model in LIMIT_FIELDS.items()},
 }
 
 
@@ -279,32 +335,6 @@ def _data_files(directory):
     return sorted(files, key=lambda p: (order.get(p.name, 2), p.name))
 
 
-def _check_limit_rules(limit, file, record):
-    """The rules the Limit constraints enforce, checked here so the message names the record."""
-    kind, value, upper = limit["kind"], limit["value"], limit["upper_value"]
-
-    def fail(field_name, message):
-        raise ReferenceDataError(file, record, field_name, message)
-
-    if kind in ("maximum", "minimum") and (value is None or upper is not None):
-        fail("value", f"a {kind} needs one value and no upper_value")
-    if kind == "range":
-        if value is None or upper is None:
-            fail("upper_value", "a range needs value and upper_value")
-        if value > upper:
-            fail("upper_value", f"upper_value {upper} is below value {value}")
-    if kind == "absent" and (value is None or value <= 0 or upper is not None):
-        fail("value", "an absence needs the sample quantity as a positive value")
-    if kind in ("prohibited", "no_limit") and (value is not None or upper is not None):
-        fail("value", f"a {kind} limit carries no figures")
-    if limit["n"] is not None and limit["n"] < 1:
-        fail("n", "n must be at least 1")
-    if limit["c"] is not None and (limit["n"] is None or limit["c"] > limit["n"]):
-        fail("c", "c needs n and must not exceed it")
-    if limit["m"] is not None and limit["M"] is not None and limit["m"] > limit["M"]:
-        fail("M", f"M {limit['M']} is below m {limit['m']}")
-
-
 def read_dataset(directory=DATA_DIR):
     """Parse and cross-check every data file; raise ReferenceDataError on the first fault."""
     directory = Path(directory)
@@ -314,88 +344,111 @@ def read_dataset(directory=DATA_DIR):
 
     data = Dataset()
     clause_refs = []  # (file, record, standard, ref) of clauses referred to by key only
-
     for path in files:
-        name = path.name
-        try:
-            content = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except UnicodeDecodeError as exc:
-            raise ReferenceDataError(name, "file", None, f"not UTF-8 text ({exc})") from None
-        except yaml.YAMLError as exc:
-            raise ReferenceDataError(name, "file", None, f"not valid YAML: {exc}") from None
-        if content is None:
-            continue
-        if not isinstance(content, dict):
-            raise ReferenceDataError(name, "file", None, "expected top-level lists by name")
-        unknown = sorted(set(content) - {"parameters", "standards", "mappings"})
-        if unknown:
-            raise ReferenceDataError(
-                name, "file", unknown[0], "unknown list (expected parameters, standards, mappings)"
-            )
-
-        for i, raw in enumerate(_list_or_fail(content, "parameters", name)):
-            record = _label(raw, "parameter", f"parameters[{i}]")
-            parsed = _parse_record(raw, PARAMETER_SPEC, name, record)
-            if parsed["key"] in data.parameters:
-                raise ReferenceDataError(name, record, "key", f"duplicate key {parsed['key']!r}")
-            data.parameters[parsed["key"]] = parsed
-
-        for i, raw in enumerate(_list_or_fail(content, "standards", name)):
-            record = _label(raw, "standard", f"standards[{i}]")
-            parsed = _parse_record(raw, STANDARD_SPEC, name, record)
-            if parsed["key"] in data.standards:
-                raise ReferenceDataError(name, record, "key", "duplicate key")
-            parsed["_where"] = (name, record)
-            data.standards[parsed["key"]] = parsed
-
-        for i, raw in enumerate(_list_or_fail(content, "mappings", name)):
-            record = _label(raw, "mapping", f"mappings[{i}]")
-            parsed = _parse_record(raw, MAPPING_SPEC, name, record)
-            key = parsed["key"]
-            if not MAPPING_KEY_RE.match(key):
-                raise ReferenceDataError(name, record, "key", "expected a key like KZCN-001")
-            if key in data.mappings:
-                raise ReferenceDataError(name, record, "key", "duplicate key")
-            sides = {}
-            for side in ("kz", "cn", "reference"):
-                sides[side] = []
-                for j, raw_clause in enumerate(parsed[side]):
-                    clause_record = f"{record} {side}[{j}]"
-                    if isinstance(raw_clause, dict) and set(raw_clause) == {"standard", "ref"}:
-                        ref = _parse_record(raw_clause, CLAUSE_REFERENCE_SPEC, name, clause_record)
-                        clause_refs.append((name, clause_record, ref["standard"], ref["ref"]))
-                    else:
-                        clause = _parse_record(raw_clause, CLAUSE_SPEC, name, clause_record)
-                        clause["topic"] = clause["topic"] or parsed["topic"]
-                        ident = (clause["standard"], clause["ref"])
-                        if ident in data.clauses:
-                            raise ReferenceDataError(
-                                name,
-                                clause_record,
-                                "ref",
-                                f"clause {ident[1]!r} of {ident[0]!r} is defined twice "
-                                "(refer to it by standard and ref alone)",
-                            )
-                        limits = []
-                        for k, raw_limit in enumerate(clause["limits"]):
-                            limit_record = f"{clause_record} limits[{k}]"
-                            limit = _parse_record(raw_limit, LIMIT_SPEC, name, limit_record)
-                            _check_limit_rules(limit, name, limit_record)
-                            limit["_where"] = (name, limit_record)
-                            limits.append(limit)
-                        clause["limits"] = limits
-                        clause["_where"] = (name, clause_record)
-                        data.clauses[ident] = clause
-                        ref = clause
-                    sides[side].append((ref["standard"], ref["ref"]))
-                if len(set(sides[side])) != len(sides[side]):
-                    raise ReferenceDataError(name, record, side, "lists the same clause twice")
-            parsed.update(sides)
-            parsed["_where"] = (name, record)
-            data.mappings[key] = parsed
-
+        content = _read_file(path)
+        _read_parameters(content, path.name, data)
+        _read_standards(content, path.name, data)
+        _read_mappings(content, path.name, data, clause_refs)
     _cross_check(data, clause_refs)
     return data
+
+
+def _read_file(path):
+    """The top-level lists of one data file by name ({} for an empty file)."""
+    name = path.name
+    try:
+        content = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ReferenceDataError(name, "file", None, f"not UTF-8 text ({exc})") from None
+    except yaml.YAMLError as exc:
+        raise ReferenceDataError(name, "file", None, f"not valid YAML: {exc}") from None
+    if content is None:
+        return {}
+    if not isinstance(content, dict):
+        raise ReferenceDataError(name, "file", None, "expected top-level lists by name")
+    unknown = sorted(set(content) - {"parameters", "standards", "mappings"})
+    if unknown:
+        raise ReferenceDataError(
+            name, "file", unknown[0], "unknown list (expected parameters, standards, mappings)"
+        )
+    return content
+
+
+def _read_parameters(content, file, data):
+    for i, raw in enumerate(_list_or_fail(content, "parameters", file)):
+        record = _label(raw, "parameter", f"parameters[{i}]")
+        parsed = _parse_record(raw, PARAMETER_SPEC, file, record)
+        if parsed["key"] in data.parameters:
+            raise ReferenceDataError(file, record, "key", f"duplicate key {parsed['key']!r}")
+        data.parameters[parsed["key"]] = parsed
+
+
+def _read_standards(content, file, data):
+    for i, raw in enumerate(_list_or_fail(content, "standards", file)):
+        record = _label(raw, "standard", f"standards[{i}]")
+        parsed = _parse_record(raw, STANDARD_SPEC, file, record)
+        if parsed["key"] in data.standards:
+            raise ReferenceDataError(file, record, "key", "duplicate key")
+        parsed["_where"] = (file, record)
+        data.standards[parsed["key"]] = parsed
+
+
+def _read_mappings(content, file, data, clause_refs):
+    for i, raw in enumerate(_list_or_fail(content, "mappings", file)):
+        record = _label(raw, "mapping", f"mappings[{i}]")
+        parsed = _parse_record(raw, MAPPING_SPEC, file, record)
+        if parsed["key"] in data.mappings:
+            raise ReferenceDataError(file, record, "key", "duplicate key")
+        for side in SIDES:
+            parsed[side] = _read_side(parsed, side, file, record, data, clause_refs)
+        parsed["_where"] = (file, record)
+        data.mappings[parsed["key"]] = parsed
+
+
+def _read_side(mapping, side, file, record, data, clause_refs):
+    """The (standard, ref) of the clauses one side of a mapping lists: clauses defined
+    here are parsed into data.clauses, clauses referred to by key go to clause_refs."""
+    idents = []
+    for j, raw in enumerate(mapping[side]):
+        clause_record = f"{record} {side}[{j}]"
+        if isinstance(raw, dict) and set(raw) == {"standard", "ref"}:
+            ref = _parse_record(raw, CLAUSE_REFERENCE_SPEC, file, clause_record)
+            clause_refs.append((file, clause_record, ref["standard"], ref["ref"]))
+        else:
+            ref = _read_clause(raw, mapping["topic"], file, clause_record, data)
+        idents.append((ref["standard"], ref["ref"]))
+    if len(set(idents)) != len(idents):
+        raise ReferenceDataError(file, record, side, "lists the same clause twice")
+    return idents
+
+
+def _read_clause(raw, topic, file, record, data):
+    clause = _parse_record(raw, CLAUSE_SPEC, file, record)
+    clause["topic"] = clause["topic"] or topic
+    ident = (clause["standard"], clause["ref"])
+    if ident in data.clauses:
+        raise ReferenceDataError(
+            file,
+            record,
+            "ref",
+            f"clause {ident[1]!r} of {ident[0]!r} is defined twice "
+            "(refer to it by standard and ref alone)",
+        )
+    clause["limits"] = [
+        _read_limit(raw_limit, file, f"{record} limits[{k}]")
+        for k, raw_limit in enumerate(clause["limits"])
+    ]
+    clause["_where"] = (file, record)
+    data.clauses[ident] = clause
+    return clause
+
+
+def _read_limit(raw, file, record):
+    """A limit's fields; the rules between them are the Limit model's constraints,
+    validated when the limit is written."""
+    limit = _parse_record(raw, LIMIT_SPEC, file, record)
+    limit["_where"] = (file, record)
+    return limit
 
 
 def _label(raw, noun, position):
@@ -414,6 +467,16 @@ def _list_or_fail(content, name, file):
 
 
 def _cross_check(data, clause_refs):
+    _check_standards(data)
+    _check_clauses(data)
+    for file, record, std_key, ref in clause_refs:
+        if (std_key, ref) not in data.clauses:
+            raise ReferenceDataError(
+                file, record, "ref", f"no clause {ref!r} of {std_key!r} defined"
+            )
+
+
+def _check_standards(data):
     for key, std in data.standards.items():
         for other in std["supersedes"]:
             if other not in data.standards:
@@ -426,6 +489,9 @@ def _cross_check(data, clause_refs):
     for std in data.standards.values():
         if codes[std["code"]] > 1:
             raise ReferenceDataError(*std["_where"], "code", f"code {std['code']!r} is not unique")
+
+
+def _check_clauses(data):
     for (std_key, _ref), clause in data.clauses.items():
         if std_key not in data.standards:
             raise ReferenceDataError(*clause["_where"], "standard", f"unknown standard {std_key!r}")
@@ -438,11 +504,6 @@ def _cross_check(data, clause_refs):
                 raise ReferenceDataError(
                     *limit["_where"], "parameter", f"unknown parameter {limit['parameter']!r}"
                 )
-    for file, record, std_key, ref in clause_refs:
-        if (std_key, ref) not in data.clauses:
-            raise ReferenceDataError(
-                file, record, "ref", f"no clause {ref!r} of {std_key!r} defined"
-            )
 
 
 # --- writing --------------------------------------------------------------------------
@@ -469,16 +530,32 @@ class LoadSummary:
 
 
 def _save(obj, where, created, changed_fields):
-    """Validate and save `obj` if it is new or changed; return the outcome's name."""
+    """Validate `obj` by its model's rules and save it if it is new or changed; return
+    the outcome's name. Its constraints are validated when it is to be written: an
+    unchanged record is the stored row, which the database's constraints already hold
+    (and a check costs a query per constraint)."""
+    write = created or bool(changed_fields)
     try:
-        obj.full_clean(validate_unique=False, validate_constraints=False)
+        obj.full_clean(validate_unique=False, validate_constraints=write)
     except ValidationError as exc:
-        field_name, messages = next(iter(exc.message_dict.items()))
-        raise ReferenceDataError(*where, field_name, "; ".join(messages)) from None
-    if created or changed_fields:
+        raise _refusal(exc, obj, where) from None
+    if write:
         obj.save()
         return "created" if created else "updated"
     return "unchanged"
+
+
+def _refusal(error, obj, where):
+    """The first fault full_clean() found in `obj` as a ReferenceDataError on the
+    dataset's field: a field's own messages, or one constraint's message and code on the
+    field its rule is about (CONSTRAINT_FIELDS)."""
+    name, errors = next(iter(error.error_dict.items()))
+    if name == NON_FIELD_ERRORS:
+        errors = errors[:1]
+        name = CONSTRAINT_FIELDS.get(errors[0].code)
+    field_name = DATASET_NAMES.get(type(obj), {}).get(name, name)
+    message = "; ".join(text for e in errors for text in e.messages)
+    return ReferenceDataError(*where, field_name, message, code=errors[0].code)
 
 
 def _assign(obj, values):
@@ -521,46 +598,49 @@ def load_dataset(data, reset_assessments=False):
 
 
 def _write(data, summary, reset_assessments):
+    parameters = _write_parameters(data, summary)
+    standards = _write_standards(data, summary)
+    clauses = _write_clauses(data, standards, parameters, summary)
+    _write_mappings(data, clauses, summary, reset_assessments)
+
+
+def _write_parameters(data, summary):
+    """Parameters by key, every one of the dataset written."""
     parameters = {p.key: p for p in Parameter.objects.all()}
     for key, raw in data.parameters.items():
-        values = {k: raw[k] for k in ("key", "name_en", "name_ru", "name_zh", "unit", "family")}
+        values = {name: raw[name] for name in PARAMETER_SPEC}
         where = ("parameters", f"parameter {key!r}")
         parameters[key], outcome = _upsert(parameters, Parameter, key, values, where)
         summary.add("parameters", outcome)
+    return parameters
 
+
+def _write_standards(data, summary):
+    """Standards by key, every one of the dataset written with what it supersedes."""
     standards = {s.key: s for s in Standard.objects.prefetch_related("supersedes")}
     outcomes = {}
     for key, raw in data.standards.items():
-        values = {f: raw[f] for f in STANDARD_SPEC if f != "supersedes"}
+        values = {name: raw[name] for name in STANDARD_SPEC if name != "supersedes"}
         standards[key], outcomes[key] = _upsert(standards, Standard, key, values, raw["_where"])
+    # Once every standard exists: a standard may supersede one defined after it.
     for key, raw in data.standards.items():
         changed = _sync_m2m(standards[key].supersedes, [standards[k] for k in raw["supersedes"]])
         summary.add("standards", _combine(outcomes[key], changed))
+    return standards
 
-    existing_clauses = {
+
+def _write_clauses(data, standards, parameters, summary):
+    """The dataset's clauses by (standard key, ref), written with parents and limits."""
+    existing = {
         (c.standard.key, c.reference): c
         for c in Clause.objects.select_related("standard").prefetch_related("limits")
     }
     clauses, outcomes = {}, {}
     for ident, raw in data.clauses.items():
-        std_key, ref = ident
-        values = {
-            "standard": standards[std_key],
-            "reference": ref,
-            "heading": raw["heading"],
-            "text_en": raw["text_en"],
-            "text_original": raw["text_original"],
-            "original_language": raw["language"],
-            "product_scope": raw["scope"],
-            "species": raw["species"],
-            "topic": raw["topic"],
-            "confidence": raw["confidence"],
-            "citation": raw["citation"],
-            "source_url": raw["source_url"],
-        }
-        clauses[ident], outcomes[ident] = _upsert(
-            existing_clauses, Clause, ident, values, raw["_where"]
-        )
+        values = {CLAUSE_FIELDS.get(name, name): raw[name] for name in CLAUSE_COPIED}
+        values["standard"] = standards[ident[0]]
+        clauses[ident], outcomes[ident] = _upsert(existing, Clause, ident, values, raw["_where"])
+    # Once every clause exists: a parent may be defined after its children.
     for ident, raw in data.clauses.items():
         clause = clauses[ident]
         parent = clauses[(ident[0], raw["parent"])] if raw["parent"] else None
@@ -570,36 +650,27 @@ def _write(data, summary, reset_assessments):
             clause.save(update_fields=["parent", "updated_at"])
         summary.add("clauses", _combine(outcomes[ident], changed))
         _sync_limits(clause, raw["limits"], parameters, summary)
+    return clauses
 
-    mappings = {
+
+def _write_mappings(data, clauses, summary, reset_assessments):
+    existing = {
         m.key: m
         for m in ClauseMapping.objects.prefetch_related(
             "kz_clauses", "cn_clauses", "reference_clauses"
         )
     }
-    assessment = (
-        "alignment",
-        "status",
-        "rationale",
-        "proposed_action",
-        "responsible_side",
-        "target_date",
-    )
-    facts = ("key", "title", "product_group", "topic", "confidence", "notes", "sheet_row")
     for key, raw in data.mappings.items():
-        values = {f: raw[f] for f in facts}
-        create_only = {f: raw[f] for f in assessment}
+        values = {name: raw[name] for name in MAPPING_FACTS}
+        create_only = {name: raw[name] for name in MAPPING_ASSESSMENT}
         if reset_assessments:
             values.update(create_only)
         mapping, outcome = _upsert(
-            mappings, ClauseMapping, key, values, raw["_where"], create_only=create_only
+            existing, ClauseMapping, key, values, raw["_where"], create_only=create_only
         )
         changed = False
-        for side, manager in (
-            ("kz", mapping.kz_clauses),
-            ("cn", mapping.cn_clauses),
-            ("reference", mapping.reference_clauses),
-        ):
+        for side in SIDES:
+            manager = getattr(mapping, f"{side}_clauses")
             changed |= _sync_m2m(manager, [clauses[ident] for ident in raw[side]])
         if changed and outcome == "unchanged":
             # Reports key their cache on the data version: a changed link is a change.
@@ -616,19 +687,7 @@ def _sync_limits(clause, raw_limits, parameters, summary):
     for position, raw in enumerate(raw_limits):
         values = {
             "parameter_id": parameters[raw["parameter"]].pk,
-            "kind": raw["kind"],
-            "value": raw["value"],
-            "upper_value": raw["upper_value"],
-            "unit": raw["unit"],
-            "strict": raw["strict"],
-            "basis": raw["basis"],
-            "qualifier": raw["qualifier"],
-            "matrix": raw["matrix"],
-            "plan_n": raw["n"],
-            "plan_c": raw["c"],
-            "plan_m": raw["m"],
-            "plan_big_m": raw["M"],
-            "note": raw["note"],
+            **{LIMIT_FIELDS.get(name, name): raw[name] for name in LIMIT_COPIED},
             "position": position,
         }
         if position < len(existing):

@@ -5,10 +5,18 @@ from decimal import Decimal
 
 import pytest
 import yaml
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.management import CommandError, call_command
 
 from standards.models import Clause, ClauseMapping, Limit, Parameter, Standard
-from standards.reference import DATA_DIR
+from standards.reference import (
+    CONSTRAINT_FIELDS,
+    DATA_DIR,
+    DATASET_NAMES,
+    LIMIT_SPEC,
+    ReferenceDataError,
+    load_reference_data,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -271,3 +279,181 @@ def test_invalid_yaml_and_wrong_encoding_are_reported(data_copy):
     with pytest.raises(CommandError, match=r"parameters\.yaml: file: not UTF-8"):
         load(data_dir=data_copy)
     assert counts() == {name: 0 for name in counts()}
+
+
+# --- one set of rules: the loader validates through the models --------------------------
+
+
+def write_dataset(directory, parameter="lead", standard="gb-1", mapping="KZCN-001", limit=None):
+    """A one-file dataset: a parameter, a standard, and a mapping whose Chinese clause
+    carries one limit (a lead maximum, changed by `limit`)."""
+    directory.mkdir(exist_ok=True)
+    content = {
+        "parameters": [{"key": parameter, "name_en": "Lead (Pb)", "unit": "mg/kg"}],
+        "standards": [
+            {
+                "key": standard,
+                "jurisdiction": "cn",
+                "code": "GB 1-2025",
+                "title_en": "Contaminants in food",
+                "kind": "national_standard",
+                "status": "in_force",
+                "product_scope": "both",
+            }
+        ],
+        "mappings": [
+            {
+                "key": mapping,
+                "product_group": "chilled",
+                "topic": "contaminants",
+                "title": "Lead (Pb)",
+                "confidence": "high",
+                "alignment": "cn_only",
+                "status": "not_started",
+                "cn": [
+                    {
+                        "standard": standard,
+                        "ref": "4.1",
+                        "text_en": "Lead not more than 0.2 mg/kg.",
+                        "scope": "chilled",
+                        "confidence": "high",
+                        "limits": [
+                            {
+                                "parameter": parameter,
+                                "kind": "maximum",
+                                "value": "0.2",
+                                "unit": "mg/kg",
+                                **(limit or {}),
+                            }
+                        ],
+                    }
+                ],
+            }
+        ],
+    }
+    (directory / "dataset.yaml").write_text(
+        yaml.safe_dump(content, allow_unicode=True, sort_keys=False), encoding="utf-8"
+    )
+    return directory
+
+
+def test_the_one_file_dataset_loads(tmp_path):
+    load(data_dir=write_dataset(tmp_path / "data"))
+    assert counts() == {"Parameter": 1, "Standard": 1, "Clause": 1, "Limit": 1, "ClauseMapping": 1}
+
+
+LIMIT_FAULTS = [
+    ({"kind": "maximum", "upper_value": "1"}, "limit_bound_has_one_value", "value"),
+    ({"kind": "minimum", "value": None}, "limit_bound_has_one_value", "value"),
+    ({"kind": "range", "value": "5", "upper_value": "1"}, "limit_range_ordered", "upper_value"),
+    ({"kind": "range", "upper_value": None}, "limit_range_ordered", "upper_value"),
+    ({"kind": "absent", "value": "0", "unit": "g"}, "limit_absent_has_quantity", "value"),
+    # The database check passes where its condition is unknown: "value > 0" alone let an
+    # absence without a quantity through the model, though not through the loader.
+    ({"kind": "absent", "value": None, "unit": "g"}, "limit_absent_has_quantity", "value"),
+    ({"kind": "prohibited"}, "limit_without_figures", "value"),
+    ({"kind": "no_limit", "value": None, "upper_value": "1"}, "limit_without_figures", "value"),
+    ({"n": "0"}, "limit_plan_n_positive", "n"),
+    ({"c": "1"}, "limit_plan_c_within_n", "c"),
+    ({"n": "5", "c": "6"}, "limit_plan_c_within_n", "c"),
+    ({"n": "5", "c": "2", "m": "1000", "M": "100"}, "limit_plan_m_not_above_big_m", "M"),
+]
+
+
+def limit_constraint(code):
+    return next(c for c in Limit._meta.constraints if c.violation_error_code == code)
+
+
+@pytest.mark.parametrize(("change", "code", "field_name"), LIMIT_FAULTS)
+def test_a_limit_breaking_a_model_constraint_is_refused_with_its_code_and_message(
+    tmp_path, change, code, field_name
+):
+    with pytest.raises(ReferenceDataError) as refused:
+        load_reference_data(write_dataset(tmp_path / "data", limit=change))
+    error = refused.value
+    assert (error.file, error.record, error.field) == (
+        "dataset.yaml",
+        "mapping 'KZCN-001' cn[0] limits[0]",
+        field_name,
+    )
+    assert error.code == code
+    assert error.message == str(limit_constraint(code).violation_error_message)
+    assert counts() == {name: 0 for name in counts()}
+
+
+@pytest.mark.parametrize(("change", "code", "field_name"), LIMIT_FAULTS)
+def test_the_admin_and_the_import_refuse_the_same_limits_with_the_same_code(
+    change, code, field_name
+):
+    """What the loader refused above, Limit.full_clean() (the admin form, the spreadsheet
+    import) refuses by the same rule."""
+    parameter = Parameter.objects.create(key="lead", name_en="Lead (Pb)")
+    clause = Clause.objects.create(
+        standard=Standard.objects.create(
+            key="gb-1", jurisdiction="cn", code="GB 1", title_en="T", kind="decree", status="draft"
+        ),
+        reference="4.1",
+        topic="contaminants",
+        confidence="high",
+    )
+    values = {"kind": "maximum", "value": "0.2", "unit": "mg/kg", **change}
+    fields = {"n": "plan_n", "c": "plan_c", "m": "plan_m", "M": "plan_big_m"}
+    limit = Limit(
+        clause=clause, parameter=parameter, **{fields.get(k, k): v for k, v in values.items()}
+    )
+    with pytest.raises(ValidationError) as refused:
+        limit.full_clean()
+    assert [error.code for error in refused.value.error_dict[NON_FIELD_ERRORS]] == [code]
+
+
+def test_every_limit_constraint_has_a_code_a_message_and_a_dataset_field():
+    for constraint in Limit._meta.constraints:
+        assert constraint.violation_error_code == constraint.name
+        assert "is violated" not in str(constraint.get_violation_error_message())
+        model_field = CONSTRAINT_FIELDS[constraint.violation_error_code]
+        assert DATASET_NAMES[Limit].get(model_field, model_field) in LIMIT_SPEC
+
+
+def test_a_field_the_model_refuses_is_named_as_the_dataset_names_it(tmp_path):
+    def change(content):
+        content["mappings"][0]["cn"][0]["ref"] = "4." * 101
+
+    data = write_dataset(tmp_path / "data")
+    edit_yaml(data / "dataset.yaml", change)
+    with pytest.raises(ReferenceDataError) as refused:
+        load_reference_data(data)
+    assert refused.value.field == "ref"  # the model calls it "reference"
+    assert "at most 200 characters" in refused.value.message
+
+
+KEYS = ["KZCN-900", "kzcn_900", "Lead-2", "-lead", "a/b", "two words", "свинец", "x" * 90]
+
+
+def model_refuses_key(model, key):
+    try:
+        model(key=key).full_clean(validate_unique=False, validate_constraints=False)
+    except ValidationError as error:
+        return "key" in error.message_dict
+    return False
+
+
+def loader_refuses_key(directory, **keys):
+    write_dataset(directory, **keys)
+    try:
+        load_reference_data(directory)
+    except ReferenceDataError as error:
+        assert error.field in ("key", "standard", "parameter"), error
+        return True
+    return False
+
+
+@pytest.mark.parametrize("key", KEYS)
+@pytest.mark.parametrize(
+    ("model", "record"),
+    [(Parameter, "parameter"), (Standard, "standard"), (ClauseMapping, "mapping")],
+)
+def test_the_loader_and_the_model_share_one_key_rule(tmp_path, model, record, key):
+    """A key the admin and the import accept, the loader accepts, and the other way round."""
+    refused = loader_refuses_key(tmp_path / "data", **{record: key})
+    assert refused == model_refuses_key(model, key)
+    assert model.objects.filter(key=key).exists() is not refused
