@@ -47,8 +47,10 @@ lint: install-test
 
 # Comparison page against the admin changelist, 1,000 synthetic mappings each, in a
 # throwaway database (see bench/README.md). ROUNDS=n for more or fewer timed rounds.
+# DEBUG off serves the hashed static files of collectstatic's manifest, as in production.
 ROUNDS ?= 7
 bench: install-test
+	DEBUG=False SECRET_KEY=bench-only $(PY) manage.py collectstatic --noinput --verbosity 0
 	DEBUG=False SECRET_KEY=bench-only DJANGO_SETTINGS_MODULE=portal.settings \
 		$(PY) bench/compare_vs_admin.py --rounds $(ROUNDS)
 	DEBUG=False SECRET_KEY=bench-only DJANGO_SETTINGS_MODULE=portal.settings \
