@@ -196,7 +196,10 @@ class RowRenderer:
         if limits or mapping.rationale:
             rationale = ""
             if mapping.rationale:
-                text = Truncator(" ".join(mapping.rationale.split())).words(RATIONALE_WORDS)
+                words = mapping.rationale.split()
+                text = " ".join(words)
+                if len(words) > RATIONALE_WORDS:  # Truncator's translated "…" costs a lookup
+                    text = Truncator(text).words(RATIONALE_WORDS)
                 rationale = (
                     f'<p class="mb-0 small"><span class="fw-semibold">{label["rationale"]}:'
                     f"</span> {_e(text)}</p>"

@@ -160,3 +160,14 @@ def test_dashboard_charts_share_one_label_width(pair):
         re.search(r'<rect x="([\d.]+)"', chart["svg"]).group(1) for chart in context["charts"]
     }
     assert starts == {f"{float(min(MAX_LABEL_WIDTH, 20 + widest))}"}
+
+
+def test_comparison_row_truncates_a_long_rationale(client_for, regulator, pair):
+    pair.rationale = " ".join(f"w{n}" for n in range(70))
+    pair.save()
+    text = client_for(regulator).get(reverse("standards:compare")).text
+    assert "w58 w59…</p>" in text and "w60" not in text
+    pair.rationale = "Short   rationale\nhere."
+    pair.save()
+    text = client_for(regulator).get(reverse("standards:compare")).text
+    assert "Short rationale here.</p>" in text
