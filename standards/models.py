@@ -201,15 +201,15 @@ class Standard(models.Model):
     def __str__(self):
         return self.code
 
+    def get_absolute_url(self):
+        return reverse("standards:standard-detail", args=[self.key])
+
     @classmethod
     def from_db(cls, db, field_names, values):
         instance = super().from_db(db, field_names, values)
         # What the clauses' search texts were built from (standards.search_text).
         instance._loaded_code = instance.__dict__.get("code")
         return instance
-
-    def get_absolute_url(self):
-        return reverse("standards:standard-detail", args=[self.key])
 
     @property
     def is_current(self):
@@ -350,6 +350,11 @@ def _rank(field, choices):
     )
 
 
+# The filters a list of mappings is narrowed by, named as the comparison page and the gap
+# report name them in their addresses; ClauseMappingQuerySet.matching() takes each.
+MAPPING_FILTERS = ("product", "topic", "status", "alignment", "standard", "confidence", "q")
+
+
 class ClauseMappingQuerySet(models.QuerySet):
     def for_list(self):
         """Everything a list of mappings shows, in a fixed number of queries: the mappings,
@@ -374,10 +379,6 @@ class ClauseMappingQuerySet(models.QuerySet):
             alignment_rank=_rank("alignment", ClauseMappingAlignment),
             confidence_rank=_rank("confidence", Confidence),
         )
-
-    # The filters a list of mappings can be narrowed by, as the comparison page and the
-    # gap report name them; matching() takes each.
-    FILTERS = ("product", "topic", "status", "alignment", "standard", "confidence", "q")
 
     def matching(
         self,
@@ -797,15 +798,15 @@ class Limit(models.Model):
 
         return format_limit(self)
 
+    def get_absolute_url(self):
+        return self.clause.get_absolute_url()
+
     @classmethod
     def from_db(cls, db, field_names, values):
         instance = super().from_db(db, field_names, values)
         # The clause whose search text names this limit's parameter (standards.search_text).
         instance._loaded_clause_id = instance.__dict__.get("clause_id")
         return instance
-
-    def get_absolute_url(self):
-        return self.clause.get_absolute_url()
 
 
 class ReportFileStatus(models.TextChoices):
