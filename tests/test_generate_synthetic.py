@@ -3,8 +3,10 @@
 import hashlib
 import io
 import re
+from pathlib import Path
 
 import pytest
+import yaml
 from django.core.management import CommandError, call_command
 from django.db import transaction
 
@@ -269,3 +271,41 @@ def test_needs_a_number_of_mappings_or_clear():
 )
 def test_figures_are_written_as_the_language_writes_them(value, language, written):
     assert synthetic.figure(value, language) == written
+
+
+def test_the_vocabulary_is_data_and_the_generator_code():
+    root = Path(__file__).resolve().parents[1]
+    assert root / "standards/data/synthetic/vocabulary.yaml" == synthetic.VOCABULARY_FILE
+    assert synthetic.load_vocabulary() == synthetic.VOCABULARY
+    assert synthetic.ITEMS is synthetic.VOCABULARY.items
+    assert set(synthetic.ITEMS) == set(Topic)
+    code = (root / "standards/synthetic.py").read_text(encoding="utf-8")
+    data = synthetic.VOCABULARY_FILE.read_text(encoding="utf-8")
+    for phrase in ("Свинец", "冷鲜牛肉", "Eurasian Economic Commission", "GOST 31904-2012"):
+        assert phrase not in code
+        assert phrase in data
+
+
+def _first_item(vocabulary):
+    return vocabulary["items"]["contaminants"][0]
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda v: _first_item(v).update(levels=[0.5, "0.3"]), "as quoted strings"),
+        (lambda v: _first_item(v)["texts"].pop("kk"), "a text for each of en, ru, kk, zh"),
+        (lambda v: v["subjects"][0].pop("zh"), r"subjects\[0\]: expected a text"),
+        (
+            lambda v: _first_item(v)["limits"][0].update(parameter="mercury"),
+            "unknown parameter 'mercury'",
+        ),
+    ],
+)
+def test_a_malformed_vocabulary_is_refused_by_name(tmp_path, change, message):
+    vocabulary = yaml.safe_load(synthetic.VOCABULARY_FILE.read_text(encoding="utf-8"))
+    change(vocabulary)
+    path = tmp_path / "vocabulary.yaml"
+    path.write_text(yaml.safe_dump(vocabulary, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(synthetic.SyntheticDataError, match=message):
+        synthetic.load_vocabulary(path)
