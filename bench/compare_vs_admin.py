@@ -28,6 +28,7 @@ import sys
 import tempfile
 import time
 from datetime import UTC, datetime
+from http import HTTPStatus
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -121,11 +122,11 @@ def fetch(client, label, url):
     except Exception as exc:
         raise BenchError(f"{label} ({url}) raised {type(exc).__name__}: {exc}") from None
     seconds = time.perf_counter() - started
-    if response.status_code != 200:
+    if response.status_code != HTTPStatus.OK:
         hint = ""
-        if response.status_code == 404:
+        if response.status_code == HTTPStatus.NOT_FOUND:
             hint = " (does the page exist yet?)"
-        elif response.status_code == 400:
+        elif response.status_code == HTTPStatus.BAD_REQUEST:
             hint = f" (does it accept per_page={MAPPINGS}?)"
         raise BenchError(f"{label} ({url}) returned HTTP {response.status_code}{hint}.")
     html = response.content.decode(response.charset or "utf-8")

@@ -16,6 +16,7 @@ import argparse
 import os
 import re
 import sys
+from http import HTTPStatus
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -77,7 +78,7 @@ def main():
         client.get(url)  # warm caches
         with CaptureQueriesContext(connection) as captured:
             response = client.get(url)
-        if response.status_code != 200:
+        if response.status_code != HTTPStatus.OK:
             print(f"\n## {label}: HTTP {response.status_code}")
             continue
         timed = []

@@ -38,6 +38,7 @@ import sys
 import threading
 import time
 from datetime import UTC, datetime
+from http import HTTPStatus
 from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
@@ -47,6 +48,8 @@ PY = sys.executable
 HOST = "127.0.0.1"  # the only address this harness ever sends a request to
 PG_SERVER = "postgres://postgres@127.0.0.1:5432"
 REQUEST_TIMEOUT = 120  # seconds; gunicorn's own timeout is 120 s too
+# The redirects after which a response's Location is checked for the login page.
+REDIRECTS = (HTTPStatus.MOVED_PERMANENTLY, HTTPStatus.FOUND, HTTPStatus.SEE_OTHER)
 RATIO_GOAL = 5.0
 MAPPINGS = 20_000
 SEED = 1
@@ -81,6 +84,16 @@ BROWSE_WEIGHTS = {
     "search_chinese_1char": 4,
 }
 NEGOTIATOR_EXPORT_SHARE = 0.3
+# Shares of the comparison requests of 25-250 rows that add each optional parameter.
+COMPARE_STANDARD_SHARE = 0.15  # one document (standard)
+COMPARE_SEARCH_SHARE = 0.1  # a search term
+COMPARE_ORIGINALS_SHARE = 0.3  # the original texts instead of the translations
+COMPARE_LATER_PAGE_SHARE = 0.2  # a page from 2 to 5
+# Shares of the 1,000-row comparison requests limited to one product group, and asking for
+# a later page.
+COMPARE_1000_PRODUCT_SHARE = 0.5
+COMPARE_1000_LATER_PAGE_SHARE = 0.3
+EXPORT_ORIGINALS_SHARE = 0.5  # share of the exports that include the original texts
 SEARCH_TERMS = {
     "search_latin": ["Salmonella", "salmonella", "Listeria", "lead"],
     "search_cyrillic": ["свинец", "сальмонелл", "Свинец", "кадмий"],
@@ -219,11 +232,11 @@ class Client:
                     self.cookies[name] = morsel.value
         response = Response(raw.status, raw.headers, data)
         error = None
-        if raw.status >= 400 or raw.status < 200:
+        if raw.status >= HTTPStatus.BAD_REQUEST or raw.status < HTTPStatus.OK:
             error = f"HTTP {raw.status} {method} {path[:120]}"
         elif raw.status not in expect:
             error = f"HTTP {raw.status} (expected {expect}) {method} {path[:120]}"
-        elif raw.status in (301, 302, 303) and "/accounts/login/" in response.location:
+        elif raw.status in REDIRECTS and "/accounts/login/" in response.location:
             error = f"redirected to the login page: {path[:120]}"
         self.recorder.add(kind, started, elapsed, raw.status, error)
         return response
@@ -233,12 +246,16 @@ class Client:
 
     def login(self, username, password):
         page = self.get("login", "/accounts/login/")
-        if page is None or page.status != 200:
+        if page is None or page.status != HTTPStatus.OK:
             return False
         fields = dict(FormParser.fields_of(page.text))
         fields.update(username=username, password=password, next="/")
         answer = self.request("login", "POST", "/accounts/login/", fields, expect=(302,))
-        return answer is not None and answer.status == 302 and answer.location in ("/", "")
+        return (
+            answer is not None
+            and answer.status == HTTPStatus.FOUND
+            and answer.location in ("/", "")
+        )
 
 
 class FormParser(html.parser.HTMLParser):
@@ -324,35 +341,14 @@ class Scenario:
         self.big_lock = threading.Lock()
 
     def path(self, kind):
+        """The path of one request of a page type."""
         rng, plan = self.rng, self.plan
         if kind == "dashboard":
             return "/"
         if kind in ("compare", "compare_250"):
-            # Page size drives the cost: 25-50 rows (50 is the default) and 100-250 rows
-            # are separate page types, so that each type's p95 is compared with the median
-            # of like pages (a mixed type's idle p95 is already 3.4x its median).
-            params = {}
-            for name in rng.sample(sorted(COMPARE_FILTERS), rng.randint(0, 3)):
-                params[name] = rng.choice(COMPARE_FILTERS[name])
-            if rng.random() < 0.15:
-                params["standard"] = rng.choice(plan["standard_keys"])
-            if rng.random() < 0.1:
-                terms = [t for kind, ts in SEARCH_TERMS.items() if kind in BROWSE for t in ts]
-                params["q"] = rng.choice(terms or ["Salmonella"])
-            params["per_page"] = rng.choice([25, 50] if kind == "compare" else [100, 250])
-            params["sort"] = rng.choice(["", "-"]) + rng.choice(SORTS)
-            if rng.random() < 0.3:
-                params["text"] = "original"
-            if rng.random() < 0.2:
-                params["page"] = rng.randint(2, 5)
-            return "/compare/?" + urlencode(params)
+            return self._compare_path(kind)
         if kind == "compare_1000":
-            params = {"per_page": 1000, "sort": rng.choice(SORTS)}
-            if rng.random() < 0.5:
-                params["product"] = rng.choice(COMPARE_FILTERS["product"])
-            if rng.random() < 0.3:
-                params["page"] = rng.randint(2, 8)
-            return "/compare/?" + urlencode(params)
+            return self._compare_1000_path()
         if kind == "pair_reference":
             return f"/pairs/{rng.choice(plan['reference_keys'])}/"
         if kind == "pair_synthetic":
@@ -362,13 +358,51 @@ class Scenario:
         if kind in SEARCH_TERMS:
             return "/search/?" + urlencode({"q": rng.choice(SEARCH_TERMS[kind])})
         if kind in EXPORT:
-            fmt = kind.removeprefix("report_")
-            selection = rng.choice(plan["small_reports"])["query"]
-            selection += f"&lang={rng.choice(REPORT_LANGUAGES)}"
-            if rng.random() < 0.5:
-                selection += "&originals=on"
-            return f"/reports/gap.{fmt}?{selection}"
+            return self._export_path(kind)
         raise ValueError(kind)
+
+    def _compare_path(self, kind):
+        """A comparison of 25-50 rows (`compare`) or 100-250 rows (`compare_250`).
+
+        Page size drives the cost: 25-50 rows (50 is the default) and 100-250 rows are
+        separate page types, so that each type's p95 is compared with the median of like
+        pages (a mixed type's idle p95 is already 3.4x its median)."""
+        rng, plan = self.rng, self.plan
+        params = {}
+        for name in rng.sample(sorted(COMPARE_FILTERS), rng.randint(0, 3)):
+            params[name] = rng.choice(COMPARE_FILTERS[name])
+        if rng.random() < COMPARE_STANDARD_SHARE:
+            params["standard"] = rng.choice(plan["standard_keys"])
+        if rng.random() < COMPARE_SEARCH_SHARE:
+            terms = [t for kind, ts in SEARCH_TERMS.items() if kind in BROWSE for t in ts]
+            params["q"] = rng.choice(terms or ["Salmonella"])
+        params["per_page"] = rng.choice([25, 50] if kind == "compare" else [100, 250])
+        params["sort"] = rng.choice(["", "-"]) + rng.choice(SORTS)
+        if rng.random() < COMPARE_ORIGINALS_SHARE:
+            params["text"] = "original"
+        if rng.random() < COMPARE_LATER_PAGE_SHARE:
+            params["page"] = rng.randint(2, 5)
+        return "/compare/?" + urlencode(params)
+
+    def _compare_1000_path(self):
+        """A comparison of 1,000 rows, sometimes of one product group or a later page."""
+        rng = self.rng
+        params = {"per_page": 1000, "sort": rng.choice(SORTS)}
+        if rng.random() < COMPARE_1000_PRODUCT_SHARE:
+            params["product"] = rng.choice(COMPARE_FILTERS["product"])
+        if rng.random() < COMPARE_1000_LATER_PAGE_SHARE:
+            params["page"] = rng.randint(2, 8)
+        return "/compare/?" + urlencode(params)
+
+    def _export_path(self, kind):
+        """A CSV, XLSX or PDF report of a small selection, in one of the report languages."""
+        rng = self.rng
+        fmt = kind.removeprefix("report_")
+        selection = rng.choice(self.plan["small_reports"])["query"]
+        selection += f"&lang={rng.choice(REPORT_LANGUAGES)}"
+        if rng.random() < EXPORT_ORIGINALS_SHARE:
+            selection += "&originals=on"
+        return f"/reports/gap.{fmt}?{selection}"
 
     def next_big(self):
         """A background-sized PDF selection not requested before in this run."""
@@ -383,7 +417,7 @@ class Scenario:
 def fetch_page(client, scenario, kind):
     """One request of a page type; exports are checked for their content type."""
     response = client.get(kind, scenario.path(kind))
-    if response is not None and kind in EXPORT and response.status == 200:
+    if response is not None and kind in EXPORT and response.status == HTTPStatus.OK:
         wanted = {"report_csv": "text/csv", "report_xlsx": "spreadsheet", "report_pdf": "pdf"}
         if wanted[kind] not in response.headers.get("Content-Type", ""):
             client.recorder.add(kind, time.time(), 0, 200, f"{kind}: not a {wanted[kind]} file")
@@ -398,7 +432,7 @@ def big_pdf(client, scenario, deadline, stop):
         return None
     started = time.perf_counter()
     response = client.get("report_pdf_background", f"/reports/gap.pdf?{big['query']}", (302,))
-    if response is None or response.status != 302:
+    if response is None or response.status != HTTPStatus.FOUND:
         return None
     job = urlsplit(response.location).path
     if not re.fullmatch(r"/reports/jobs/\d+/", job):
@@ -406,12 +440,12 @@ def big_pdf(client, scenario, deadline, stop):
         return None
     while time.time() < deadline and not stop.is_set():
         page = client.get("report_job_page", job)
-        if page is None or page.status != 200:
+        if page is None or page.status != HTTPStatus.OK:
             return None
         text = page.text
         if f"{job}download/" in text:
             download = client.get("report_job_download", f"{job}download/")
-            if download is None or download.status != 200:
+            if download is None or download.status != HTTPStatus.OK:
                 return None
             if not download.body.startswith(b"%PDF"):
                 client.recorder.add("report_job_download", time.time(), 0, 200, "not a PDF")
@@ -710,7 +744,7 @@ class User(threading.Thread):
         if not self.logged_in or ctx.stop.wait(self.rng.uniform(0, ctx.think_max)):
             return
         page = self.client.get("dashboard", "/")
-        if page is not None and page.status == 200:
+        if page is not None and page.status == HTTPStatus.OK:
             static_assets(self.client, page.text)
         while not ctx.stop.wait(self.rng.uniform(ctx.think_min, ctx.think_max)):
             if time.time() >= ctx.deadline or not ctx.take_budget():
@@ -804,7 +838,7 @@ class Editor(threading.Thread):
             mapping = self.rng.choice(self.pool)
             path = f"/admin/standards/clausemapping/{mapping['pk']}/change/"
             page = self.client.get("admin_change_get", path)
-            if page is None or page.status != 200:
+            if page is None or page.status != HTTPStatus.OK:
                 self.failures += 1
                 continue
             fields = FormParser.fields_of(page.text, "clausemapping_form")
@@ -822,7 +856,7 @@ class Editor(threading.Thread):
             answer = self.client.request("admin_change_post", "POST", path, post, (302, 200))
             if answer is None:
                 self.failures += 1
-            elif answer.status == 302:
+            elif answer.status == HTTPStatus.FOUND:
                 self.edits.append(
                     {
                         "pk": mapping["pk"],
@@ -981,7 +1015,7 @@ def windows(recorder, phase, width=60):
 # --------------------------------------------------------------------------- main
 
 
-def main():
+def parse_args():
     parser = argparse.ArgumentParser(description="Load and soak tests on 127.0.0.1")
     parser.add_argument("mode", choices=["load", "soak"])
     parser.add_argument("--users", type=int, default=20)
@@ -999,14 +1033,213 @@ def main():
     parser.add_argument(
         "--exclude", default="", help="page types left out, comma-separated (for diagnosis)"
     )
-    args = parser.parse_args()
-    for kind in filter(None, args.exclude.split(",")):
+    return parser.parse_args()
+
+
+def exclude_page_types(exclude):
+    """Leave the page types of `--exclude` (comma-separated) out of the scenario."""
+    for kind in filter(None, exclude.split(",")):
         if kind not in BROWSE_WEIGHTS and kind not in EXPORT:
             raise SystemExit(f"--exclude: no page type {kind!r}")
         BROWSE_WEIGHTS.pop(kind, None)
         for kinds in (BROWSE, EXPORT):
             if kind in kinds:
                 kinds.remove(kind)
+
+
+def server_env(db, logs):
+    """The environment of the servers and helpers: production settings, the load-test
+    database, plain HTTP on 127.0.0.1."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("DATABASE_URL", "SQLITE_PATH", "DJANGO_SETTINGS_MODULE")
+    }
+    env.update(
+        DEBUG="False",
+        SECRET_KEY="loadtest-only-secret-key-not-for-production",
+        ALLOWED_HOSTS=HOST,
+        DATABASE_URL=load_db_url(db),
+        SECURE_COOKIES="False",  # plain HTTP on the loopback interface
+        STATIC_ROOT=str(logs / "static"),  # not the tree's staticfiles/, which make serve uses
+        DJANGO_SETTINGS_MODULE="portal.settings",
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+def stop_on_signals(stop):
+    """Ctrl+C and SIGTERM set `stop` and interrupt the main thread (KeyboardInterrupt)."""
+
+    def interrupted(signum, _frame):
+        stop.set()
+        raise KeyboardInterrupt
+
+    # Also SIGINT: a shell without job control starts background jobs with it ignored.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, interrupted)
+
+
+def wait_until_ready(servers, port):
+    """Wait for /healthz to answer 200 (at most 90 s); stop if a server exits meanwhile."""
+    ready_by = time.time() + 90
+    while time.time() < ready_by:
+        if not servers.alive():
+            raise SystemExit("a server exited at start; see var/loadtest/*.log")
+        probe = Client(port, Recorder()).get("healthz", "/healthz")
+        if probe is not None and probe.status == HTTPStatus.OK:
+            break
+        time.sleep(0.5)
+    else:
+        raise SystemExit("/healthz did not answer 200 within 90 s")
+
+
+def start_editors(count, ctx, plan):
+    """The soak's editors, started (they log in, then wait for the busy phase). Returns
+    them and the prefix of their change reasons."""
+    prefix = f"soak {datetime.now(UTC):%Y%m%dT%H%M%S}"
+    editors = [
+        Editor(n, ctx, plan["editor_pool"], plan["statuses"], prefix, (0.5, 2.0))
+        for n in range(count)
+    ]
+    ctx.recorder.phase = "login"
+    for editor in editors:
+        editor.start()
+    return editors, prefix
+
+
+def soak_check(editors, prefix, plan, env, db, logs):
+    """The editors' counts, and the history tables checked against the edits they saved
+    (loadtest_db.py verify-soak)."""
+    edits = [e for editor in editors for e in editor.edits]
+    edits_file = logs / "soak-edits.json"
+    edits_file.write_text(
+        json.dumps({"prefix": prefix, "edits": edits, "pool": plan["editor_pool"]})
+    )
+    verified = helper(env, db, "verify-soak", "--edits", str(edits_file))
+    return {
+        "editors": len(editors),
+        "edit_attempts": sum(len(e.edits) + e.conflicts + len(e.refused) for e in editors),
+        "edits_saved": len(edits),
+        "refused_as_conflicts": sum(e.conflicts for e in editors),
+        "refused_otherwise": [r for e in editors for r in e.refused],
+        "editor_failures": sum(e.failures for e in editors),
+        "check": verified,
+    }
+
+
+def evaluate(result, recorder, mode):
+    """Add the figures per page type and overall, the errors, the logins and the goals to
+    `result`."""
+    phase = result["busy"]["phase"]
+    rows, overall = kinds_table(recorder, "A", phase, result["busy"]["seconds"])
+    errors_total = len(recorder.errors())
+    five_xx = sum(
+        1 for s in recorder.samples if s[4] is not None and s[4] >= HTTPStatus.INTERNAL_SERVER_ERROR
+    )
+    result["page_types"], result["overall"] = rows, overall
+    result["errors"] = {"total": errors_total, "5xx": five_xx, "first": error_summary(recorder)}
+    result["login"] = summarise([s for s in recorder.samples if s[1] == "login"])
+    result["goals"] = goals_of(result, mode)
+
+
+def goals_of(result, mode):
+    """No errors, every browsing page type within the ratio goal, and for a soak the
+    history consistent with the edits."""
+    overall = result["overall"]
+    goals = {
+        "no_errors": result["errors"]["total"] == 0,
+        "ratio_at_most_5": overall["ratio_worst_page_type"] is not None
+        and overall["ratio_worst_page_type"] <= RATIO_GOAL
+        and (overall["ratio_overall"] or 0) <= RATIO_GOAL,
+    }
+    if mode == "soak":
+        goals["soak_consistent"] = bool(
+            result["soak"]["check"]["ok"]
+            and not result["soak"]["refused_otherwise"]
+            and result["soak"]["edits_saved"] > 0
+            and result["soak"]["check"]["history_rows_with_soak_reasons"]
+            == result["soak"]["edits_saved"]
+        )
+    return goals
+
+
+def summary_lines(args, result, negotiators):
+    """The text summary of a run, from its result."""
+    info, phase = result["machine"], result["busy"]["phase"]
+    timings = result["database"]["build_seconds"]
+    think_min, think_max = result["settings"]["think_seconds"]
+    overall = result["overall"]
+    lines = [
+        f"{'Load' if args.mode == 'load' else 'Soak'} test, {result['when']}",
+        f"Machine: {info['nproc']} cores, {info['ram_gib']} GiB RAM, {info['cpu_model']}, "
+        f"load average at start {info['load_average_at_start']}",
+        f"Database {args.db}: {result['database']['mappings']['mappings']:,} mappings; build "
+        + (", ".join(f"{k.removesuffix('_s')} {v:.1f} s" for k, v in timings.items())),
+        f"gunicorn workers {result['settings']['gunicorn_workers']}, users {args.users} "
+        f"({negotiators} negotiators), think {think_min:g}-{think_max:g} s, "
+        f"phase {phase} {result['busy']['seconds']} s",
+        "",
+        *text_table(result["page_types"], overall, "A", phase),
+        "",
+        f"Throughput ({phase}): {overall['busy_all'].get('per_second')} requests/s, "
+        f"{overall['busy_all']['requests']} requests",
+        f"Logins: {result['login']['requests']} requests, p50 {result['login']['p50_ms']} ms",
+        f"CPU during phase {phase}: "
+        + ", ".join(f"{k} {v}" for k, v in result["busy"]["cpu"].items()),
+        f"gunicorn RSS: {result['busy']['gunicorn_rss_mb']} MB",
+        *background_pdf_lines(result),
+    ]
+    if args.mode == "soak":
+        lines += soak_lines(result)
+    errors = result["errors"]
+    lines += [
+        "",
+        f"Errors: {errors['total']} (5xx: {errors['5xx']})",
+        *[f"  {n} × {text}" for text, n in errors["first"].items()],
+        "Goals: "
+        + ", ".join(f"{k} {'met' if v else 'MISSED'}" for k, v in result["goals"].items()),
+    ]
+    return lines
+
+
+def background_pdf_lines(result):
+    """Each background PDF of the idle and the busy phase: its time to download."""
+    lines = []
+    for label, figures in (("idle", result["idle"]), (result["busy"]["phase"], result["busy"])):
+        for item in figures["background_pdf"]:
+            took = (
+                "not ready by the end of the phase"
+                if item["seconds"] is None
+                else f"{item['seconds']} s from request to download"
+            )
+            lines.append(f"Background PDF ({label}): {item['mappings']} mappings, {took}")
+    return lines
+
+
+def soak_lines(result):
+    """The soak's edits, the history check and the browsing p95 per minute."""
+    soak = result["soak"]
+    check = soak["check"]
+    return [
+        "",
+        f"Edits through the admin form: {soak['edit_attempts']} attempts, "
+        f"{soak['edits_saved']} saved, {soak['refused_as_conflicts']} refused as conflicts "
+        f"(editor told why), {len(soak['refused_otherwise'])} refused otherwise, "
+        f"{soak['editor_failures']} failed requests",
+        f"History rows with the soak's reasons: {check['history_rows_with_soak_reasons']} "
+        f"(edits saved {soak['edits_saved']}); rows without a reason: "
+        f"{check['history_rows_without_reason']}; lost updates: {check['lost_updates']}; "
+        f"final status mismatches: {check['final_status_mismatches']}",
+        *[f"  problem: {p}" for p in check["problems"][:10]],
+        "Browse p95 per minute: "
+        + ", ".join(f"{w['p95_ms']:.0f}" for w in result["busy"]["browse_per_minute"]),
+    ]
+
+
+def main():
+    args = parse_args()
+    exclude_page_types(args.exclude)
     seconds = args.seconds or (120 if args.mode == "load" else 600)
     idle_requests = args.idle_requests if args.idle_requests is not None else 10
     if args.mode == "soak" and args.idle_requests is None:
@@ -1022,21 +1255,7 @@ def main():
     )
     logs = ROOT / "var" / "loadtest"
     logs.mkdir(parents=True, exist_ok=True)
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in ("DATABASE_URL", "SQLITE_PATH", "DJANGO_SETTINGS_MODULE")
-    }
-    env.update(
-        DEBUG="False",
-        SECRET_KEY="loadtest-only-secret-key-not-for-production",
-        ALLOWED_HOSTS=HOST,
-        DATABASE_URL=load_db_url(args.db),
-        SECURE_COOKIES="False",  # plain HTTP on the loopback interface
-        STATIC_ROOT=str(logs / "static"),  # not the tree's staticfiles/, which make serve uses
-        DJANGO_SETTINGS_MODULE="portal.settings",
-        PYTHONUNBUFFERED="1",
-    )
+    env = server_env(args.db, logs)
 
     print(f"Database {args.db}:")
     timings = prepare_database(args.db, env, args.rebuild)
@@ -1049,14 +1268,7 @@ def main():
 
     stop = threading.Event()
     servers = Servers(env, logs)
-
-    def interrupted(signum, _frame):
-        stop.set()
-        raise KeyboardInterrupt
-
-    # Also SIGINT: a shell without job control starts background jobs with it ignored.
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, interrupted)
+    stop_on_signals(stop)
     recorder = Recorder()
     port = free_port()
     result = {
@@ -1076,16 +1288,7 @@ def main():
     try:
         servers.start(port)
         print(f"Servers on http://{HOST}:{port}/ (logs in var/loadtest/)")
-        ready_by = time.time() + 90
-        while time.time() < ready_by:
-            if not servers.alive():
-                raise SystemExit("a server exited at start; see var/loadtest/*.log")
-            probe = Client(port, Recorder()).get("healthz", "/healthz")
-            if probe is not None and probe.status == 200:
-                break
-            time.sleep(0.5)
-        else:
-            raise SystemExit("/healthz did not answer 200 within 90 s")
+        wait_until_ready(servers, port)
         workers = len(children(servers.procs["gunicorn"][0].pid))
         result["settings"]["gunicorn_workers"] = workers
         print(f"  gunicorn workers: {workers}")
@@ -1125,16 +1328,9 @@ def main():
             next_big_at=time.time() + 10,
             big_every=max(30, seconds // max(1, 2 * args.big_pdfs)),
         )
-        editors = []
+        editors, prefix = [], None
         if args.mode == "soak":
-            prefix = f"soak {datetime.now(UTC):%Y%m%dT%H%M%S}"
-            editors = [
-                Editor(n, ctx, plan["editor_pool"], plan["statuses"], prefix, (0.5, 2.0))
-                for n in range(args.editors)
-            ]
-            recorder.phase = "login"
-            for editor in editors:
-                editor.start()
+            editors, prefix = start_editors(args.editors, ctx, plan)
         phase = "B" if args.mode == "load" else "soak"
         print(
             f"Phase {phase}: {args.users} users ({negotiators} negotiators) for {seconds} s, "
@@ -1158,21 +1354,7 @@ def main():
         }
         if args.mode == "soak":
             result["busy"]["browse_per_minute"] = windows(recorder, phase)
-            edits = [e for editor in editors for e in editor.edits]
-            edits_file = logs / "soak-edits.json"
-            edits_file.write_text(
-                json.dumps({"prefix": prefix, "edits": edits, "pool": plan["editor_pool"]})
-            )
-            verified = helper(env, args.db, "verify-soak", "--edits", str(edits_file))
-            result["soak"] = {
-                "editors": len(editors),
-                "edit_attempts": sum(len(e.edits) + e.conflicts + len(e.refused) for e in editors),
-                "edits_saved": len(edits),
-                "refused_as_conflicts": sum(e.conflicts for e in editors),
-                "refused_otherwise": [r for e in editors for r in e.refused],
-                "editor_failures": sum(e.failures for e in editors),
-                "check": verified,
-            }
+            result["soak"] = soak_check(editors, prefix, plan, env, args.db, logs)
     except KeyboardInterrupt:
         print("Interrupted: stopping the servers")
         stop.set()
@@ -1183,82 +1365,12 @@ def main():
             print("Stopping the servers")
             servers.stop()
 
-    rows, overall = kinds_table(recorder, "A", phase, result["busy"]["seconds"])
-    errors_total = len(recorder.errors())
-    five_xx = sum(1 for s in recorder.samples if s[4] is not None and s[4] >= 500)
-    result["page_types"], result["overall"] = rows, overall
-    result["errors"] = {"total": errors_total, "5xx": five_xx, "first": error_summary(recorder)}
-    result["login"] = summarise([s for s in recorder.samples if s[1] == "login"])
-    goals = {
-        "no_errors": errors_total == 0,
-        "ratio_at_most_5": overall["ratio_worst_page_type"] is not None
-        and overall["ratio_worst_page_type"] <= RATIO_GOAL
-        and (overall["ratio_overall"] or 0) <= RATIO_GOAL,
-    }
-    if args.mode == "soak":
-        goals["soak_consistent"] = bool(
-            result["soak"]["check"]["ok"]
-            and not result["soak"]["refused_otherwise"]
-            and result["soak"]["edits_saved"] > 0
-            and result["soak"]["check"]["history_rows_with_soak_reasons"]
-            == result["soak"]["edits_saved"]
-        )
-    result["goals"] = goals
-
-    lines = [
-        f"{'Load' if args.mode == 'load' else 'Soak'} test, {result['when']}",
-        f"Machine: {info['nproc']} cores, {info['ram_gib']} GiB RAM, {info['cpu_model']}, "
-        f"load average at start {info['load_average_at_start']}",
-        f"Database {args.db}: {plan['counts']['mappings']:,} mappings; build "
-        + (", ".join(f"{k.removesuffix('_s')} {v:.1f} s" for k, v in timings.items())),
-        f"gunicorn workers {result['settings']['gunicorn_workers']}, users {args.users} "
-        f"({negotiators} negotiators), think {think_min:g}-{think_max:g} s, "
-        f"phase {phase} {result['busy']['seconds']} s",
-        "",
-        *text_table(rows, overall, "A", phase),
-        "",
-        f"Throughput ({phase}): {overall['busy_all'].get('per_second')} requests/s, "
-        f"{overall['busy_all']['requests']} requests",
-        f"Logins: {result['login']['requests']} requests, p50 {result['login']['p50_ms']} ms",
-        f"CPU during phase {phase}: "
-        + ", ".join(f"{k} {v}" for k, v in result["busy"]["cpu"].items()),
-        f"gunicorn RSS: {result['busy']['gunicorn_rss_mb']} MB",
-    ]
-    for label, runs in (("idle", result["idle"]["background_pdf"]), (phase, ctx.background)):
-        for item in runs:
-            took = (
-                "not ready by the end of the phase"
-                if item["seconds"] is None
-                else f"{item['seconds']} s from request to download"
-            )
-            lines.append(f"Background PDF ({label}): {item['mappings']} mappings, {took}")
-    if args.mode == "soak":
-        soak = result["soak"]
-        check = soak["check"]
-        lines += [
-            "",
-            f"Edits through the admin form: {soak['edit_attempts']} attempts, "
-            f"{soak['edits_saved']} saved, {soak['refused_as_conflicts']} refused as conflicts "
-            f"(editor told why), {len(soak['refused_otherwise'])} refused otherwise, "
-            f"{soak['editor_failures']} failed requests",
-            f"History rows with the soak's reasons: {check['history_rows_with_soak_reasons']} "
-            f"(edits saved {soak['edits_saved']}); rows without a reason: "
-            f"{check['history_rows_without_reason']}; lost updates: {check['lost_updates']}; "
-            f"final status mismatches: {check['final_status_mismatches']}",
-            *[f"  problem: {p}" for p in check["problems"][:10]],
-            "Browse p95 per minute: "
-            + ", ".join(f"{w['p95_ms']:.0f}" for w in result["busy"]["browse_per_minute"]),
-        ]
-    lines += [
-        "",
-        f"Errors: {errors_total} (5xx: {five_xx})",
-        *[f"  {n} × {text}" for text, n in result["errors"]["first"].items()],
-        "Goals: " + ", ".join(f"{k} {'met' if v else 'MISSED'}" for k, v in goals.items()),
-    ]
+    evaluate(result, recorder, args.mode)
+    lines = summary_lines(args, result, negotiators)
     print()
     print("\n".join(lines))
     write_results("loadtest" if args.mode == "load" else "soak", result, lines)
-    return 0 if all(goals.values()) else 1
+    return 0 if all(result["goals"].values()) else 1
 
 
 if __name__ == "__main__":

@@ -138,6 +138,37 @@ def verify_soak(edits_file):
         .select_related("history_user")
         .order_by("history_date", "history_id")
     )
+    problems = edit_problems(edits, ours)
+
+    # Every row the soak window added to these mappings must be one of ours.
+    start = min((r.history_date for r in ours), default=None)
+    others = 0
+    if start is not None:
+        others = (
+            History.objects.filter(id__in=pks, history_date__gte=start)
+            .exclude(history_change_reason__startswith=prefix)
+            .count()
+        )
+        if others:
+            problems.append(f"{others} history rows on the edited mappings without a soak reason")
+
+    lost_updates, final_mismatch = mapping_problems(pool, edits, ours)
+    problems += lost_updates + final_mismatch
+    return {
+        "edits_reported": len(edits),
+        "history_rows_with_soak_reasons": len(ours),
+        "history_rows_without_reason": others,
+        "lost_updates": len(lost_updates),
+        "final_status_mismatches": len(final_mismatch),
+        "problems": problems[:50],
+        "ok": not problems,
+    }
+
+
+def edit_problems(edits, ours):
+    """Each saved edit against the history rows with the soak's reasons (`ours`): exactly
+    one row with its reason, for its mapping, status and user; and no row whose reason no
+    saved edit reported."""
     problems = []
     by_reason = defaultdict(list)
     for row in ours:
@@ -159,19 +190,13 @@ def verify_soak(edits_file):
     stray = [r.history_change_reason for r in ours if r.history_change_reason not in known]
     if stray:
         problems.append(f"{len(stray)} history rows carry a soak reason no saved edit reported")
+    return problems
 
-    # Every row the soak window added to these mappings must be one of ours.
-    start = min((r.history_date for r in ours), default=None)
-    others = 0
-    if start is not None:
-        others = (
-            History.objects.filter(id__in=pks, history_date__gte=start)
-            .exclude(history_change_reason__startswith=prefix)
-            .count()
-        )
-        if others:
-            problems.append(f"{others} history rows on the edited mappings without a soak reason")
 
+def mapping_problems(pool, edits, ours):
+    """Per edited mapping: saves not based on the version the previous save left (lost
+    updates), and a saved status that is not the last one written. Returns both lists."""
+    pks = [m["pk"] for m in pool]
     edits_by_reason = {e["reason"]: e for e in edits}
     lost_updates, final_mismatch = [], []
     current = dict(ClauseMapping.objects.filter(pk__in=pks).values_list("pk", "status"))
@@ -200,16 +225,7 @@ def verify_soak(edits_file):
                 f"row {expected}, last edit written "
                 f"{last_written['status'] if last_written else '-'}"
             )
-    problems += lost_updates + final_mismatch
-    return {
-        "edits_reported": len(edits),
-        "history_rows_with_soak_reasons": len(ours),
-        "history_rows_without_reason": others,
-        "lost_updates": len(lost_updates),
-        "final_status_mismatches": len(final_mismatch),
-        "problems": problems[:50],
-        "ok": not problems,
-    }
+    return lost_updates, final_mismatch
 
 
 def main():

@@ -28,6 +28,7 @@ import sys
 import tempfile
 import time
 from datetime import UTC, datetime
+from http import HTTPStatus
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -122,13 +123,13 @@ def repeat_download(query):
     client.force_login(user)
     url = f"/reports/gap.pdf?{query}"
     first = client.get(url)  # renders and stores
-    assert first.status_code == 200, (first.status_code, first.content[:300])
+    assert first.status_code == HTTPStatus.OK, (first.status_code, first.content[:300])
     times = []
     for _ in range(7):
         started = time.perf_counter()
         response = client.get(url)
         times.append(time.perf_counter() - started)
-        assert response.status_code == 200
+        assert response.status_code == HTTPStatus.OK
     return statistics.median(times)
 
 
