@@ -19,6 +19,7 @@ Run with `make bench`, or:
 """
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -80,6 +81,24 @@ def setup_database():
     connection.settings_dict["TEST"]["NAME"] = f"bench_{original}_{os.getpid()}"[:63]
     connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
     return lambda: connection.creation.destroy_test_db(original, verbosity=0)
+
+
+@contextlib.contextmanager
+def reference_database(tmpdir):
+    """Django set up on a throwaway database holding the reference dataset; the
+    database is removed when the block ends."""
+    configure_environment(tmpdir)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    teardown = setup_database()
+    try:
+        call_command("load_reference_data", verbosity=0)
+        yield
+    finally:
+        teardown()
 
 
 def prepare(seed):

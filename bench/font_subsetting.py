@@ -17,37 +17,35 @@ from pathlib import Path
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR / "bench"))
 
-from compare_vs_admin import configure_environment, setup_database  # noqa: E402
+from compare_vs_admin import reference_database  # noqa: E402
+
+
+def reference_report_html():
+    """The HTML of the reference report, as the PDF path renders it."""
+    from django.http import QueryDict
+    from django.template.loader import render_to_string
+
+    from standards.reports.content import build_report
+    from standards.reports.selection import selection_from
+
+    _form, selection = selection_from(QueryDict("gaps=0&lang=en&originals=on"))
+    return render_to_string(
+        "reports/gap_pdf.html",
+        {**build_report(selection), "title": "t", "subject": "", "lang": "en", "query": ""},
+    )
 
 
 def main(rounds=3):
     logging.getLogger("fontTools").setLevel(logging.WARNING)
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     with tempfile.TemporaryDirectory() as tmpdir:
-        configure_environment(tmpdir)
-        import django
-
-        django.setup()
+        with reference_database(tmpdir):
+            html = reference_report_html()
         import weasyprint.pdf.fonts as weasy_fonts
-        from django.core.management import call_command
-        from django.http import QueryDict
-        from django.template.loader import render_to_string
         from weasyprint import HTML
 
-        from standards.reports.content import build_report
         from standards.reports.render import BASE_URL, StaticOnlyFetcher, font_config
-        from standards.reports.selection import selection_from
 
-        teardown = setup_database()
-        try:
-            call_command("load_reference_data", verbosity=0)
-            _form, selection = selection_from(QueryDict("gaps=0&lang=en&originals=on"))
-            html = render_to_string(
-                "reports/gap_pdf.html",
-                {**build_report(selection), "title": "t", "subject": "", "lang": "en", "query": ""},
-            )
-        finally:
-            teardown()
         document = HTML(string=html, base_url=BASE_URL, url_fetcher=StaticOnlyFetcher())
         rendered = document.render(font_config=font_config())
         results = {}

@@ -34,7 +34,7 @@ from pathlib import Path
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR / "bench"))
 
-from compare_vs_admin import configure_environment, setup_database  # noqa: E402
+from compare_vs_admin import reference_database  # noqa: E402
 
 RESULTS = BASE_DIR / "bench" / "results" / "report_vs_chromium.json"
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -137,58 +137,47 @@ def main():
     args = parse_args()
     if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
         sys.exit(f"Chromium not found at {CHROMIUM}")
-    with tempfile.TemporaryDirectory() as tmpdir:
-        configure_environment(tmpdir)
-        import django
-
-        django.setup()
+    with tempfile.TemporaryDirectory() as tmpdir, reference_database(tmpdir):
         from django.core.management import call_command
 
-        teardown = setup_database()
-        try:
-            call_command("load_reference_data", verbosity=0)
-            from standards.models import Standard
+        from standards.models import Standard
 
-            reference = "gaps=0&lang=en&originals=on&" + "&".join(
-                f"standard={key}" for key in Standard.objects.values_list("key", flat=True)
-            )
-            call_command("generate_synthetic", mappings=1000, verbosity=0)
-            synthetic = "gaps=0&lang=en&" + "&".join(
-                f"standard={key}"
-                for key in Standard.objects.filter(key__startswith="syn-").values_list(
-                    "key", flat=True
-                )
-            )
-            if os.environ.get("DATABASE_URL", "").strip():
-                # The child processes must use the throwaway database too.
-                from django.db import connection
+        reference = "gaps=0&lang=en&originals=on&" + "&".join(
+            f"standard={key}" for key in Standard.objects.values_list("key", flat=True)
+        )
+        call_command("generate_synthetic", mappings=1000, verbosity=0)
+        synthetic = "gaps=0&lang=en&" + "&".join(
+            f"standard={key}"
+            for key in Standard.objects.filter(key__startswith="syn-").values_list("key", flat=True)
+        )
+        if os.environ.get("DATABASE_URL", "").strip():
+            # The child processes must use the throwaway database too.
+            from django.db import connection
 
-                base = os.environ["DATABASE_URL"].rsplit("/", 1)[0]
-                os.environ["DATABASE_URL"] = f"{base}/{connection.settings_dict['NAME']}"
-            results = {}
-            for label, query in (("reference", reference), ("synthetic_1000", synthetic)):
-                portal = [portal_cold(query) for _ in range(args.rounds)]
-                html_path = report_html(query, tmpdir)
-                chromium = [chromium_cold(html_path, tmpdir) for _ in range(args.rounds)]
-                p, c = statistics.median(r["seconds"] for r in portal), statistics.median(chromium)
-                results[label] = {
-                    "mappings": portal[0]["count"],
-                    "portal_cold_s": round(p, 3),
-                    "chromium_cold_s": round(c, 3),
-                    "ratio": round(p / c, 2),
-                    "portal_peak_mb": round(max(r["peak_mb"] for r in portal)),
-                    "pdf_bytes": portal[0]["bytes"],
-                }
-                print(
-                    f"{label}: {portal[0]['count']} mappings; portal PDF (cold process) "
-                    f"{p:.2f} s, Chromium --print-to-pdf (cold) {c:.2f} s, ratio {p / c:.2f}x "
-                    f"(goal <= 1.0x); portal peak memory {results[label]['portal_peak_mb']} MB"
-                )
-            cached = repeat_download(reference)
-            results["repeat_download_ms"] = round(cached * 1000, 1)
-            print(f"repeat download of an unchanged report: {cached * 1000:.1f} ms (goal <= 50 ms)")
-        finally:
-            teardown()
+            base = os.environ["DATABASE_URL"].rsplit("/", 1)[0]
+            os.environ["DATABASE_URL"] = f"{base}/{connection.settings_dict['NAME']}"
+        results = {}
+        for label, query in (("reference", reference), ("synthetic_1000", synthetic)):
+            portal = [portal_cold(query) for _ in range(args.rounds)]
+            html_path = report_html(query, tmpdir)
+            chromium = [chromium_cold(html_path, tmpdir) for _ in range(args.rounds)]
+            p, c = statistics.median(r["seconds"] for r in portal), statistics.median(chromium)
+            results[label] = {
+                "mappings": portal[0]["count"],
+                "portal_cold_s": round(p, 3),
+                "chromium_cold_s": round(c, 3),
+                "ratio": round(p / c, 2),
+                "portal_peak_mb": round(max(r["peak_mb"] for r in portal)),
+                "pdf_bytes": portal[0]["bytes"],
+            }
+            print(
+                f"{label}: {portal[0]['count']} mappings; portal PDF (cold process) "
+                f"{p:.2f} s, Chromium --print-to-pdf (cold) {c:.2f} s, ratio {p / c:.2f}x "
+                f"(goal <= 1.0x); portal peak memory {results[label]['portal_peak_mb']} MB"
+            )
+        cached = repeat_download(reference)
+        results["repeat_download_ms"] = round(cached * 1000, 1)
+        print(f"repeat download of an unchanged report: {cached * 1000:.1f} ms (goal <= 50 ms)")
     results["machine"] = {
         "python": platform.python_version(),
         "platform": platform.platform(),

@@ -298,16 +298,7 @@ class ClauseMappingAdmin(BoundedSearchMixin, ExchangeAdminMixin, SimpleHistoryAd
         (_("Clauses"), {"fields": ["kz_clauses", "cn_clauses", "reference_clauses"]}),
         (
             _("Assessment and negotiation"),
-            {
-                "fields": [
-                    "alignment",
-                    "status",
-                    "rationale",
-                    "proposed_action",
-                    "responsible_side",
-                    "target_date",
-                ]
-            },
+            {"fields": list(ClauseMapping.ASSESSMENT_FIELDS)},
         ),
         (
             _("Record"),

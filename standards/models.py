@@ -511,6 +511,18 @@ class ClauseMapping(models.Model):
     Status = ClauseMappingStatus
     Side = ClauseMappingSide
 
+    # Where a pair stands in the talks: the editors' assessment, as opposed to the facts
+    # of the two texts (the admin groups them; the reference loader writes them only when
+    # it creates the mapping).
+    ASSESSMENT_FIELDS = (
+        "alignment",
+        "status",
+        "rationale",
+        "proposed_action",
+        "responsible_side",
+        "target_date",
+    )
+
     key = models.CharField(
         _("stable key"),
         max_length=40,

@@ -270,14 +270,7 @@ CLAUSE_COPIED = [name for name in CLAUSE_SPEC if name not in ("standard", "paren
 LIMIT_COPIED = [name for name in LIMIT_SPEC if name != "parameter"]
 # A mapping's facts follow the dataset; its assessment is the editors' once it exists.
 MAPPING_FACTS = ("key", "title", "product_group", "topic", "confidence", "notes", "sheet_row")
-MAPPING_ASSESSMENT = (
-    "alignment",
-    "status",
-    "rationale",
-    "proposed_action",
-    "responsible_side",
-    "target_date",
-)
+MAPPING_ASSESSMENT = ClauseMapping.ASSESSMENT_FIELDS
 
 # The model field a constraint's violation is reported on (by the constraint's
 # violation_error_code): the figure to correct. A violation not listed names no field.
