@@ -21,8 +21,36 @@ from limits.notation import format_limit, format_number
 
 KZ, CN = "kz", "cn"
 COUNTRY = {KZ: "Kazakhstan", CN: "China"}
+ADJECTIVE = {KZ: "Kazakh", CN: "Chinese"}
 SHORT = {KZ: "KZ", CN: "CN"}
-KINDS = ("maximum", "minimum", "range", "absent", "prohibited", "no_limit")
+KINDS = ("maximum", "minimum", "range", "absent", "prohibited", "prohibited_lod", "no_limit")
+PROHIBITIONS = ("prohibited", "prohibited_lod")
+
+# What a figure, or the absence of one, rests on; a verdict is no firmer than the
+# weakest of its inputs, and from the weakest rank it is provisional.
+READ, SECONDARY, NOT_READ = "read", "secondary", "not_read"
+ABSENCE_VERIFIED, ABSENCE_UNCHECKED = "absence_verified", "absence_unchecked"
+EVIDENCE_RANK = {READ: 0, ABSENCE_VERIFIED: 0, SECONDARY: 1, NOT_READ: 2, ABSENCE_UNCHECKED: 2}
+PROVISIONAL_RANK = 2
+WEAK_INPUT = {
+    SECONDARY: "the {adjective} figure comes from a secondary source",
+    NOT_READ: "the {adjective} figure was not read in the legal text",
+    ABSENCE_UNCHECKED: "the {adjective} absence of a figure was not checked",
+}
+
+
+def rank(evidence):
+    """0 (read, or absence verified), 1 (secondary source) or 2 (not read, or absence not
+    checked); anything unknown counts as the weakest."""
+    return EVIDENCE_RANK.get(evidence, PROVISIONAL_RANK)
+
+
+def weak_inputs_text(weak_inputs):
+    """ "the Kazakh figure was not read in the legal text; ..." for (side, evidence)s."""
+    return "; ".join(
+        WEAK_INPUT[evidence].format(adjective=ADJECTIVE[side]) for side, evidence in weak_inputs
+    )
+
 
 # Figures within this relative distance are equal: conversions are exact to ~30 digits.
 _TOLERANCE = Decimal("1e-24")
@@ -49,6 +77,7 @@ class LimitSpec:
     c: int | None = None
     m: Decimal | None = None
     big_m: Decimal | None = None
+    evidence: str = READ  # read | secondary | not_read
 
     @classmethod
     def from_limit(cls, limit, *, parameter=None, matrix=None, family=None):
@@ -75,6 +104,7 @@ class LimitSpec:
             c=limit.plan_c,
             m=limit.plan_m,
             big_m=limit.plan_big_m,
+            evidence=getattr(limit, "evidence", READ) or READ,
         )
 
 
@@ -109,17 +139,32 @@ class LimitComparison:
     detail: str = ""  # short phrase for describe(): "different basis (fat basis vs …)"
 
 
+class _Evidenced:
+    """A verdict with the evidence it rests on: `evidence` is the weakest of its inputs,
+    `weak_inputs` the (side, evidence) pairs that make it so."""
+
+    @property
+    def provisional(self):
+        return rank(self.evidence) >= PROVISIONAL_RANK
+
+    @property
+    def weakness(self):
+        return weak_inputs_text(self.weak_inputs)
+
+
 @dataclass(frozen=True)
-class PairResult:
+class PairResult(_Evidenced):
     parameter: str
     matrix: str
     kz: LimitSpec | None
     cn: LimitSpec | None
     result: LimitComparison
+    evidence: str = READ
+    weak_inputs: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
-class SidesComparison:
+class SidesComparison(_Evidenced):
     verdict: Verdict
     fold: Decimal | None
     reason: str
@@ -127,6 +172,8 @@ class SidesComparison:
     code: str = ""
     difference: str = ""
     detail: str = ""
+    evidence: str = READ
+    weak_inputs: tuple[tuple[str, str], ...] = ()
 
 
 # --- Helpers ---------------------------------------------------------------------------
@@ -400,10 +447,28 @@ def _no_limit(specs):
     )
 
 
+def _detection_note(side, spec):
+    return (
+        f"{COUNTRY[side]} enforces its ban with a limit of detection of "
+        f"{format_number(spec.value)} {spec.unit}".rstrip()
+        + ": an enforcement threshold, not a tolerance."
+    )
+
+
 def _prohibited(specs):
-    sides = [side for side in (KZ, CN) if specs[side].kind == "prohibited"]
+    sides = [side for side in (KZ, CN) if specs[side].kind in PROHIBITIONS]
+    notes = [
+        _detection_note(side, specs[side]) for side in sides if specs[side].kind == "prohibited_lod"
+    ]
     if sides == [KZ, CN]:
-        return _result(Verdict.EQUIVALENT, "both_prohibited", "Both sides prohibit it outright.")
+        # Two bans are equivalent in substance; detection limits are a note, never a verdict.
+        return _result(
+            Verdict.EQUIVALENT,
+            "both_prohibited",
+            "Both sides prohibit it outright.",
+            notes=notes,
+            detail="both prohibit it",
+        )
     side = sides[0]
     other = specs[_other(side)]
     if other.kind in ("minimum", "range"):
@@ -417,6 +482,7 @@ def _prohibited(specs):
         STRICTER[side],
         "prohibited_vs_limit",
         f"{COUNTRY[side]} prohibits it outright; {COUNTRY[_other(side)]} {tolerated}.",
+        notes=notes,
         detail=f"{COUNTRY[side]} prohibits it",
     )
 
@@ -437,6 +503,7 @@ def _kind_name(spec):
         "range": "range",
         "absent": "requirement of absence",
         "prohibited": "prohibition",
+        "prohibited_lod": "prohibition with a limit of detection",
         "no_limit": "no limit",
     }[spec.kind]
 
@@ -704,7 +771,7 @@ def _compare(kz, cn):
     kinds = {kz.kind, cn.kind}
     if "no_limit" in kinds:
         return _no_limit(specs)
-    if "prohibited" in kinds:
+    if kinds & set(PROHIBITIONS):
         return _prohibited(specs)
     if _basis(kz) != _basis(cn):
         shown = [spec.basis.strip() or "whole product" for spec in (kz, cn)]
@@ -817,8 +884,11 @@ def _same_family(kz, cn, kz_used, cn_used):
     )
 
 
-def _one_sided(kz, cn):
+def _one_sided(kz, cn, absence=ABSENCE_VERIFIED):
+    """One side sets a limit and the other none: "X only" where the other side's absence
+    was verified, else only that no figure of the other side was found."""
     side, spec = (KZ, kz) if kz is not None else (CN, cn)
+    other = _other(side)
     if spec.kind == "no_limit":
         return _result(
             Verdict.EQUIVALENT,
@@ -826,18 +896,26 @@ def _one_sided(kz, cn):
             f"{COUNTRY[side]} states that it sets no limit for "
             f"{_label(spec.parameter, spec.matrix)}; {COUNTRY[_other(side)]} sets none either.",
         )
+    if rank(absence) >= PROVISIONAL_RANK:
+        return _result(
+            ONLY[side],
+            "other_side_unchecked",
+            f"No {ADJECTIVE[other]} figure for {_label(spec.parameter, spec.matrix)} was found "
+            f"(not checked); {COUNTRY[side]} sets {_show(spec)}.",
+            detail=f"no {ADJECTIVE[other]} figure found (not checked)",
+        )
     return _result(
         ONLY[side],
         "one_side_only",
         f"Only {COUNTRY[side]} sets a limit for {_label(spec.parameter, spec.matrix)} "
-        f"({_show(spec)}); {COUNTRY[_other(side)]} sets none.",
+        f"({_show(spec)}); {COUNTRY[other]} sets none.",
         detail=f"only {COUNTRY[side]} sets a limit",
     )
 
 
-def _pair_result(kz, cn):
+def _pair_result(kz, cn, absence):
     if kz is None or cn is None:
-        return _one_sided(kz, cn)
+        return _one_sided(kz, cn, absence[KZ if kz is None else CN])
     # A limit against an explicit "no limit" stays "stricter" (code one_side_no_limit): the
     # other side has looked at the parameter and set nothing, which is a gap.
     return compare_limits(kz, cn)
@@ -871,8 +949,13 @@ def _extras(one_sided, incomparable):
     extras = []
     for side in (KZ, CN):
         only = [pair for pair in one_sided if pair.result.verdict == ONLY[side]]
-        if only:
-            extras.append(f"only {COUNTRY[side]} sets {_names(only)}")
+        found = [pair for pair in only if pair.result.code != "other_side_unchecked"]
+        if found:
+            extras.append(f"only {COUNTRY[side]} sets {_names(found)}")
+        if unchecked := [pair for pair in only if pair not in found]:
+            extras.append(
+                f"no {ADJECTIVE[_other(side)]} figure found (not checked) for {_names(unchecked)}"
+            )
     if incomparable:
         extras.append(
             "not comparable: "
@@ -884,16 +967,57 @@ def _extras(one_sided, incomparable):
     return f" Also: {'; '.join(extras)}." if extras else ""
 
 
-def compare_sides(kz: Sequence[LimitSpec], cn: Sequence[LimitSpec]) -> SidesComparison:
-    """Pair the limits of a Kazakh and a Chinese clause by parameter and matrix, compare each
-    pair and sum them up."""
-    pairs = []
-    for kz_spec, cn_spec in _pairs(kz, cn):
-        spec = kz_spec or cn_spec
-        matrix = (kz_spec.matrix if kz_spec else "") or (cn_spec.matrix if cn_spec else "")
-        pairs.append(
-            PairResult(spec.parameter, matrix, kz_spec, cn_spec, _pair_result(kz_spec, cn_spec))
+def _weakest(inputs):
+    """(evidence, weak inputs) of [(side, evidence)]: the weakest evidence, and the inputs
+    of that evidence when it is weaker than read."""
+    evidence = max((e for _side, e in inputs), key=rank, default=READ)
+    if rank(evidence) == 0:
+        return evidence, ()
+    weak = [(side, e) for side, e in inputs if rank(e) == rank(evidence)]
+    return evidence, tuple(dict.fromkeys(weak))
+
+
+def _pair(kz_spec, cn_spec, absence):
+    spec = kz_spec or cn_spec
+    matrix = (kz_spec.matrix if kz_spec else "") or (cn_spec.matrix if cn_spec else "")
+    inputs = [
+        (side, limit.evidence if limit is not None else absence[side])
+        for side, limit in ((KZ, kz_spec), (CN, cn_spec))
+    ]
+    evidence, weak = _weakest(inputs)
+    result = _pair_result(kz_spec, cn_spec, absence)
+    return PairResult(spec.parameter, matrix, kz_spec, cn_spec, result, evidence, weak)
+
+
+def _with_evidence(comparison, pairs):
+    """The summary carries the weakest evidence of the pairs that decide it."""
+    deciding = [p for p in pairs if p.result.verdict != Verdict.NOT_COMPARABLE] or pairs
+    evidence = max((p.evidence for p in deciding), key=rank, default=READ)
+    weak = tuple(
+        dict.fromkeys(
+            inp for p in deciding if rank(p.evidence) == rank(evidence) for inp in p.weak_inputs
         )
+    )
+    return SidesComparison(**{**comparison.__dict__, "evidence": evidence, "weak_inputs": weak})
+
+
+def compare_sides(
+    kz: Sequence[LimitSpec],
+    cn: Sequence[LimitSpec],
+    *,
+    kz_absence=ABSENCE_VERIFIED,
+    cn_absence=ABSENCE_VERIFIED,
+) -> SidesComparison:
+    """Pair the limits of a Kazakh and a Chinese clause by parameter and matrix, compare each
+    pair and sum them up. `kz_absence` and `cn_absence` say whether a side's absence of a
+    figure was verified (ABSENCE_VERIFIED) or not (ABSENCE_UNCHECKED): "X only" needs the
+    other side's verified absence. The result's evidence is the weakest of its inputs."""
+    absence = {KZ: kz_absence, CN: cn_absence}
+    pairs = [_pair(kz_spec, cn_spec, absence) for kz_spec, cn_spec in _pairs(kz, cn)]
+    return _with_evidence(_summed(pairs), pairs)
+
+
+def _summed(pairs):
     if not pairs:
         return _sides_result(
             Verdict.NOT_COMPARABLE,
@@ -932,22 +1056,31 @@ def compare_sides(kz: Sequence[LimitSpec], cn: Sequence[LimitSpec]) -> SidesComp
             )
         verdict = sides.pop()
         side = KZ if verdict == Verdict.KZ_ONLY else CN
-        reason = (
-            one_sided[0].result.reason
-            if len(one_sided) == 1
-            else f"Only {COUNTRY[side]} sets limits: {_names(one_sided)}."
-        )
-        return _sides_result(
-            verdict,
-            "one_side_only",
-            reason + _extras([], incomparable),
-            pairs,
-            detail=f"only {COUNTRY[side]} sets a limit",
-        )
+        return _one_side_summary(verdict, side, one_sided, incomparable, pairs)
     first = incomparable[0].result
     return _sides_result(
         Verdict.NOT_COMPARABLE, first.code, first.reason, pairs, detail=first.detail
     )
+
+
+def _one_side_summary(verdict, side, one_sided, incomparable, pairs):
+    unchecked = [p for p in one_sided if p.result.code == "other_side_unchecked"]
+    other = _other(side)
+    if len(one_sided) == 1:
+        reason = one_sided[0].result.reason
+    elif unchecked:
+        reason = (
+            f"No {ADJECTIVE[other]} figures were found (not checked) for "
+            f"{_names(one_sided)}; {COUNTRY[side]} sets them."
+        )
+    else:
+        reason = f"Only {COUNTRY[side]} sets limits: {_names(one_sided)}."
+    code, detail = (
+        ("other_side_unchecked", f"no {ADJECTIVE[other]} figure found (not checked)")
+        if unchecked
+        else ("one_side_only", f"only {COUNTRY[side]} sets a limit")
+    )
+    return _sides_result(verdict, code, reason + _extras([], incomparable), pairs, detail=detail)
 
 
 def _sum_comparable(comparable, by_verdict, extras, pairs):
@@ -1022,9 +1155,16 @@ def _sum_comparable(comparable, by_verdict, extras, pairs):
 def describe(result) -> str:
     """A short label of a LimitComparison, SidesComparison or PairResult:
     "CN stricter, 2.5×", "Equivalent", "Not comparable: different basis (fat basis vs whole
-    product)", "Only Kazakhstan sets a limit"."""
-    if isinstance(result, PairResult):
-        result = result.result
+    product)", "Only Kazakhstan sets a limit", "No Chinese figure found (not checked)";
+    a provisional verdict says so and why: "provisional: KZ stricter, 5× (the Kazakh figure
+    was not read in the legal text)"."""
+    label = _label_of(result.result if isinstance(result, PairResult) else result)
+    if isinstance(result, _Evidenced) and result.provisional:
+        return f"provisional: {label} ({result.weakness})"
+    return label
+
+
+def _label_of(result):
     verdict = Verdict(result.verdict)
     detail = getattr(result, "detail", "")
     if verdict == Verdict.EQUIVALENT:
@@ -1040,6 +1180,8 @@ def describe(result) -> str:
         if detail and not detail.startswith("only"):
             return f"{who} stricter: {detail}"
         return f"{who} stricter"
+    if result.code == "other_side_unchecked":
+        return detail[0].upper() + detail[1:]
     if verdict == Verdict.KZ_ONLY:
         return "Only Kazakhstan sets a limit"
     if verdict == Verdict.CN_ONLY:

@@ -63,6 +63,8 @@ def format_limit(limit):
         text = f"not detected in {_with_unit(format_number(limit.value), unit)}"
     elif kind == "prohibited":
         text = "prohibited"
+    elif kind == "prohibited_lod":
+        text = f"prohibited; limit of detection {_with_unit(format_number(limit.value), unit)}"
     else:
         text = "no limit set"
 
@@ -521,15 +523,59 @@ def _words(text, words):
     return text.casefold() in words
 
 
+# A ban stated with the limit of detection that enforces it: "не допускается (<0,0003
+# мг/кг)", "不得检出 (检出限 0.0003 mg/kg)", "not permitted, LOD 0.0003 mg/kg",
+# "prohibited; limit of detection 0.0003 mg/kg".
+_BANS = _PROHIBITED | {"не обнаруживается", "не обнаружено", "不得检出", "not detected"}
+_BAN_WITH_LOD = re.compile(
+    r"^(?P<ban>[^(;,]+?)\s*(?:\(\s*(?P<inner>[^()]+)\)|[;,]\s*(?P<after>.+))$"
+)
+_LOD_WORDS = re.compile(
+    r"^(?:limit of detection|limit of quantification|detection limit|lod|loq|"
+    r"предел обнаружения|предел количественного определения|检出限|定量限)\s*[:=]?\s*",
+    re.IGNORECASE,
+)
+
+
+def _prohibited_with_lod(text, part):
+    """A ParsedLimit of kind prohibited_lod, or None when `text` is no such ban."""
+    match = _BAN_WITH_LOD.match(text)
+    if not match or not _words(match.group("ban").strip(), _BANS):
+        return None
+    threshold = (match.group("inner") or match.group("after")).strip()
+    named = _LOD_WORDS.match(threshold)
+    threshold = threshold[named.end() :] if named else threshold
+    comparator = _COMPARATOR.match(threshold)
+    if comparator:
+        threshold = threshold[comparator.end() :].strip()
+    elif not named and not _NUMBER.match(threshold):
+        return None
+    figure = _bounded(None, False, threshold, part)
+    if not named and "/" not in figure.unit:
+        return None  # "不得检出（25g）": the sample quantity of an absence, not a threshold
+    if figure.value is None or figure.value <= 0:
+        raise NotationError(
+            "bad_number", f"The limit of detection in {_quote(part)} must be more than zero", part
+        )
+    return ParsedLimit(kind="prohibited_lod", value=figure.value, unit=figure.unit)
+
+
+def _worded(text, part):
+    """A limit said in words: a ban (with its limit of detection or not), or no limit."""
+    if _words(text, _PROHIBITED):
+        return ParsedLimit(kind="prohibited")
+    if _words(text, _NO_LIMIT):
+        return ParsedLimit(kind="no_limit")
+    return _prohibited_with_lod(text, part)
+
+
 def _single(text, bare="maximum"):
     """One limit without a sampling plan."""
     part = text
     if not text:
         raise NotationError("empty", "Nothing to read; expected e.g. “≤ 0.5 mg/kg”", text)
-    if _words(text, _PROHIBITED):
-        return ParsedLimit(kind="prohibited")
-    if _words(text, _NO_LIMIT):
-        return ParsedLimit(kind="no_limit")
+    if worded := _worded(text, part):
+        return worded
     absent = _ABSENT.match(text) or _ABSENT_AFTER.match(text)
     if absent:
         return _absent(absent.group("rest"), part)

@@ -87,9 +87,7 @@ class StandardAdmin(BoundedSearchMixin, ExchangeAdminMixin, SimpleHistoryAdmin):
             _("Issue and dates"),
             {
                 "fields": [
-                    "issuing_body",
                     "edition",
-                    "adopted",
                     "effective",
                     "dates_note",
                     "supersedes",
@@ -97,7 +95,14 @@ class StandardAdmin(BoundedSearchMixin, ExchangeAdminMixin, SimpleHistoryAdmin):
             },
         ),
         (_("Scope"), {"fields": ["product_scope", "scope_note"]}),
-        (_("Source"), {"fields": ["source", "source_url", "in_sheet"], "classes": ["collapse"]}),
+        (
+            _("Official citation"),
+            {"fields": ["issuing_body", "adopted", "official_publisher", "official_url"]},
+        ),
+        (
+            _("Where the text was read (internal provenance)"),
+            {"fields": ["source", "source_url", "in_sheet"], "classes": ["collapse"]},
+        ),
     ]
 
     def get_queryset(self, request):
@@ -111,7 +116,15 @@ class StandardAdmin(BoundedSearchMixin, ExchangeAdminMixin, SimpleHistoryAdmin):
 class LimitInline(admin.TabularInline):
     model = Limit
     form = LimitForm
-    fields = ["position", "parameter", "notation", *LimitForm.FIGURE_FIELDS, "note"]
+    fields = [
+        "position",
+        "parameter",
+        "notation",
+        *LimitForm.FIGURE_FIELDS,
+        "note",
+        "evidence",
+        "evidence_note",
+    ]
     autocomplete_fields = ["parameter"]
     extra = 0
 
@@ -297,6 +310,10 @@ class ClauseMappingAdmin(BoundedSearchMixin, ExchangeAdminMixin, SimpleHistoryAd
         (None, {"fields": ["key", "title", "product_group", "topic", "confidence"]}),
         (_("Clauses"), {"fields": ["kz_clauses", "cn_clauses", "reference_clauses"]}),
         (
+            _("Evidence of each side"),
+            {"fields": ["kz_evidence", "kz_evidence_note", "cn_evidence", "cn_evidence_note"]},
+        ),
+        (
             _("Assessment and negotiation"),
             {"fields": list(ClauseMapping.ASSESSMENT_FIELDS)},
         ),
@@ -354,6 +371,7 @@ class LimitAdmin(BoundedSearchMixin, ExchangeAdminMixin, SimpleHistoryAdmin):
         ),
         (_("Sampling plan"), {"fields": ["plan_n", "plan_c", "plan_m", "plan_big_m"]}),
         (_("Applies to"), {"fields": ["basis", "qualifier", "matrix", "note", "position"]}),
+        (_("Evidence"), {"fields": ["evidence", "evidence_note"]}),
     ]
 
     @admin.display(description=_("limit"))

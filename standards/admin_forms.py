@@ -64,7 +64,15 @@ class LimitForm(forms.ModelForm):
 
     class Meta:
         model = Limit
-        fields = ["clause", "parameter", *FIGURE_FIELDS, "note", "position"]
+        fields = [
+            "clause",
+            "parameter",
+            *FIGURE_FIELDS,
+            "note",
+            "evidence",
+            "evidence_note",
+            "position",
+        ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -112,6 +120,8 @@ class LimitForm(forms.ModelForm):
                 position=(self.instance.position or 0) + 1,
                 qualifier=self.instance.qualifier,
                 matrix=self.instance.matrix,
+                evidence=self.instance.evidence,
+                evidence_note=self.instance.evidence_note,
                 **{field: getattr(parsed, attr) for attr, field in PARSED_FIELDS.items()},
             )
         self.extra_limits = []

@@ -6,7 +6,16 @@ comparison in limits.compare; issues no queries of its own.
 
 from dataclasses import dataclass
 
-from limits.compare import LimitSpec, SidesComparison, Verdict, compare_sides, describe
+from limits.compare import (
+    ABSENCE_UNCHECKED,
+    ABSENCE_VERIFIED,
+    LimitSpec,
+    SidesComparison,
+    Verdict,
+    compare_sides,
+    describe,
+)
+from standards.models import Evidence
 
 
 def _side_limits(clauses):
@@ -23,10 +32,17 @@ class ComputedAlignment:
     rows: list  # [(PairResult, kz Limit | None, cn Limit | None)]
     human: str
     both_sides_have_clauses: bool
+    absences: dict  # {"kz": ABSENCE_VERIFIED | ABSENCE_UNCHECKED, "cn": ...}
 
     @property
     def verdict(self):
         return self.result.verdict.value
+
+    @property
+    def provisional(self):
+        """Built from a figure not read or an absence not checked: shown as provisional,
+        never offered as a verdict to adopt."""
+        return self.result.provisional
 
     @property
     def summary(self):
@@ -47,9 +63,30 @@ class ComputedAlignment:
         return self.comparable and self.human != "not_assessed" and self.verdict != self.human
 
     @property
+    def unsupported(self):
+        """A recorded verdict the evidence does not support: the limits contradict it, or
+        the computed verdict is only provisional, or it says "X only" while the other
+        side's absence was never checked."""
+        if self.human == "not_assessed":
+            return False
+        if self.disagrees or (self.comparable and self.provisional):
+            return True
+        other = {"kz_only": "cn", "cn_only": "kz"}.get(self.human)
+        return other is not None and self.absences[other] == ABSENCE_UNCHECKED
+
+    @property
     def suggests(self):
-        """No one has assessed the mapping yet, but the limits give a verdict."""
-        return self.comparable and self.human == "not_assessed"
+        """No one has assessed the mapping yet, but the limits give a firm verdict."""
+        return self.comparable and not self.provisional and self.human == "not_assessed"
+
+
+def absence_evidence(mapping, side):
+    """Whether a side that sets no figure for a parameter was checked for one: verified
+    when its absence was verified, or when its clauses were read in the legal text."""
+    evidence = mapping.side_evidence(side)
+    if evidence in (Evidence.ABSENCE_VERIFIED, Evidence.READ):
+        return ABSENCE_VERIFIED
+    return ABSENCE_UNCHECKED
 
 
 def compute_alignment(mapping):
@@ -57,7 +94,12 @@ def compute_alignment(mapping):
     cn_limits = _side_limits(mapping.cn_side)
     kz_specs = [LimitSpec.from_limit(limit) for limit in kz_limits]
     cn_specs = [LimitSpec.from_limit(limit) for limit in cn_limits]
-    result = compare_sides(kz_specs, cn_specs)
+    result = compare_sides(
+        kz_specs,
+        cn_specs,
+        kz_absence=absence_evidence(mapping, "kz"),
+        cn_absence=absence_evidence(mapping, "cn"),
+    )
     # Specs are frozen dataclasses: map them back to the rows they came from.
     kz_lookup = dict(zip(kz_specs, kz_limits, strict=True))
     cn_lookup = dict(zip(cn_specs, cn_limits, strict=True))
@@ -67,4 +109,5 @@ def compute_alignment(mapping):
         rows=rows,
         human=mapping.alignment,
         both_sides_have_clauses=bool(mapping.kz_side and mapping.cn_side),
+        absences={side: absence_evidence(mapping, side) for side in ("kz", "cn")},
     )

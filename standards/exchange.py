@@ -289,7 +289,8 @@ class StandardResource(PortalResource):
             "key", "jurisdiction", "code", "title_en", "title_original", "title_language",
             "issuing_body", "kind", "edition", "status", "status_note", "adopted",
             "effective", "dates_note", "supersedes", "binding_language", "product_scope",
-            "scope_note", "source", "source_url", "in_sheet",
+            "scope_note", "official_publisher", "official_url", "source", "source_url",
+            "in_sheet",
         ]  # fmt: skip
         export_order = fields
 
@@ -441,7 +442,7 @@ class LimitResource(PortalResource):
         fields = [
             "standard", "clause", "position", "parameter", "kind", "value", "upper_value",
             "unit", "strict", "basis", "qualifier", "matrix", "plan_n", "plan_c", "plan_m",
-            "plan_big_m", "note",
+            "plan_big_m", "note", "evidence", "evidence_note",
         ]  # fmt: skip
         export_order = fields
 
@@ -464,7 +465,8 @@ class MappingResource(PortalResource):
         fields = [
             "key", "title", "product_group", "topic", "kz_clauses", "cn_clauses",
             "reference_clauses", "alignment", "status", "rationale", "proposed_action",
-            "notes", "responsible_side", "target_date", "confidence", "sheet_row",
+            "notes", "responsible_side", "target_date", "confidence", "kz_evidence",
+            "kz_evidence_note", "cn_evidence", "cn_evidence_note", "sheet_row",
         ]  # fmt: skip
         export_order = fields
 

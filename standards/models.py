@@ -46,6 +46,32 @@ class Confidence(models.TextChoices):
     LOW = "low", _("Low — unverified pointer")
 
 
+class Evidence(models.TextChoices):
+    """What a figure, or the absence of one, rests on. A verdict computed from the limits
+    is no firmer than its weakest input (limits.compare): from a figure not read or an
+    absence not checked it is provisional."""
+
+    READ = "read", _("Read in the legal text")
+    SECONDARY = "secondary", _("Secondary source")
+    NOT_READ = "not_read", _("Not read (background, or known to exist but not read)")
+    ABSENCE_VERIFIED = "absence_verified", _("Absence verified: the text was read and sets none")
+    ABSENCE_UNCHECKED = "absence_unchecked", _("Absence not checked")
+
+
+# The evidence a figure can have; an absence has one of the other two.
+FIGURE_EVIDENCE = (Evidence.READ, Evidence.SECONDARY, Evidence.NOT_READ)
+ABSENCE_EVIDENCE = (Evidence.ABSENCE_VERIFIED, Evidence.ABSENCE_UNCHECKED)
+# The confidence a record can claim at most on this evidence.
+CONFIDENCE_OF_EVIDENCE = {
+    Evidence.READ: Confidence.HIGH,
+    Evidence.ABSENCE_VERIFIED: Confidence.HIGH,
+    Evidence.SECONDARY: Confidence.MEDIUM,
+    Evidence.NOT_READ: Confidence.LOW,
+    Evidence.ABSENCE_UNCHECKED: Confidence.LOW,
+}
+CONFIDENCE_RANK = {Confidence.HIGH: 0, Confidence.MEDIUM: 1, Confidence.LOW: 2}
+
+
 class Parameter(models.Model):
     """A measured quantity that limits are set for (lead, Salmonella, core temperature)."""
 
@@ -119,6 +145,7 @@ class StandardStatus(models.TextChoices):
     REPEALED = "repealed", _("Repealed")
     LAPSED = "lapsed", _("Lapsed")
     UNVERIFIED = "unverified", _("Status not verified")
+    SIGNED = "signed", _("Signed; entry into force not verified")
 
 
 class Standard(models.Model):
@@ -158,8 +185,24 @@ class Standard(models.Model):
         _("product scope"), max_length=12, choices=ProductScope, default=ProductScope.BOTH
     )
     scope_note = models.CharField(_("scope note"), max_length=300, blank=True)
-    source = models.TextField(_("source citation"), blank=True)
-    source_url = models.URLField(_("source URL"), max_length=500, blank=True)
+    official_publisher = models.CharField(
+        _("official publisher"),
+        max_length=200,
+        blank=True,
+        help_text=_("Who officially publishes the text, e.g. the EAEU legal portal."),
+    )
+    official_url = models.URLField(
+        _("official address"),
+        max_length=500,
+        blank=True,
+        help_text=_("The official publisher's address of this document, where one is known."),
+    )
+    source = models.TextField(
+        _("where the text was read (provenance)"),
+        blank=True,
+        help_text=_("Internal: the copies the team read. Never printed in a shared report."),
+    )
+    source_url = models.URLField(_("provenance URL"), max_length=500, blank=True)
     in_sheet = models.BooleanField(
         _("listed in the document register"),
         default=True,
@@ -558,6 +601,28 @@ class ClauseMapping(models.Model):
     )
     target_date = models.DateField(_("target date"), null=True, blank=True)
     confidence = models.CharField(_("source confidence"), max_length=6, choices=Confidence)
+    kz_evidence = models.CharField(
+        _("evidence of the Kazakh side"),
+        max_length=17,
+        choices=Evidence,
+        blank=True,
+        help_text=_(
+            "For Kazakh clauses: read, secondary or not read. With none: whether the "
+            "absence was verified. Empty: not recorded, taken as the weakest."
+        ),
+    )
+    kz_evidence_note = models.CharField(_("why (Kazakh side)"), max_length=300, blank=True)
+    cn_evidence = models.CharField(
+        _("evidence of the Chinese side"),
+        max_length=17,
+        choices=Evidence,
+        blank=True,
+        help_text=_(
+            "For Chinese clauses: read, secondary or not read. With none: whether the "
+            "absence was verified. Empty: not recorded, taken as the weakest."
+        ),
+    )
+    cn_evidence_note = models.CharField(_("why (Chinese side)"), max_length=300, blank=True)
     sheet_row = models.PositiveIntegerField(
         _("row in the requirements sheet"), null=True, blank=True, editable=False
     )
@@ -595,6 +660,11 @@ class ClauseMapping(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(confidence__in=Confidence.values), name="mapping_confidence_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(kz_evidence__in=["", *Evidence.values])
+                & Q(cn_evidence__in=["", *Evidence.values]),
+                name="mapping_evidence_valid",
             ),
         ]
         indexes = [
@@ -653,6 +723,27 @@ class ClauseMapping(models.Model):
     def reference_side(self):
         return self.clauses_of("reference")
 
+    def side_evidence(self, side):
+        """The evidence of one side ("kz" or "cn"): the recorded one where it fits the
+        side (a figure's evidence for a side with clauses, an absence's for one without),
+        else the weakest that fits: not read, or absence not checked."""
+        recorded = getattr(self, f"{side}_evidence")
+        if self.clauses_of(side):
+            return Evidence(recorded) if recorded in FIGURE_EVIDENCE else Evidence.NOT_READ
+        return Evidence(recorded) if recorded in ABSENCE_EVIDENCE else Evidence.ABSENCE_UNCHECKED
+
+    def confidence_ceiling(self):
+        """The highest confidence the mapping may claim: that of its weakest side (the
+        side's evidence and the confidence of each of its clauses)."""
+        levels = [CONFIDENCE_OF_EVIDENCE[self.side_evidence(side)] for side in ("kz", "cn")]
+        levels += [c.confidence for c in (*self.kz_side, *self.cn_side)]
+        return max(levels, key=lambda level: CONFIDENCE_RANK.get(level, 2))
+
+    def confidence_too_high(self):
+        """Whether the recorded confidence is firmer than the weakest side allows."""
+        ceiling = self.confidence_ceiling()
+        return CONFIDENCE_RANK.get(self.confidence, 2) < CONFIDENCE_RANK[ceiling]
+
     @property
     def gap_side(self):
         """The side that has no clause ("kz" or "cn"), "both", or "" when both sides have
@@ -673,6 +764,7 @@ class LimitKind(models.TextChoices):
     RANGE = "range", _("Range")
     ABSENT = "absent", _("Absent in a quantity")
     PROHIBITED = "prohibited", _("Prohibited")
+    PROHIBITED_LOD = "prohibited_lod", _("Prohibited, with a limit of detection")
     NO_LIMIT = "no_limit", _("No limit set")
 
 
@@ -692,7 +784,7 @@ class Limit(models.Model):
     parameter = models.ForeignKey(
         Parameter, on_delete=models.PROTECT, related_name="limits", verbose_name=_("parameter")
     )
-    kind = models.CharField(_("kind"), max_length=10, choices=Kind)
+    kind = models.CharField(_("kind"), max_length=14, choices=Kind)
     value = models.DecimalField(_("value"), max_digits=24, decimal_places=12, null=True, blank=True)
     upper_value = models.DecimalField(
         _("upper value"), max_digits=24, decimal_places=12, null=True, blank=True
@@ -724,6 +816,19 @@ class Limit(models.Model):
         _("M"), max_digits=24, decimal_places=12, null=True, blank=True
     )
     note = models.TextField(_("note"), blank=True)
+    evidence = models.CharField(
+        _("evidence"),
+        max_length=17,
+        choices=[(e.value, e.label) for e in FIGURE_EVIDENCE],
+        default=Evidence.NOT_READ,
+        help_text=_("Was the figure read in the legal text? A verdict is no firmer than this."),
+    )
+    evidence_note = models.CharField(
+        _("why this evidence"),
+        max_length=300,
+        blank=True,
+        help_text=_("The words of the source or review the evidence rests on."),
+    )
     position = models.PositiveSmallIntegerField(_("position"), default=0)
     updated_at = models.DateTimeField(_("last changed"), auto_now=True)
 
@@ -781,6 +886,24 @@ class Limit(models.Model):
                 violation_error_code="limit_without_figures",
                 violation_error_message=_(
                     "A prohibition or a “no limit set” carries no value and no upper value."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="prohibited_lod")
+                | Q(value__isnull=False, value__gt=0, upper_value__isnull=True),
+                name="limit_lod_has_value",
+                violation_error_code="limit_lod_has_value",
+                violation_error_message=_(
+                    "A prohibition with a limit of detection needs that limit as a positive "
+                    "value and no upper value."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(evidence__in=[e.value for e in FIGURE_EVIDENCE]),
+                name="limit_evidence_valid",
+                violation_error_code="limit_evidence_valid",
+                violation_error_message=_(
+                    "A figure's evidence is read, secondary source or not read."
                 ),
             ),
             models.CheckConstraint(

@@ -27,9 +27,14 @@ from django.db import DatabaseError, transaction
 
 from standards import search_text
 from standards.models import (
+    ABSENCE_EVIDENCE,
+    CONFIDENCE_OF_EVIDENCE,
+    CONFIDENCE_RANK,
+    FIGURE_EVIDENCE,
     Clause,
     ClauseMapping,
     Confidence,
+    Evidence,
     Language,
     Limit,
     Parameter,
@@ -107,6 +112,16 @@ def _choice(choices, allow_blank=False):
         if text not in choices.values:
             allowed = ", ".join(v for v in choices.values if v)
             raise ValueError(f"{text!r} is not one of: {allowed}")
+        return text
+
+    return parse
+
+
+def _one_of(values):
+    def parse(value):
+        text = _text(value)
+        if text not in values:
+            raise ValueError(f"{text!r} is not one of: {', '.join(values)}")
         return text
 
     return parse
@@ -202,6 +217,8 @@ STANDARD_SPEC = {
     "binding_language": (_choice(Language, allow_blank=True), False),
     "product_scope": (_choice(ProductScope), True),
     "scope_note": (_text, False),
+    "official_publisher": (_text, False),
+    "official_url": (_url, False),
     "source": (_text, False),
     "source_url": (_url, False),
     "in_sheet": (_boolean, False),
@@ -221,6 +238,10 @@ MAPPING_SPEC = {
     "rationale": (_text, False),
     "proposed_action": (_text, False),
     "notes": (_text, False),
+    "kz_evidence": (_choice(Evidence), True),
+    "kz_evidence_note": (_required_text, True),
+    "cn_evidence": (_choice(Evidence), True),
+    "cn_evidence_note": (_required_text, True),
     "kz": (_list, False),
     "cn": (_list, False),
     "reference": (_list, False),
@@ -260,6 +281,8 @@ LIMIT_SPEC = {
     "m": (_decimal, False),
     "M": (_decimal, False),
     "note": (_text, False),
+    "evidence": (_one_of([e.value for e in FIGURE_EVIDENCE]), True),
+    "evidence_note": (_required_text, True),
 }
 
 # Dataset field -> model field where the two names differ; every other field has one name.
@@ -269,7 +292,19 @@ LIMIT_FIELDS = {"n": "plan_n", "c": "plan_c", "m": "plan_m", "M": "plan_big_m"}
 CLAUSE_COPIED = [name for name in CLAUSE_SPEC if name not in ("standard", "parent", "limits")]
 LIMIT_COPIED = [name for name in LIMIT_SPEC if name != "parameter"]
 # A mapping's facts follow the dataset; its assessment is the editors' once it exists.
-MAPPING_FACTS = ("key", "title", "product_group", "topic", "confidence", "notes", "sheet_row")
+MAPPING_FACTS = (
+    "key",
+    "title",
+    "product_group",
+    "topic",
+    "confidence",
+    "notes",
+    "sheet_row",
+    "kz_evidence",
+    "kz_evidence_note",
+    "cn_evidence",
+    "cn_evidence_note",
+)
 MAPPING_ASSESSMENT = ClauseMapping.ASSESSMENT_FIELDS
 
 # The model field a constraint's violation is reported on (by the constraint's
@@ -467,6 +502,34 @@ def _cross_check(data, clause_refs):
             raise ReferenceDataError(
                 file, record, "ref", f"no clause {ref!r} of {std_key!r} defined"
             )
+    for mapping in data.mappings.values():
+        _check_evidence(mapping, data)
+
+
+def _check_evidence(mapping, data):
+    """A side's evidence fits the side (a figure's for clauses, an absence's for none), and
+    the mapping claims no more confidence than its weakest side allows."""
+    levels = []
+    for side in ("kz", "cn"):
+        evidence = mapping[f"{side}_evidence"]
+        fits = FIGURE_EVIDENCE if mapping[side] else ABSENCE_EVIDENCE
+        if evidence not in fits:
+            raise ReferenceDataError(
+                *mapping["_where"],
+                f"{side}_evidence",
+                f"{evidence!r} does not fit a side with "
+                + ("clauses" if mapping[side] else "no clause")
+                + f"; expected one of: {', '.join(fits)}",
+            )
+        levels.append(CONFIDENCE_OF_EVIDENCE[evidence])
+        levels += [data.clauses[ident]["confidence"] for ident in mapping[side]]
+    ceiling = max(levels, key=CONFIDENCE_RANK.__getitem__)
+    if CONFIDENCE_RANK[mapping["confidence"]] < CONFIDENCE_RANK[ceiling]:
+        raise ReferenceDataError(
+            *mapping["_where"],
+            "confidence",
+            f"{mapping['confidence']!r} is firmer than the weakest side allows ({ceiling!r})",
+        )
 
 
 def _check_standards(data):

@@ -17,6 +17,7 @@ from django.utils.text import Truncator
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from limits.compare import ABSENCE_UNCHECKED, CN, KZ, NOT_READ, SECONDARY
 from limits.notation import format_number
 from standards.models import ClauseMapping, Topic
 
@@ -64,6 +65,21 @@ class RowRenderer:
             "suggests": _e(_("no alignment recorded yet")),
             "agrees": _e(_("agrees with the recorded alignment")),
             "not_comparable": _e(_("Not comparable")),
+            # %-templates of escaped parts: the verdict and why it is not firmer.
+            "provisional": _e(_("provisional: %(verdict)s (%(why)s)")),
+            "qualified": _e(_("%(verdict)s (%(why)s)")),
+        }
+        self.unchecked = {
+            KZ: _e(_("No Kazakh figure found (not checked)")),
+            CN: _e(_("No Chinese figure found (not checked)")),
+        }
+        self.weak = {
+            (KZ, SECONDARY): _e(_("the Kazakh figure comes from a secondary source")),
+            (CN, SECONDARY): _e(_("the Chinese figure comes from a secondary source")),
+            (KZ, NOT_READ): _e(_("the Kazakh figure was not read in the legal text")),
+            (CN, NOT_READ): _e(_("the Chinese figure was not read in the legal text")),
+            (KZ, ABSENCE_UNCHECKED): _e(_("the Kazakh absence of a figure was not checked")),
+            (CN, ABSENCE_UNCHECKED): _e(_("the Chinese absence of a figure was not checked")),
         }
         self.alignments = {v: _e(label) for v, label in ClauseMapping.Alignment.choices}
         self.statuses = {v: _e(label) for v, label in ClauseMapping.Status.choices}
@@ -117,13 +133,24 @@ class RowRenderer:
             f"{label['status']}: {self.statuses[mapping.status]}</span>"
         )
 
-    def amount(self, result):
-        text = self.verdict(result.verdict)
+    def amount(self, judged):
+        """The verdict of a PairResult or SidesComparison in words, with its fold and
+        difference, and with the evidence it rests on when that is less than the legal
+        text read: "provisional: Kazakhstan stricter, 5× (the Kazakh figure was not read
+        in the legal text)"."""
+        result = getattr(judged, "result", judged)
+        if result.code == "other_side_unchecked":
+            text = self.unchecked[KZ if result.verdict == "cn_only" else CN]
+        else:
+            text = self.verdict(result.verdict)
         if result.fold is not None:
             text += f", {_e(format_number(result.fold))}×"
         if result.difference:
             text += f", {_e(result.difference)}"
-        return text
+        weak = "; ".join(self.weak[inp] for inp in getattr(judged, "weak_inputs", ()))
+        if getattr(judged, "provisional", False):
+            return self.label["provisional"] % {"verdict": text, "why": weak}
+        return self.label["qualified"] % {"verdict": text, "why": weak} if weak else text
 
     def limits(self, computed):
         out = []
@@ -147,7 +174,7 @@ class RowRenderer:
                 out.append(
                     f'<tr{css}><th scope="row" class="fw-normal">{_e(parameter)}</th>'
                     f"<td>{kz_text}</td><td>{cn_text}</td>"
-                    f'<td><span class="fw-semibold">{self.amount(result)}</span><br>'
+                    f'<td><span class="fw-semibold">{self.amount(pair)}</span><br>'
                     f'<span class="small" lang="en">{_e(result.reason)}</span>{notes}</td></tr>'
                 )
             out.append("</tbody></table>")
@@ -158,7 +185,7 @@ class RowRenderer:
                     f"— <strong>{self.label['differs']}</strong> "
                     f"({self.alignments[computed.human]})",
                 )
-            elif computed.suggests:
+            elif computed.human == "not_assessed":
                 css, relation = "", f"— {self.label['suggests']}"
             else:
                 css, relation = "", f"— {self.label['agrees']}"

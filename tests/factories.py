@@ -40,7 +40,13 @@ def make_clause(standard=None, **fields):
 
 
 def make_limit(clause=None, parameter=None, **fields):
-    defaults = {"kind": Limit.Kind.MAXIMUM, "value": Decimal("0.5"), "unit": "mg/kg"}
+    """A limit whose figure was read in the legal text, unless `evidence` says otherwise."""
+    defaults = {
+        "kind": Limit.Kind.MAXIMUM,
+        "value": Decimal("0.5"),
+        "unit": "mg/kg",
+        "evidence": "read",
+    }
     return Limit.objects.create(
         clause=clause or make_clause(),
         parameter=parameter or make_parameter(),
@@ -49,6 +55,8 @@ def make_limit(clause=None, parameter=None, **fields):
 
 
 def make_mapping(kz=(), cn=(), **fields):
+    """A mapping whose sides were read (an empty side: its absence verified), unless
+    `kz_evidence` or `cn_evidence` say otherwise."""
     n = next(_seq)
     defaults = {
         "key": f"TEST-{n:03d}",
@@ -56,6 +64,8 @@ def make_mapping(kz=(), cn=(), **fields):
         "product_group": ClauseMapping.ProductGroup.CHILLED,
         "topic": "contaminants",
         "confidence": "medium",
+        "kz_evidence": "read" if kz else "absence_verified",
+        "cn_evidence": "read" if cn else "absence_verified",
     }
     mapping = ClauseMapping.objects.create(**{**defaults, **fields})
     mapping.kz_clauses.set(kz)

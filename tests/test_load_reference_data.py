@@ -310,6 +310,10 @@ def write_dataset(directory, parameter="lead", standard="gb-1", mapping="KZCN-00
                 "confidence": "high",
                 "alignment": "cn_only",
                 "status": "not_started",
+                "kz_evidence": "absence_verified",
+                "kz_evidence_note": "The EAEU texts were read and set none.",
+                "cn_evidence": "read",
+                "cn_evidence_note": "Read in the legal text.",
                 "cn": [
                     {
                         "standard": standard,
@@ -323,6 +327,8 @@ def write_dataset(directory, parameter="lead", standard="gb-1", mapping="KZCN-00
                                 "kind": "maximum",
                                 "value": "0.2",
                                 "unit": "mg/kg",
+                                "evidence": "read",
+                                "evidence_note": "Read in the legal text.",
                                 **(limit or {}),
                             }
                         ],

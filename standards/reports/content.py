@@ -8,6 +8,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from limits.compare import describe
 from limits.notation import format_number
 from standards.alignment import compute_alignment
 from standards.charts import ALIGNMENT_COLOURS, STATUS_COLOURS, stacked_bars
@@ -114,7 +115,8 @@ def table(report):
         "key", "title", "product_group", "topic", "alignment", "status",
         "kz_clauses", "kz_text_en", "kz_text_original", "kz_limits",
         "cn_clauses", "cn_text_en", "cn_text_original", "cn_limits",
-        "computed_alignment", "fold", "rationale", "proposed_action",
+        "computed_alignment", "fold", "computed_evidence", "computed_verdict",
+        "kz_evidence", "cn_evidence", "rationale", "proposed_action",
         "responsible_side", "target_date", "confidence",
     ]  # fmt: skip
     rows = []
@@ -138,6 +140,10 @@ def table(report):
                 "; ".join(str(lim) for c in cn for lim in c.limit_rows),
                 computed.verdict if computed.comparable else "",
                 format_number(computed.result.fold) if computed.result.fold else "",
+                computed.result.evidence if computed.comparable else "",
+                describe(computed.result) if computed.comparable else "",
+                mapping.side_evidence("kz"),
+                mapping.side_evidence("cn"),
                 mapping.rationale,
                 mapping.proposed_action,
                 mapping.responsible_side,

@@ -62,6 +62,7 @@ def _clause_record(clause):
                 "basis": limit.basis,
                 "qualifier": limit.qualifier,
                 "matrix": limit.matrix,
+                "evidence": limit.evidence,
                 "plan": [
                     limit.plan_n,
                     limit.plan_c,
@@ -91,12 +92,26 @@ def fingerprint(selection, mappings, documents):
                 "responsible_side": m.responsible_side,
                 "target_date": m.target_date.isoformat() if m.target_date else "",
                 "confidence": m.confidence,
+                "evidence": [m.side_evidence("kz"), m.side_evidence("cn")],
                 "kz": [_clause_record(c) for c in m.kz_side],
                 "cn": [_clause_record(c) for c in m.cn_side],
             }
             for m in mappings
         ],
-        "documents": [[d.code, d.title_en, d.edition, d.status, d.source] for d in documents],
+        # What the annex shows: the official citation, never where a copy was read.
+        "documents": [
+            [
+                d.code,
+                d.title_en,
+                d.edition,
+                d.status,
+                d.issuing_body,
+                d.adopted.isoformat() if d.adopted else "",
+                d.official_publisher,
+                d.official_url,
+            ]
+            for d in documents
+        ],
     }
     if selection.notes:
         records["notes"] = {

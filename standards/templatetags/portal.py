@@ -38,6 +38,28 @@ def limits_compared(computed):
 
 
 @register.simple_tag
+def official_citation(standard):
+    """The official citation of a document: issuer, number, date and publisher, never
+    where the team read a copy."""
+    from django.utils.translation import gettext
+
+    parts = [standard.issuing_body, standard.code]
+    if standard.adopted:
+        parts.append(gettext("adopted %(date)s") % {"date": standard.adopted.isoformat()})
+    if standard.official_publisher:
+        parts.append(
+            gettext("published by %(publisher)s") % {"publisher": standard.official_publisher}
+        )
+    return "; ".join(part for part in parts if part)
+
+
+@register.simple_tag
+def side_evidence(mapping, side):
+    """The evidence of one side of a mapping, in words."""
+    return mapping.side_evidence(side).label
+
+
+@register.simple_tag
 def verdict_text(result):
     """A comparison's verdict with its fold and difference: "China stricter, 2.5×"."""
     return mark_safe(renderer().amount(result))

@@ -21,6 +21,8 @@ def _pair_page(request, mapping, note_form=None, status=200):
         {
             "mapping": mapping,
             "computed": compute_alignment(mapping),
+            "kz_evidence": mapping.side_evidence("kz"),
+            "cn_evidence": mapping.side_evidence("cn"),
             "sources": clauses,
             "transitions": transitions,
             "changes": changes,
