@@ -568,9 +568,21 @@ def _check_clauses(data):
 @dataclass
 class LoadSummary:
     counts: Counter = field(default_factory=Counter)
+    # (model name, record, changed fields) of every record updated or deleted.
+    changes: list = field(default_factory=list)
 
-    def add(self, model_name, outcome):
+    def add(self, model_name, outcome, obj=None, where=None):
         self.counts[(model_name, outcome)] += 1
+        if outcome in ("updated", "deleted") and where is not None:
+            fields = getattr(obj, "_changed_fields", None) or ["links"]
+            self.changes.append((model_name, where[1], fields if outcome == "updated" else []))
+
+    def change_lines(self):
+        """ "updated mapping 'KZCN-008': confidence, kz_evidence" for every change."""
+        for _model, record, fields in self.changes:
+            what = f": {', '.join(fields)}" if fields else ""
+            verb = "deleted" if not fields else "updated"
+            yield f"{verb} {record}{what}"
 
     def changed(self):
         return any(n for (_, outcome), n in self.counts.items() if outcome != "unchanged")
@@ -591,6 +603,7 @@ def _save(obj, where, created, changed_fields):
     unchanged record is the stored row, which the database's constraints already hold
     (and a check costs a query per constraint)."""
     write = created or bool(changed_fields)
+    obj._changed_fields = list(changed_fields)
     try:
         obj.full_clean(validate_unique=False, validate_constraints=write)
     except ValidationError as exc:
@@ -667,7 +680,7 @@ def _write_parameters(data, summary):
         values = {name: raw[name] for name in PARAMETER_SPEC}
         where = ("parameters", f"parameter {key!r}")
         parameters[key], outcome = _upsert(parameters, Parameter, key, values, where)
-        summary.add("parameters", outcome)
+        summary.add("parameters", outcome, parameters[key], where)
     return parameters
 
 
@@ -681,7 +694,7 @@ def _write_standards(data, summary):
     # Once every standard exists: a standard may supersede one defined after it.
     for key, raw in data.standards.items():
         changed = _sync_m2m(standards[key].supersedes, [standards[k] for k in raw["supersedes"]])
-        summary.add("standards", _combine(outcomes[key], changed))
+        summary.add("standards", _combine(outcomes[key], changed), standards[key], raw["_where"])
     return standards
 
 
@@ -704,7 +717,7 @@ def _write_clauses(data, standards, parameters, summary):
         if changed:
             clause.parent = parent
             clause.save(update_fields=["parent", "updated_at"])
-        summary.add("clauses", _combine(outcomes[ident], changed))
+        summary.add("clauses", _combine(outcomes[ident], changed), clause, raw["_where"])
         _sync_limits(clause, raw["limits"], parameters, summary)
     return clauses
 
@@ -731,7 +744,7 @@ def _write_mappings(data, clauses, summary, reset_assessments):
         if changed and outcome == "unchanged":
             # Reports key their cache on the data version: a changed link is a change.
             mapping.save(update_fields=["updated_at"])
-        summary.add("mappings", _combine(outcome, changed))
+        summary.add("mappings", _combine(outcome, changed), mapping, raw["_where"])
 
 
 def _combine(outcome, relations_changed):
@@ -750,11 +763,12 @@ def _sync_limits(clause, raw_limits, parameters, summary):
             limit = existing[position]
             outcome = _save(limit, raw["_where"], False, _assign(limit, values))
         else:
-            outcome = _save(Limit(clause=clause, **values), raw["_where"], True, [])
-        summary.add("limits", outcome)
+            limit = Limit(clause=clause, **values)
+            outcome = _save(limit, raw["_where"], True, [])
+        summary.add("limits", outcome, limit, raw["_where"])
     for limit in existing[len(raw_limits) :]:
         limit.delete()
-        summary.add("limits", "deleted")
+        summary.add("limits", "deleted", limit, ("", f"limit {limit.pk} of {clause}"))
 
 
 def load_reference_data(directory=DATA_DIR, reset_assessments=False):

@@ -196,7 +196,11 @@ FIELDS = [
     (Standard, "status_note", "S.status_note", ("standard_detail", *ADMIN_STANDARD)),
     (Standard, "dates_note", "S.dates_note", ("standard_detail", *ADMIN_STANDARD)),
     (Standard, "scope_note", "S.scope_note", ADMIN_STANDARD),
-    (Standard, "source", "S.source", ("standard_detail", *REPORTS, *ADMIN_STANDARD)),
+    # Where the team read a copy: editors only, never in a shared report.
+    (Standard, "source", "S.source", ("pair_zh", *ADMIN_STANDARD)),
+    (Standard, "official_publisher", "S.publisher", (
+        "standard_detail", *PAIRS, *REPORTS, *ADMIN_STANDARD,
+    )),
     (Clause, "reference", "C.reference", (
         "compare", "compare_q", *PAIRS, "standard_detail", "search", *REPORTS, "csv", "xlsx",
         "admin:clause:changelist", *ADMIN_CLAUSE, "admin:limit:changelist", *ADMIN_LIMIT,
@@ -224,11 +228,14 @@ FIELDS = [
         *PAIRS, *REPORTS, "csv", "xlsx", *ADMIN_MAPPING,
     )),
     (ClauseMapping, "notes", "M.notes", (*PAIRS, *ADMIN_MAPPING)),
+    (ClauseMapping, "kz_evidence_note", "M.kz_ev", (*PAIRS, *ADMIN_MAPPING)),
+    (ClauseMapping, "cn_evidence_note", "M.cn_ev", (*PAIRS, *ADMIN_MAPPING)),
     (Limit, "unit", "L.u", LIMIT_FIGURE),
     (Limit, "basis", "L.basis", LIMIT_FIGURE),
     (Limit, "qualifier", "L.qual", LIMIT_FIGURE),
     (Limit, "matrix", "L.matrix", ("compare", "compare_q", *PAIRS, "consistency", *ADMIN_LIMIT)),
     (Limit, "note", "L.note", ADMIN_LIMIT),
+    (Limit, "evidence_note", "L.ev", ADMIN_LIMIT),
     # The comparison's reasons name a parameter by its key.
     (Parameter, "key", "P.key", (
         "compare", "compare_q", *PAIRS, "consistency", *ADMIN_PARAMETER,
@@ -370,7 +377,8 @@ ECHO_QUERY = {"compare_q", "search", "report_html_q"}
 
 
 # Pages with the documents' and clauses' source links (SOURCE_URL).
-SOURCE_LINKS = {"standard_detail", *PAIRS, "admin:standard:change", "admin:clause:change"}
+# Provenance is for editors: the pair page of an editor, the admin.
+SOURCE_LINKS = {"pair_zh", "admin:standard:change", "admin:clause:change"}
 
 
 def _fields_on(page):
@@ -568,10 +576,10 @@ ADMIN_FORMS = {
     Standard: {
         "text": [
             *("code", "title_en", "title_original", "issuing_body", "edition"),
-            *("status_note", "dates_note", "scope_note", "source"),
+            *("status_note", "dates_note", "scope_note", "source", "official_publisher"),
         ],
         "slug": ["key"],
-        "url": ["source_url"],
+        "url": ["source_url", "official_url"],
         "add": lambda: {
             "key": "hostile-add",
             "jurisdiction": "kz",
@@ -592,7 +600,10 @@ ADMIN_FORMS = {
         },
     },
     ClauseMapping: {
-        "text": ["title", "rationale", "proposed_action", "notes"],
+        "text": [
+            *("title", "rationale", "proposed_action", "notes"),
+            *("kz_evidence_note", "cn_evidence_note"),
+        ],
         "slug": ["key"],  # the key is part of the pair page's address
         "url": [],
         "add": lambda: {
@@ -605,7 +616,7 @@ ADMIN_FORMS = {
         },
     },
     Limit: {
-        "text": ["unit", "basis", "qualifier", "note"],
+        "text": ["unit", "basis", "qualifier", "note", "evidence_note"],
         "slug": ["matrix"],
         "url": [],
         "add": lambda: {
@@ -613,6 +624,7 @@ ADMIN_FORMS = {
             "parameter": make_parameter().pk,
             "kind": "maximum",
             "value": "0.5",
+            "evidence": "read",
             "position": "0",
         },
     },
@@ -910,13 +922,13 @@ def test_a_javascript_source_url_is_refused_by_model_validation(negotiator, mode
     assert refused.value.message_dict[field] == [URL_ERROR]
 
 
-def test_a_javascript_url_in_the_database_is_shown_never_linked(client_for, regulator):
+def test_a_javascript_url_in_the_database_is_shown_never_linked(client_for, editor):
     """Defence in depth for rows written around validation (a raw SQL fix, an old
     backup): the pages link only http(s) addresses."""
     standard = make_standard(source_url="javascript:alert(1)")
     clause = make_clause(standard, source_url="JavaScript:alert(2)")
     mapping = make_mapping(kz=[clause])
-    client = client_for(regulator)
+    client = client_for(editor)  # provenance is shown to editors only
     for url in (standard.get_absolute_url(), mapping.get_absolute_url()):
         text = client.get(url).text
         assert "alert(" in text  # shown as text

@@ -32,6 +32,8 @@ def _limit_post(clause, parameter, notation, **extra):
         "plan_m": "",
         "plan_big_m": "",
         "note": "",
+        "evidence": "read",
+        "evidence_note": "",
         "position": "0",
     }
     data.update(extra)
@@ -124,6 +126,7 @@ def test_clause_inline_accepts_a_notation(client_for, editor):
         f"{prefix}-MAX_NUM_FORMS": "1000",
         f"{prefix}-0-parameter": parameter.pk,
         f"{prefix}-0-notation": "<= 0.05 mg/kg",
+        f"{prefix}-0-evidence": "read",
         f"{prefix}-0-position": "0",
     }
     response = client_for(editor).post(
@@ -168,10 +171,10 @@ def test_consistency_page_lists_disagreements_for_editors_only(
     url = reverse("standards:consistency")
     assert client_for(regulator).get(url).status_code == 403
     client = client_for(editor)
-    assert client.get(url).context["disagreements"] == []
+    assert client.get(url).context["unsupported"] == []
     ClauseMapping.objects.filter(pk=lead_pair.pk).update(alignment="equivalent")
     response = client.get(url)
-    assert [m.key for m, _c in response.context["disagreements"]] == ["KZCN-001"]
+    assert [e.mapping.key for e in response.context["unsupported"]] == ["KZCN-001"]
     assert "KZCN-001" in response.text
 
 

@@ -9,6 +9,12 @@ from django.views.decorators.http import require_http_methods
 SAFE = ("GET", "HEAD")
 
 
+def is_editor(user):
+    """Staff who may change mappings (editors and administrators): they see what is
+    internal, such as where the team read a copy of a text."""
+    return user.is_staff and user.has_perm("standards.change_clausemapping")
+
+
 def reader_required(view=None, *, methods=SAFE, editors_only=False):
     """A logged-in user whose role may read the requirements (every portal role), using
     one of `methods` (read-only by default: anything else is a 405). `editors_only`
@@ -17,9 +23,7 @@ def reader_required(view=None, *, methods=SAFE, editors_only=False):
     def allowed(user):
         if not user.has_perm("standards.view_clausemapping"):
             return False
-        return not editors_only or (
-            user.is_staff and user.has_perm("standards.change_clausemapping")
-        )
+        return not editors_only or is_editor(user)
 
     def decorate(view):
         @login_required

@@ -3,7 +3,7 @@ from django.shortcuts import get_object_or_404, render
 
 from standards.forms import StandardFilterForm
 from standards.models import Clause, ClauseMapping, Standard
-from standards.views import reader_required
+from standards.views import is_editor, reader_required
 
 
 @reader_required
@@ -71,5 +71,10 @@ def standard_detail(request, key):
     return render(
         request,
         "standards/standard_detail.html",
-        {"standard": standard, "clauses": clause_tree(list(standard.clauses.all()))},
+        {
+            "standard": standard,
+            "clauses": clause_tree(list(standard.clauses.all())),
+            # Where the team read a copy is internal: editors only.
+            "can_edit": is_editor(request.user),
+        },
     )

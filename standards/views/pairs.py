@@ -6,7 +6,7 @@ from standards.alignment import compute_alignment
 from standards.forms import NoteForm
 from standards.history import timeline
 from standards.models import ClauseMapping
-from standards.views import reader_required
+from standards.views import is_editor, reader_required
 
 
 def _pair_page(request, mapping, note_form=None, status=200):
@@ -26,8 +26,7 @@ def _pair_page(request, mapping, note_form=None, status=200):
             "sources": clauses,
             "transitions": transitions,
             "changes": changes,
-            "can_edit": request.user.is_staff
-            and request.user.has_perm("standards.change_clausemapping"),
+            "can_edit": is_editor(request.user),
             "notes": mapping.notes_log.select_related("author", "corrects").order_by(
                 "-date", "-created_at"
             ),

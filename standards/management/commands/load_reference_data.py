@@ -32,6 +32,8 @@ class Command(BaseCommand):
             raise CommandError(f"Reference data not loaded, nothing was changed. {exc}") from None
         for line in summary.lines():
             self.stdout.write(line)
+        for line in summary.change_lines():
+            self.stdout.write(f"  {line}")
         self.stdout.write(
             self.style.SUCCESS(
                 "Reference data loaded."
