@@ -1,9 +1,14 @@
 """Verdicts no firmer than their evidence: the limit comparison's evidence level and
 wording, prohibitions with a limit of detection, and the comparisons refused at root."""
 
+import io
 from decimal import Decimal
 
 import pytest
+from django.core.management import call_command
+from django.urls import reverse
+from openpyxl import load_workbook
+from pypdf import PdfReader
 
 from limits.compare import (
     ABSENCE_UNCHECKED,
@@ -199,3 +204,105 @@ def test_mismatched_limits_are_refused_and_say_why(kz, cn, code):
     result = compare_limits(kz, cn)
     assert result.verdict == Verdict.NOT_COMPARABLE
     assert result.code == code and result.reason
+
+
+# --- the reference dataset -----------------------------------------------------------------
+
+
+@pytest.fixture
+def reference(db):
+    call_command("load_reference_data", stdout=io.StringIO())
+    from standards.alignment import compute_alignment
+    from standards.models import ClauseMapping
+
+    return {m.key: (m, compute_alignment(m)) for m in ClauseMapping.objects.for_list()}
+
+
+def pair_of(computed, parameter, matrix=None):
+    [pair] = [
+        p
+        for p in computed.result.pairs
+        if p.parameter == parameter and (matrix is None or p.matrix == matrix)
+    ]
+    return pair
+
+
+def test_no_firm_x_only_without_a_verified_absence(reference):
+    for key, (_mapping, computed) in reference.items():
+        for pair in computed.result.pairs:
+            if pair.result.code == "one_side_only":
+                missing = "cn" if pair.kz is not None else "kz"
+                assert computed.absences[missing] == ABSENCE_VERIFIED, (key, pair.parameter)
+        if computed.comparable and computed.verdict in ("kz_only", "cn_only"):
+            assert computed.result.code != "one_side_only" or not computed.provisional, key
+
+
+def test_the_corrected_pairs_show_the_verdicts_of_the_review(reference):
+    for key in ("KZCN-006", "KZCN-065"):
+        _mapping, computed = reference[key]
+        cs137 = pair_of(computed, "cs-137")
+        assert (cs137.result.verdict, cs137.result.fold) == (Verdict.KZ_STRICTER, Decimal(4))
+        sr90 = pair_of(computed, "sr-90")
+        assert sr90.result.verdict == Verdict.CN_ONLY
+        assert sr90.result.code == "one_side_only"  # the EAEU text was read: none set
+    _mapping, lead = reference["KZCN-001"]
+    offal = [
+        p
+        for p in lead.result.pairs
+        if p.kz is not None and p.cn is not None and "offal" in p.matrix
+    ]
+    assert [(p.result.verdict, p.result.fold) for p in offal] == [
+        (Verdict.CN_STRICTER, Decimal("1.2"))
+    ]
+    mapping, chloramphenicol = reference["KZCN-008"]
+    [pair] = chloramphenicol.result.pairs
+    assert pair.result.verdict == Verdict.EQUIVALENT and pair.result.code == "both_prohibited"
+    assert {pair.kz.kind, pair.cn.kind} == {"prohibited_lod", "prohibited"}
+    assert mapping.confidence == "medium"
+
+
+def test_no_mapping_claims_more_confidence_than_its_weakest_side(reference):
+    assert [key for key, (m, _c) in reference.items() if m.confidence_too_high()] == []
+
+
+def test_background_figures_give_provisional_verdicts_only(reference):
+    for key in ("KZCN-043", "KZCN-047"):
+        _mapping, computed = reference[key]
+        assert not computed.comparable or computed.provisional, key
+    for key in ("KZCN-023", "KZCN-024"):
+        _mapping, computed = reference[key]
+        firm = [
+            p
+            for p in computed.result.pairs
+            if p.kz
+            and p.cn
+            and p.result.verdict in (Verdict.KZ_STRICTER, Verdict.CN_STRICTER)
+            and not p.provisional
+        ]
+        assert firm == [], key
+
+
+PROVENANCE = ("github", "scribd", "5678hub", "consultant.ru", "docs.cntd.ru", "mydoc123")
+
+
+def test_no_report_format_carries_provenance(reference, client_for, negotiator):
+    client = client_for(negotiator)
+    query = "?gaps=0&originals=on"
+    html = client.get(reverse("standards:report-html") + query).text.casefold()
+    pdf = client.get(reverse("standards:report-pdf") + query).content
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages).casefold()
+    csv_text = client.get(reverse("standards:report-csv") + query).content.decode().casefold()
+    sheet = load_workbook(io.BytesIO(client.get(reverse("standards:report-xlsx") + query).content))
+    cells = " ".join(str(c.value or "") for row in sheet.active.iter_rows() for c in row).casefold()
+    assert "official citation" in html and "gb 14882" in html
+    for rendered in (html, text, csv_text, cells):
+        assert [word for word in PROVENANCE if word in rendered] == []
+
+
+def test_provisional_verdicts_say_so_in_every_format(reference, client_for, negotiator):
+    client = client_for(negotiator)
+    query = "?gaps=0"
+    html = client.get(reverse("standards:report-html") + query).text
+    csv_text = client.get(reverse("standards:report-csv") + query).content.decode()
+    assert "provisional: " in html and "provisional: " in csv_text
+    assert "No Kazakh figure found (not checked)" in html
