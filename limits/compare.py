@@ -650,12 +650,14 @@ def _range_vs_bound(kz, cn):
         f"({_show(bound_spec)})"
     )
     if order == 0:
-        return _result(
-            STRICTER[ranged],
-            code,
-            f"{stated}: the {which} bounds are the same, and {COUNTRY[ranged]} also sets a "
-            f"{other_end} bound, so {COUNTRY[ranged]} is stricter.",
-            detail=f"same {which} bound, {COUNTRY[ranged]} also sets a {other_end} bound",
+        # Equal where both speak: the range's other bound has nothing on the other side to
+        # be compared with (a chilled class's 0 °C against a maximum of 4 °C), so it makes
+        # neither side stricter.
+        return _not_comparable(
+            "unmatched_bound",
+            f"{stated}: the {which} bounds are the same; {COUNTRY[ranged]}'s {other_end} "
+            f"bound has no {ADJECTIVE[bounded]} counterpart, so neither side is stricter.",
+            f"{COUNTRY[ranged]}'s {other_end} bound against no {other_end} bound",
         )
     range_lower = order < 0
     side = ranged if range_lower == (kind == "maximum") else bounded

@@ -23,7 +23,7 @@ def _side_limits(clauses):
 
 
 # Verdicts reached only because one side sets figures the other does not.
-ONE_SIDED_CODES = ("one_side_only", "one_sided_both")
+ONE_SIDED_CODES = ("one_side_only", "other_side_unchecked", "one_sided_both")
 
 
 @dataclass

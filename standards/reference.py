@@ -318,6 +318,8 @@ CONSTRAINT_FIELDS = {
     "limit_plan_n_positive": "plan_n",
     "limit_plan_c_within_n": "plan_c",
     "limit_plan_m_not_above_big_m": "plan_big_m",
+    "limit_lod_has_value": "value",
+    "limit_evidence_valid": "evidence",
 }
 # Model field -> dataset field, for messages.
 DATASET_NAMES = {

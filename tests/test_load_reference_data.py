@@ -82,20 +82,27 @@ def test_lead_in_chilled_meat_is_china_stricter_with_exact_figures():
     lead = ClauseMapping.objects.get(key="KZCN-001")
     assert lead.alignment == ClauseMapping.Alignment.CN_STRICTER
     assert lead.status == ClauseMapping.Status.NOT_STARTED
-    assert lead.confidence == "high"
+    # The offal figure of TR CU 021 comes from a secondary source (second review): medium.
+    assert lead.confidence == "medium"
     kz = [lim for lim in limits_of(lead, "kz") if lim.parameter.key == "lead"]
     cn = [lim for lim in limits_of(lead, "cn") if lim.parameter.key == "lead"]
-    assert [(lim.kind, lim.value, lim.unit) for lim in kz] == [("maximum", Decimal("0.5"), "mg/kg")]
+    assert sorted((lim.kind, lim.value, lim.unit, lim.matrix, lim.evidence) for lim in kz) == [
+        ("maximum", Decimal("0.5"), "mg/kg", "meat", "read"),
+        ("maximum", Decimal("0.6"), "mg/kg", "offal", "secondary"),
+    ]
     assert ("maximum", Decimal("0.2"), "mg/kg") in [(lim.kind, lim.value, lim.unit) for lim in cn]
-    assert lead.kz_clauses.get().standard.jurisdiction == "kz"
+    assert {c.standard.jurisdiction for c in lead.kz_clauses.all()} == {"kz"}
     assert lead.cn_clauses.get().standard.code == "GB 2762-2025"
 
 
 def test_an_empty_side_in_the_sheet_is_a_gap_not_an_invented_requirement():
     load()
-    caesium = ClauseMapping.objects.get(key="KZCN-006")  # Cs-137: Kazakh limit only
-    assert caesium.gap_side == "cn"
-    assert caesium.alignment == ClauseMapping.Alignment.KZ_ONLY
+    salmonella = ClauseMapping.objects.get(key="KZCN-019")  # raw meat: Kazakh limit only
+    assert salmonella.gap_side == "cn"
+    assert salmonella.alignment == ClauseMapping.Alignment.KZ_ONLY
+    assert salmonella.cn_evidence == "absence_verified"
+    caesium = ClauseMapping.objects.get(key="KZCN-006")  # China's limit is in GB 14882-1994
+    assert caesium.gap_side == ""
     assert [
         (lim.kind, lim.value, lim.unit)
         for lim in limits_of(caesium, "kz")
@@ -196,7 +203,17 @@ def test_a_changed_figure_is_updated_in_place(data_copy):
 
 def _break_last_file(content):
     content["mappings"][-1]["kz"] = [
-        {**content["mappings"][-1]["kz"][0], "limits": [{"parameter": "cs-137", "kind": "maximum"}]}
+        {
+            **content["mappings"][-1]["kz"][0],
+            "limits": [
+                {
+                    "parameter": "cs-137",
+                    "kind": "maximum",
+                    "evidence": "read",
+                    "evidence_note": "Read in the legal text.",
+                }
+            ],
+        }
     ]
 
 
