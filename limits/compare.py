@@ -148,8 +148,18 @@ class _Evidenced:
         return rank(self.evidence) >= PROVISIONAL_RANK
 
     @property
+    def untold_weak_inputs(self):
+        """The weak inputs the verdict's own words do not already say: "No Chinese figure
+        found (not checked)" says that the Chinese absence was not checked."""
+        result = getattr(self, "result", self)
+        if result.code != "other_side_unchecked":
+            return self.weak_inputs
+        missing = CN if result.verdict == Verdict.KZ_ONLY else KZ
+        return tuple(i for i in self.weak_inputs if i != (missing, ABSENCE_UNCHECKED))
+
+    @property
     def weakness(self):
-        return weak_inputs_text(self.weak_inputs)
+        return weak_inputs_text(self.untold_weak_inputs)
 
 
 @dataclass(frozen=True)
@@ -1162,7 +1172,8 @@ def describe(result) -> str:
     was not read in the legal text)"."""
     label = _label_of(result.result if isinstance(result, PairResult) else result)
     if isinstance(result, _Evidenced) and result.provisional:
-        return f"provisional: {label} ({result.weakness})"
+        why = result.weakness
+        return f"provisional: {label} ({why})" if why else f"provisional: {label}"
     return label
 
 

@@ -67,6 +67,7 @@ class RowRenderer:
             "not_comparable": _e(_("Not comparable")),
             # %-templates of escaped parts: the verdict and why it is not firmer.
             "provisional": _e(_("provisional: %(verdict)s (%(why)s)")),
+            "provisional_plain": _e(_("provisional: %(verdict)s")),
             "qualified": _e(_("%(verdict)s (%(why)s)")),
         }
         self.unchecked = {
@@ -147,8 +148,10 @@ class RowRenderer:
             text += f", {_e(format_number(result.fold))}×"
         if result.difference:
             text += f", {_e(result.difference)}"
-        weak = "; ".join(self.weak[inp] for inp in getattr(judged, "weak_inputs", ()))
+        weak = "; ".join(self.weak[inp] for inp in getattr(judged, "untold_weak_inputs", ()))
         if getattr(judged, "provisional", False):
+            if not weak:
+                return self.label["provisional_plain"] % {"verdict": text}
             return self.label["provisional"] % {"verdict": text, "why": weak}
         return self.label["qualified"] % {"verdict": text, "why": weak} if weak else text
 

@@ -218,7 +218,7 @@ FIELDS = [
         "compare", "compare_q", *PAIRS, "standard_detail", "search", *REPORTS, "csv", "xlsx",
         *ADMIN_CLAUSE,
     )),
-    (Clause, "citation", "C.citation", (*PAIRS, "standard_detail", *ADMIN_CLAUSE)),
+    (Clause, "citation", "C.citation", ("pair_zh", *ADMIN_CLAUSE)),  # provenance: editors
     (ClauseMapping, "key", "M.key", (*LISTED_MAPPING, "standard_detail", *ADMIN_MAPPING)),
     (ClauseMapping, "title", "M.title", (*LISTED_MAPPING, *ADMIN_MAPPING)),
     (ClauseMapping, "rationale", "M.rationale", (
