@@ -164,7 +164,7 @@ def test_editor_pages_are_accessible(page, live_server, data, assert_accessible,
     page.get_by_label("Password").fill("S3cure-pass!")
     page.locator("main").get_by_role("button", name="Log in").click()
     page.goto(f"{live_server.url}{reverse('standards:consistency')}")
-    expect(page.get_by_role("heading", name="Consistency of alignments")).to_be_visible()
+    expect(page.get_by_role("heading", name="Evidence and consistency")).to_be_visible()
     assert_accessible(page)
     page.goto(f"{live_server.url}{data['mapping'].get_absolute_url()}")
     expect(page.get_by_role("link", name="Edit in admin")).to_be_visible()
