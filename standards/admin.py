@@ -27,6 +27,7 @@ from standards.models import (
 )
 from standards.search import MAX_QUERY_LENGTH
 from standards.services import set_mappings
+from standards.versioning import VERSION_FIELD, VersionedAdmin, VersionedForm
 
 admin.site.site_header = _("KZ–CN meat requirements: back office")
 admin.site.site_title = _("KZ–CN requirements admin")
@@ -46,23 +47,26 @@ class BoundedSearchMixin:
 
 
 @admin.register(Parameter)
-class ParameterAdmin(BoundedSearchMixin, ExchangeAdminMixin, SimpleHistoryAdmin):
+class ParameterAdmin(VersionedAdmin, BoundedSearchMixin, ExchangeAdminMixin, SimpleHistoryAdmin):
     resource_classes = [ParameterResource]
+    form = VersionedForm
     list_display = ["name_en", "name_ru", "name_zh", "unit", "key"]
     search_fields = ["key", "name_en", "name_ru", "name_zh"]
 
 
 class ClauseInline(admin.TabularInline):
     model = Clause
-    fields = ["reference", "heading", "topic", "product_scope", "confidence"]
+    form = VersionedForm
+    fields = ["reference", "heading", "topic", "product_scope", "confidence", VERSION_FIELD]
     extra = 0
     show_change_link = True
     ordering = ["reference"]
 
 
 @admin.register(Standard)
-class StandardAdmin(BoundedSearchMixin, ExchangeAdminMixin, SimpleHistoryAdmin):
+class StandardAdmin(VersionedAdmin, BoundedSearchMixin, ExchangeAdminMixin, SimpleHistoryAdmin):
     resource_classes = [StandardResource]
+    form = VersionedForm
     list_display = [
         "code",
         "title_en",
@@ -124,14 +128,16 @@ class LimitInline(admin.TabularInline):
         "note",
         "evidence",
         "evidence_note",
+        VERSION_FIELD,
     ]
     autocomplete_fields = ["parameter"]
     extra = 0
 
 
 @admin.register(Clause)
-class ClauseAdmin(BoundedSearchMixin, ExchangeAdminMixin, SimpleHistoryAdmin):
+class ClauseAdmin(VersionedAdmin, BoundedSearchMixin, ExchangeAdminMixin, SimpleHistoryAdmin):
     resource_classes = [ClauseResource]
+    form = VersionedForm
     list_display = [
         "__str__",
         "heading",
@@ -259,7 +265,9 @@ def _bulk_set(field, value, label):
 
 
 @admin.register(ClauseMapping)
-class ClauseMappingAdmin(BoundedSearchMixin, ExchangeAdminMixin, SimpleHistoryAdmin):
+class ClauseMappingAdmin(
+    VersionedAdmin, BoundedSearchMixin, ExchangeAdminMixin, SimpleHistoryAdmin
+):
     resource_classes = [MappingResource]
     list_display = [
         "key",
@@ -333,7 +341,7 @@ class ClauseMappingAdmin(BoundedSearchMixin, ExchangeAdminMixin, SimpleHistoryAd
         fieldsets = super().get_fieldsets(request, obj)
         return [
             *fieldsets,
-            (_("Reason for this change"), {"fields": ["change_reason", "loaded_version"]}),
+            (_("Reason for this change"), {"fields": ["change_reason"]}),
         ]
 
     def save_model(self, request, obj, form, change):
@@ -343,7 +351,7 @@ class ClauseMappingAdmin(BoundedSearchMixin, ExchangeAdminMixin, SimpleHistoryAd
 
 
 @admin.register(Limit)
-class LimitAdmin(BoundedSearchMixin, ExchangeAdminMixin, SimpleHistoryAdmin):
+class LimitAdmin(VersionedAdmin, BoundedSearchMixin, ExchangeAdminMixin, SimpleHistoryAdmin):
     resource_classes = [LimitResource]
     form = LimitForm
     list_display = ["clause", "parameter", "kind", "notation_display"]

@@ -1,12 +1,11 @@
 """Admin forms: limits entered in the notation staff type."""
 
 from django import forms
-from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from limits.notation import NotationError, ParsedLimit, format_parsed, parse_notation
-from standards.history import changes_since
 from standards.models import ClauseMapping, Limit, Parameter
+from standards.versioning import VersionedForm
 
 # A combined "≥70 °C for ≥30 min" sets a temperature and a time: the time goes to this
 # parameter as a second limit on the same clause.
@@ -48,7 +47,7 @@ def notation_of(limit):
     )
 
 
-class LimitForm(forms.ModelForm):
+class LimitForm(VersionedForm):
     notation = forms.CharField(
         label=_("Notation"),
         required=False,
@@ -127,7 +126,7 @@ class LimitForm(forms.ModelForm):
         self.extra_limits = []
 
 
-class MappingForm(forms.ModelForm):
+class MappingForm(VersionedForm):
     """A mapping in the admin: a change of status or alignment must say why."""
 
     change_reason = forms.CharField(
@@ -141,20 +140,13 @@ class MappingForm(forms.ModelForm):
         ),
     )
 
-    loaded_version = forms.CharField(required=False, widget=forms.HiddenInput)
 
     class Meta:
         model = ClauseMapping
-        fields = "__all__"  # noqa: DJ007 (the admin fieldsets choose what is shown)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if self.instance.pk:
-            self.fields["loaded_version"].initial = self.instance.updated_at.isoformat()
+        fields = "__all__"
 
     def clean(self):
         cleaned = super().clean()
-        self._check_not_changed_meanwhile(cleaned.get("loaded_version"))
         decisive = {"status", "alignment"} & set(self.changed_data)
         if self.instance.pk and decisive and not cleaned.get("change_reason", "").strip():
             self.add_error(
@@ -172,31 +164,3 @@ class MappingForm(forms.ModelForm):
                 ),
             )
         return cleaned
-
-    def _check_not_changed_meanwhile(self, loaded):
-        """Optimistic locking: refuse to save over a change made since the form was opened,
-        and say what the other person changed."""
-        if not self.instance.pk or not loaded:
-            return
-        rows = ClauseMapping.objects.filter(pk=self.instance.pk)
-        if transaction.get_connection().in_atomic_block:
-            # The admin validates and saves in one transaction: locking the row here makes
-            # the check and the save one step, so two saves at the same instant cannot
-            # both pass the check (the second waits, then sees the first one's change).
-            rows = rows.select_for_update()
-        current = rows.values_list("updated_at", flat=True).first()
-        if current is None or current.isoformat() == loaded:
-            return
-        who, fields = changes_since(self.instance, loaded, ClauseMapping)
-        raise forms.ValidationError(
-            _(
-                "Someone else saved this mapping after you opened it (%(who)s, changing: "
-                "%(fields)s). Nothing was saved. Open the mapping again to see their "
-                "changes, then make yours."
-            )
-            % {
-                "who": ", ".join(who) or _("another user"),
-                "fields": ", ".join(fields) or _("the record"),
-            },
-            code="changed_meanwhile",
-        )

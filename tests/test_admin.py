@@ -172,6 +172,7 @@ def test_saving_a_mapping_in_the_admin_records_the_editor(client_for, editor, on
             "target_date": "2027-03-01",
             "notes": "",
             "change_reason": "Agreed at the technical meeting of 2026-11-20.",
+            "loaded_version": mapping.updated_at.isoformat(),
         },
     )
     assert response.status_code == 302, response.context and response.context["errors"]
@@ -203,6 +204,7 @@ def test_changing_status_in_the_admin_requires_a_reason(client_for, editor, one_
         "target_date": "",
         "notes": "",
         "change_reason": "",
+        "loaded_version": mapping.updated_at.isoformat(),
     }
     response = client_for(editor).post(url, data)
     assert response.status_code == 200
@@ -233,7 +235,10 @@ def test_history_can_be_viewed_and_a_revert_is_recorded(client_for, editor, one_
         "cn_clauses": [c.pk for c in mapping.cn_clauses.all()],
         "reference_clauses": [],
         "change_reason": "Reverted: the agreement was not confirmed.",
+        # The revert form carries the current version, not the reverted record's.
+        "loaded_version": form.context["adminform"].form["loaded_version"].value(),
     }
+    assert data["loaded_version"] == mapping.updated_at.isoformat()
     data = {k: v for k, v in data.items() if k not in ("id", "updated_by", "sheet_row")}
     response = client.post(revert_url, data)
     assert response.status_code == 302, response.context and response.context["errors"]
@@ -297,7 +302,8 @@ def test_the_second_of_two_concurrent_saves_is_refused(
     assert response.status_code == 200
     errors = response.context["adminform"].form.non_field_errors()
     assert (
-        "Someone else saved this mapping after you opened it (ed, changing: rationale" in errors[0]
+        "Someone else saved this clause mapping after you opened it (ed, changing: rationale"
+        in errors[0]
     )
     mapping.refresh_from_db()
     assert mapping.rationale == "China's TVB-N limit has no EAEU counterpart."

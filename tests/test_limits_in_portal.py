@@ -120,6 +120,7 @@ def test_clause_inline_accepts_a_notation(client_for, editor):
         "confidence": "high",
         "citation": "",
         "source_url": "",
+        "loaded_version": clause.updated_at.isoformat(),
         f"{prefix}-TOTAL_FORMS": "1",
         f"{prefix}-INITIAL_FORMS": "0",
         f"{prefix}-MIN_NUM_FORMS": "0",
