@@ -52,7 +52,14 @@ def database_from_env():
     if not url:
         path = Path(os.environ.get("SQLITE_PATH", BASE_DIR / "var" / "portal.sqlite3"))
         path.parent.mkdir(parents=True, exist_ok=True)
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": path}
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": path,
+            # Every transaction takes the write lock when it begins: two saves at the same
+            # instant then queue (up to `timeout` seconds) instead of one failing with
+            # "database is locked" when it tries to write after reading.
+            "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 20},
+        }
     scheme = url.split(":", 1)[0]
     if scheme not in ("postgres", "postgresql", "pgsql"):
         raise ImproperlyConfigured(

@@ -43,6 +43,15 @@ EDITORS = {
     "administrator": 200,
 }
 
+# A report job and its file: the negotiator who requested it (the world's job) alone.
+JOB_OWNER = {
+    "anonymous": LOGIN,
+    "regulator": 403,
+    "negotiator": 200,
+    "editor": 403,
+    "administrator": 403,
+}
+
 # url name -> {"GET": {role: status}, "POST": {role: status}}; POSTs carry a CSRF token.
 EXPECTED = {
     "login": {"GET": every(200), "POST": every(200)},  # an empty form is shown again
@@ -73,8 +82,8 @@ EXPECTED = {
     "standards:report-pdf": {"GET": EXPORTERS, "POST": every(405)},
     "standards:report-csv": {"GET": EXPORTERS, "POST": every(405)},
     "standards:report-xlsx": {"GET": EXPORTERS, "POST": every(405)},
-    "standards:report-job": {"GET": EXPORTERS, "POST": every(405)},
-    "standards:report-download": {"GET": EXPORTERS, "POST": every(405)},
+    "standards:report-job": {"GET": JOB_OWNER, "POST": every(405)},
+    "standards:report-download": {"GET": JOB_OWNER, "POST": every(405)},
     "standards:report-verify": {"GET": readers(), "POST": readers(400)},  # empty form: 400
 }
 
@@ -109,6 +118,7 @@ def world(regulator, negotiator, editor, administrator):
         fingerprint="f" * 64,
         status=ReportFile.Status.DONE,
         content=b"%PDF-1.7",
+        requested_by=negotiator,
     )
     args = {
         "standards:standard-detail": [standard.key],

@@ -6,7 +6,10 @@ A ReportFile is keyed by the data version, the selection and the format
 it does not show.
 """
 
+import datetime
+
 from django.conf import settings
+from django.db import IntegrityError, transaction
 from django.http import HttpResponse
 from django.utils import timezone
 
@@ -20,6 +23,9 @@ CONTENT_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 PENDING = (ReportFile.Status.QUEUED, ReportFile.Status.RUNNING)
+# A render in a web request that has not finished after this long was abandoned (its
+# process ended): the next request renders the report again.
+ABANDONED_AFTER = datetime.timedelta(minutes=10)
 
 
 class TooLarge(Exception):
@@ -40,31 +46,79 @@ def check_size(selection):
 
 def report_file_for(selection, fmt, user):
     """The ReportFile of this selection and format with today's data: a finished one from
-    the cache, one queued for the worker (large PDFs), or one rendered now. A failed
-    render is tried again. Raises TooLarge."""
+    the cache, one queued for the worker (large PDFs), or one rendered now. Renders are
+    single-flight per cache key: the request that claims the key renders it, requests
+    arriving meanwhile get the pending record. A failed or abandoned render is tried
+    again. Raises TooLarge."""
     version, as_of = data_version()
     key = cache_key(version, selection, fmt)
     existing = ReportFile.objects.filter(key=key).first()
     if existing is not None:
-        if existing.status == ReportFile.Status.DONE or existing.status in PENDING:
+        if existing.status == ReportFile.Status.DONE or (
+            existing.status in PENDING and not _abandoned(existing)
+        ):
             return existing
-        existing.delete()
+        ReportFile.objects.filter(pk=existing.pk, status=existing.status).delete()
     count = check_size(selection)
-    report_file = ReportFile(
-        key=key, fmt=fmt, selection=selection.query_string(), mapping_count=count, requested_by=user
+    background = fmt == "pdf" and count > settings.REPORT_BACKGROUND_THRESHOLD
+    report_file, claimed = _claim(
+        ReportFile(
+            key=key,
+            fmt=fmt,
+            selection=selection.query_string(),
+            mapping_count=count,
+            requested_by=user,
+            status=ReportFile.Status.QUEUED if background else ReportFile.Status.RUNNING,
+        )
     )
-    if fmt == "pdf" and count > settings.REPORT_BACKGROUND_THRESHOLD:
+    if not claimed:
+        return report_file
+    if background:
         from standards.reports.tasks import render_report
 
-        report_file.save()
         render_report.enqueue(report_file.pk)
         return report_file
-    report_file.content, report_file.fingerprint, report_file.mapping_count = produce(
-        selection, fmt, as_of
+    return _render_now(report_file, selection, as_of)
+
+
+def _abandoned(report_file):
+    """A render of a web request (not queued for the worker) that never finished."""
+    return (
+        report_file.status == ReportFile.Status.RUNNING
+        and report_file.mapping_count <= settings.REPORT_BACKGROUND_THRESHOLD
+        and report_file.created_at < timezone.now() - ABANDONED_AFTER
+    )
+
+
+def _claim(report_file):
+    """(record, claimed): the new record when this request created it, else the one
+    another request created for the same key at the same moment."""
+    try:
+        with transaction.atomic():
+            report_file.save()
+    except IntegrityError:
+        return ReportFile.objects.get(key=report_file.key), False
+    return report_file, True
+
+
+def _render_now(report_file, selection, as_of):
+    try:
+        content, fingerprint, count = produce(selection, report_file.fmt, as_of)
+    except Exception as exc:
+        ReportFile.objects.filter(pk=report_file.pk).update(
+            status=ReportFile.Status.FAILED, error=str(exc)[:2000], finished_at=timezone.now()
+        )
+        raise
+    report_file.content, report_file.fingerprint, report_file.mapping_count = (
+        content,
+        fingerprint,
+        count,
     )
     report_file.status = ReportFile.Status.DONE
     report_file.finished_at = timezone.now()
-    report_file.save()
+    report_file.save(
+        update_fields=["content", "fingerprint", "mapping_count", "status", "finished_at"]
+    )
     return report_file
 
 

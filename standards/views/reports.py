@@ -62,6 +62,9 @@ def _too_large(request, count):
     return render(request, "reports/refused.html", {"message": message}, status=400)
 
 
+PREPARING_RETRY_SECONDS = 3
+
+
 @reader_required
 def gap_file(request, fmt):
     if not can_export(request.user):
@@ -80,12 +83,28 @@ def gap_file(request, fmt):
         return _too_large(request, too_large.count)
     if report_file.status == ReportFile.Status.DONE:
         return files.serve(report_file)
-    return redirect(report_file)
+    if report_file.requested_by_id == request.user.pk:
+        return redirect(report_file)
+    return _being_prepared(request)
+
+
+def _being_prepared(request):
+    """Another request is rendering this very report: say so and retry, never render it
+    twice."""
+    response = render(
+        request,
+        "reports/preparing.html",
+        {"retry_url": request.get_full_path(), "retry_seconds": PREPARING_RETRY_SECONDS},
+        status=202,
+    )
+    response["Retry-After"] = str(PREPARING_RETRY_SECONDS)
+    return response
 
 
 def _own_report_file(request, pk):
+    """The report job of this user: a job and its file belong to whoever requested it."""
     report_file = get_object_or_404(ReportFile, pk=pk)
-    if not can_export(request.user):
+    if not can_export(request.user) or report_file.requested_by_id != request.user.pk:
         return None
     return report_file
 
