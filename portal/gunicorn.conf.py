@@ -22,6 +22,10 @@ bind = [f"{os.environ.get('HOST') or '127.0.0.1'}:{_positive_int('PORT', 8000)}"
 # Each worker renders PDFs of up to REPORT_BACKGROUND_THRESHOLD mappings in the request,
 # which takes memory; more than 8 rarely pays on one machine.
 workers = _positive_int("WEB_CONCURRENCY", min(2 * (os.cpu_count() or 1) + 1, 8))
+# One thread per worker process: Pango, under WeasyPrint, must never render two PDFs at once
+# in one process (standards/reports/render.py also holds a lock for threaded servers).
+worker_class = "sync"
+threads = 1
 # A PDF of 300 mappings (the background threshold) takes about 20 s to render.
 timeout = 120
 graceful_timeout = 30

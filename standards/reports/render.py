@@ -89,15 +89,24 @@ def _content_type(path):
     return {"Content-Type": types.get(suffix, "application/octet-stream")}
 
 
+# Pango and HarfBuzz (under WeasyPrint) are not safe to use from several threads at once:
+# concurrent renders in one process corrupt the heap ("corrupted double-linked list",
+# "realloc(): invalid next size") and crash it. A threaded server (runserver, which `make
+# run` starts) therefore renders one PDF at a time per process; gunicorn's sync workers
+# and the report worker have one thread anyway.
+_render_lock = threading.Lock()
+
+
 def render_pdf(html, identifier, fetcher=None):
     """PDF bytes for an HTML string. `identifier` (bytes) is the PDF's file identifier."""
     fetcher = fetcher or StaticOnlyFetcher()
-    document = HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher)
-    return document.write_pdf(
-        font_config=font_config(),
-        pdf_identifier=identifier,
-        custom_metadata=True,
-    )
+    with _render_lock:
+        document = HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher)
+        return document.write_pdf(
+            font_config=font_config(),
+            pdf_identifier=identifier,
+            custom_metadata=True,
+        )
 
 
 def produce(selection, fmt, as_of):
