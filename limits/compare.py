@@ -12,12 +12,12 @@ No Django imports: a LimitSpec is built from a Limit with `LimitSpec.from_limit`
 from collections.abc import Sequence
 from contextlib import suppress
 from dataclasses import dataclass
-from decimal import Context, Decimal, localcontext
+from decimal import Context, Decimal, Overflow
 from enum import StrEnum
 from types import SimpleNamespace
 
 from limits import units
-from limits.notation import format_limit, format_number
+from limits.notation import MAX_EXPONENT, format_limit, format_number
 
 KZ, CN = "kz", "cn"
 COUNTRY = {KZ: "Kazakhstan", CN: "China"}
@@ -55,9 +55,12 @@ def weak_inputs_text(weak_inputs):
 # Figures within this relative distance are equal: conversions are exact to ~30 digits.
 _TOLERANCE = Decimal("1e-24")
 # Folds and differences are shown to this many significant digits when they do not end,
-# that is when they hold more than _LONG_DIGITS digits.
+# that is when they hold more than _LONG_DIGITS digits; none holds more than _TIDY_DIGITS.
 _SHOWN_DIGITS = 4
 _LONG_DIGITS = 10
+_TIDY_DIGITS = 20
+# Folds are computed to this many digits before they are tidied.
+_FOLD_DIGITS = 40
 
 
 @dataclass(frozen=True)
@@ -210,13 +213,15 @@ def _other(side):
 
 
 def _tidy(value):
-    """A Decimal for display: no exponent, at most _SHOWN_DIGITS digits when it is long."""
+    """A Decimal for display: at most _SHOWN_DIGITS digits when it is long, no exponent
+    within the range of figures the notation writes out (beyond it, 1E+29 stays as it is:
+    format_number writes it 10^29)."""
     # First absorb the last-digit noise of inexact conversions (3.00149999…97 → 3.0015).
-    value = Context(prec=20).plus(value).normalize(Context(prec=20))
+    value = Context(prec=_TIDY_DIGITS).plus(value).normalize(Context(prec=_TIDY_DIGITS))
     if len(value.as_tuple().digits) > _LONG_DIGITS:
-        value = Context(prec=_SHOWN_DIGITS).plus(value).normalize()
-    if value.as_tuple().exponent > 0:
-        value = value.quantize(Decimal(1))
+        value = Context(prec=_SHOWN_DIGITS).plus(value).normalize(Context(prec=_SHOWN_DIGITS))
+    if value.as_tuple().exponent > 0 and value.adjusted() <= MAX_EXPONENT:
+        value = value.quantize(Decimal(1), context=Context(prec=MAX_EXPONENT + 1))
     return value
 
 
@@ -296,7 +301,8 @@ def _converted(value, spec, unit):
     except units.UnitError as error:
         code = "unknown_unit" if error.code in ("unknown_unit", "missing_unit") else error.code
         if code == "invalid_value":
-            code = "incompatible_units"
+            # A log count whose count is beyond what a Decimal holds (10^(10^20) CFU/g).
+            code = "out_of_range"
         raise _Incomparable(
             _not_comparable(
                 code,
@@ -322,21 +328,39 @@ def _log(unit):
 
 def _gap(a, b, unit):
     """(fold, difference) between two figures in `unit`: a ratio where one means something,
-    a difference for temperatures (offset units) and log counts."""
+    a difference for temperatures (offset units) and log counts. No ratio against zero or
+    a negative figure."""
     distance = abs(a - b)
     if _temperature(unit):
         return None, f"{format_number(_tidy(distance))} {unit}"
     if _log(unit):
-        with localcontext() as ctx:
-            ctx.prec = 40
-            fold = _tidy(Decimal(10) ** distance)
-        return fold, f"{format_number(_tidy(distance))} log"
+        return _fold(Context.power, 10, distance), f"{format_number(_tidy(distance))} log"
     low, high = min(a, b), max(a, b)
     if low <= 0:
         return None, ""
-    with localcontext() as ctx:
-        ctx.prec = 40
-        return _tidy(high / low), ""
+    return _fold(Context.divide, high, low), ""
+
+
+def _fold(operation, a, b):
+    """operation(a, b) as a fold, tidied; None where it is beyond what a Decimal holds
+    (two log counts 10^20 apart: the difference still says how far apart they are)."""
+    try:
+        fold = operation(Context(prec=_FOLD_DIGITS), a, b)
+    except Overflow:
+        return None
+    return _shown_fold(fold)
+
+
+def _shown_fold(fold):
+    """A fold tidied; one that would round to 1 keeps _SHOWN_DIGITS digits after its
+    zeros (1.0000123 rather than 1), and is not given where even _TIDY_DIGITS digits
+    would show 1: "1× stricter" would say the figures are the same."""
+    shown = _tidy(fold)
+    if shown != 1 or fold == 1:
+        return shown
+    digits = min(_SHOWN_DIGITS - (fold - 1).adjusted(), _TIDY_DIGITS)
+    shown = Context(prec=digits).plus(fold).normalize(Context(prec=digits))
+    return None if shown == 1 else shown
 
 
 def _amount(fold, difference):

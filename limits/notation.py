@@ -10,7 +10,7 @@ No Django imports.
 import re
 import unicodedata
 from dataclasses import dataclass
-from decimal import Decimal, DecimalException
+from decimal import MAX_EMAX, MIN_EMIN, Context, Decimal, DecimalException
 from types import SimpleNamespace
 
 from limits.units import (
@@ -23,15 +23,48 @@ from limits.units import (
     normalise_unit,
 )
 
+# Figures the portal stores: at most 24 significant digits, between 10^-20 and 10^20.
+MAX_DIGITS = 24
+MAX_EXPONENT = 20
+# Figures beyond that range (a fold of 10^29, a figure converted into pg/kg) are written
+# in scientific form to this many significant digits.
+SCIENTIFIC_DIGITS = 4
+# Wide enough for any finite Decimal, whatever context it was computed in.
+_ANY_EXPONENT = Context(Emax=MAX_EMAX, Emin=MIN_EMIN)
+
 
 def format_number(value):
-    """A Decimal without exponent or trailing zeros: 0.000003, 100000, -1.5."""
+    """A figure as text: without exponent or trailing zeros (0.000003, 100000, -1.5),
+    exactly, where the notation reads it back (between 10^-MAX_EXPONENT and
+    10^MAX_EXPONENT, or zero); beyond that range in scientific form to SCIENTIFIC_DIGITS
+    significant digits (10^29, 2.5×10^-24, -1.235×10^40). Never raises."""
     if value is None:
         return ""
     value = Decimal(value)
-    if value == value.to_integral_value():
-        return str(value.quantize(Decimal(1)))
-    return format(value.normalize(), "f")
+    if not value.is_finite():
+        return str(value)
+    if not value:
+        return "-0" if value.is_signed() else "0"
+    if not -MAX_EXPONENT <= value.adjusted() <= MAX_EXPONENT:
+        return _scientific(value)
+    return _positional(value)
+
+
+def _positional(value):
+    """All the digits of `value`, none of them rounded, without trailing zeros."""
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _scientific(value):
+    rounded = _ANY_EXPONENT.copy()
+    rounded.prec = SCIENTIFIC_DIGITS
+    value = rounded.plus(value)
+    exponent = value.adjusted()
+    mantissa = value.scaleb(-exponent, context=_ANY_EXPONENT)
+    if abs(mantissa) == 1:
+        return f"{'-' if mantissa < 0 else ''}10^{exponent}"
+    return f"{_positional(mantissa)}×10^{exponent}"
 
 
 def _with_unit(number, unit):
@@ -86,9 +119,6 @@ def format_limit(limit):
 
 
 MAX_NOTATION_LENGTH = 300
-# Figures the portal stores: at most 24 significant digits, between 10^-20 and 10^20.
-MAX_DIGITS = 24
-MAX_EXPONENT = 20
 # Digits of an exponent worth reading at all ("1e99999" is refused before it is computed).
 MAX_EXPONENT_DIGITS = 4
 

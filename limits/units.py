@@ -374,9 +374,10 @@ def normalise_unit(text):
 
 
 def _plain(value):
-    """A Decimal without exponent notation where it can be helped: 1E+3 → 1000."""
+    """A Decimal without exponent notation where it can be helped: 1E+3 → 1000; a figure
+    with more than WORKING_DIGITS digits before the point (10^90) keeps its exponent."""
     value = value.normalize(Context(prec=WORKING_DIGITS))
-    if value.as_tuple().exponent > 0:
+    if value.as_tuple().exponent > 0 and value.adjusted() < WORKING_DIGITS:
         value = value.quantize(Decimal(1), context=Context(prec=WORKING_DIGITS))
     return value
 
@@ -487,9 +488,11 @@ def convert(value, from_unit, to_unit):
 
     Exact where the factor is a finite decimal (µg/kg ↔ mg/kg, mg/100 g ↔ mg/kg, h ↔ min,
     °C ↔ K); otherwise correct to 34 significant digits. 'log CFU/g' ↔ 'CFU/g' goes through
-    10**x. Raises UnitError ('unknown_unit', 'incompatible_units', 'invalid_value').
+    10**x, 'log CFU/g' ↔ 'log CFU/kg' adds the log of the factor. Raises UnitError
+    ('unknown_unit', 'incompatible_units', 'invalid_value': not a finite number, or a log
+    count whose count is beyond what a Decimal holds).
     """
-    value = _to_decimal(value)
+    value = original = _to_decimal(value)
     source, target = normalise_unit(from_unit), normalise_unit(to_unit)
     if not value.is_finite():
         raise UnitError("invalid_value", f"{value} is not a finite number")
@@ -500,6 +503,13 @@ def convert(value, from_unit, to_unit):
     try:
         with localcontext() as ctx:
             ctx.prec = WORKING_DIGITS
+            if source_log and target_log:
+                # A log count into another log count: shifted by the log of the factor,
+                # never through 10**x, which a log count of 10^6 would overflow.
+                factor = _linear(
+                    Decimal(1), source.removeprefix("log "), target.removeprefix("log ")
+                )
+                return _plain(Context(prec=RESULT_DIGITS).plus(value + factor.log10()))
             if source_log:
                 value = Decimal(10) ** value
             value = _linear(value, source.removeprefix("log "), target.removeprefix("log "))
@@ -512,7 +522,10 @@ def convert(value, from_unit, to_unit):
                 return _plain(Context(prec=RESULT_DIGITS).plus(value.log10()))
             return _round(value, scale)
     except DecimalException as error:
-        raise UnitError("invalid_value", f"{value} cannot be converted: out of range") from error
+        raise UnitError(
+            "invalid_value",
+            f"{_plain(original)} {source} cannot be expressed in {target}: out of range",
+        ) from error
 
 
 def one_per(quantity, quantity_unit, density_unit):

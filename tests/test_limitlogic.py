@@ -18,6 +18,7 @@ from limits.compare import (
     compare_sides,
     describe,
 )
+from limits.notation import format_number
 
 D = Decimal
 V = Verdict
@@ -639,6 +640,155 @@ def test_different_definition_is_never_compared_numerically():
 )
 def test_describe(kz, cn, label):
     assert describe(compare_limits(kz, cn)) == label
+
+
+# --- Folds and differences at the edges of the figures the notation accepts ---------
+
+TOP, BOTTOM = D("1e20"), D("1e-20")
+
+
+@pytest.mark.parametrize(
+    ("kz", "cn", "verdict", "fold", "difference", "label"),
+    [
+        (
+            maximum(30, "log CFU/g", parameter="tvc"),
+            maximum(1, "log CFU/g", parameter="tvc"),
+            V.CN_STRICTER,
+            D("1e29"),
+            "29 log",
+            "CN stricter, 10^29×",
+        ),
+        (maximum(TOP), maximum(BOTTOM), V.CN_STRICTER, D("1e40"), "", "CN stricter, 10^40×"),
+        (
+            maximum(TOP, "ppb"),
+            maximum("1.23456789e-18", "mg/kg"),
+            V.CN_STRICTER,
+            D("8.1e34"),
+            "",
+            "CN stricter, 8.1×10^34×",
+        ),
+        (
+            maximum(TOP),
+            maximum(D(7)),
+            V.CN_STRICTER,
+            D("1.429e19"),
+            "",
+            "CN stricter, 14290000000000000000×",
+        ),
+        # 10^(10^20) is no Decimal: no fold, the difference says how far apart they are.
+        (
+            maximum(TOP, "log CFU/g", parameter="tvc"),
+            maximum(-TOP, "log CFU/g", parameter="tvc"),
+            V.CN_STRICTER,
+            None,
+            "200000000000000000000 log",
+            "CN stricter by 200000000000000000000 log",
+        ),
+        (
+            maximum(TOP, "log CFU/g", parameter="tvc"),
+            maximum(TOP, "log CFU/kg", parameter="tvc"),
+            V.CN_STRICTER,
+            D(1000),
+            "3 log",
+            "CN stricter, 1000×",
+        ),
+        (
+            minimum(TOP, "°C"),
+            minimum(-TOP, "K"),
+            V.KZ_STRICTER,
+            None,
+            "200000000000000000000 °C",
+            "KZ stricter by 200000000000000000000 °C",
+        ),
+        (
+            minimum(TOP, "years"),
+            minimum(BOTTOM, "s"),
+            V.KZ_STRICTER,
+            D("3.15576e47"),
+            "",
+            "KZ stricter, 3.156×10^47×",
+        ),
+        # Against zero or a negative figure a fold is no ratio: none.
+        (maximum(0), maximum(TOP), V.KZ_STRICTER, None, "", "KZ stricter"),
+        (maximum(-TOP, "%"), maximum(BOTTOM, "%"), V.KZ_STRICTER, None, "", "KZ stricter"),
+        (
+            maximum(0, "°C"),
+            maximum(BOTTOM, "°C"),
+            V.KZ_STRICTER,
+            None,
+            "0.00000000000000000001 °C",
+            "KZ stricter by 0.00000000000000000001 °C",
+        ),
+        # A fold too close to 1 to show: none, rather than "1×".
+        (
+            maximum("1.00000000000000000000001"),
+            maximum(1),
+            V.CN_STRICTER,
+            None,
+            "",
+            "CN stricter",
+        ),
+        (
+            maximum("1.00012345678"),
+            maximum(1),
+            V.CN_STRICTER,
+            D("1.0001235"),
+            "",
+            "CN stricter, 1.0001235×",
+        ),
+    ],
+)
+def test_folds_and_differences_at_the_edges(kz, cn, verdict, fold, difference, label):
+    result = compare_limits(kz, cn)
+    assert (result.verdict, result.fold, result.difference) == (verdict, fold, difference)
+    assert describe(result) == label
+    swapped = compare_limits(cn, kz)
+    assert (swapped.verdict, swapped.fold) == (SWAPPED[verdict], fold)
+
+
+def test_the_finding_log_counts_29_apart():
+    """≤ 30 log CFU/g against ≤ 1 log CFU/g: the comparison, its label and the mapping's
+    label, as every page that lists the mapping shows them."""
+    kz = LimitSpec("tvc", "maximum", D(30), unit="log CFU/g")
+    cn = LimitSpec("tvc", "maximum", D(1), unit="log CFU/g")
+    result = compare_limits(kz, cn)
+    assert result.reason == (
+        "China's maximum (≤ 1 log CFU/g) is 10^29× lower than Kazakhstan's (≤ 30 log CFU/g): "
+        "China is stricter."
+    )
+    assert format_number(result.fold) == "10^29"
+    sides = compare_sides([kz], [cn])
+    assert (sides.verdict, sides.fold, describe(sides)) == (
+        V.CN_STRICTER,
+        D("1e29"),
+        "CN stricter, 10^29×",
+    )
+
+
+def test_a_figure_converted_beyond_the_notation_is_shown_in_scientific_form():
+    result = compare_limits(maximum(TOP, "pg/kg"), maximum(TOP, "kg/pg"))
+    assert "≤ 100000000000000000000 kg/pg, i.e. 10^50 pg/kg" in result.reason
+    assert describe(result) == "KZ stricter, 10^30×"
+
+
+def test_a_log_count_whose_count_no_decimal_holds_is_not_comparable_and_says_why():
+    result = compare_limits(
+        maximum(TOP, "log CFU/g", parameter="tvc"), maximum(5, "CFU/g", parameter="tvc")
+    )
+    assert (result.verdict, result.code) == (V.NOT_COMPARABLE, "out_of_range")
+    assert describe(result) == "Not comparable: out of range (log CFU/g vs CFU/g)"
+    assert "100000000000000000000 log CFU/g cannot be expressed in CFU/g" in result.reason
+
+
+def test_an_absence_against_a_maximum_at_the_edges():
+    result = compare_limits(absent(TOP, parameter="s"), maximum(TOP, "CFU/g", parameter="s"))
+    assert (result.verdict, result.fold) == (V.KZ_STRICTER, D("1e40"))
+    assert "fewer than 0.00000000000000000001 CFU/g" in result.reason
+    result = compare_limits(absent(TOP, parameter="s"), maximum(TOP, "CFU/pg", parameter="s"))
+    assert "fewer than 10^-32 CFU/pg" in result.reason
+    assert (
+        compare_limits(absent(TOP, parameter="s"), maximum(0, "CFU/g", parameter="s")).fold is None
+    )
 
 
 def test_describe_sides_and_pairs():
