@@ -56,6 +56,9 @@ JOB_OWNER = {
 EXPECTED = {
     "login": {"GET": every(200), "POST": every(200)},  # an empty form is shown again
     "logout": {"GET": every(405), "POST": every(302)},
+    # Every role changes its own password; an empty form is shown again.
+    "password_change": {"GET": readers(), "POST": readers()},
+    "password_change_done": {"GET": readers(), "POST": readers(405)},
     "set_language": {"GET": every(302), "POST": every(302)},
     # No login for the health check; it answers GET and HEAD only.
     "healthz": {"GET": every(200), "POST": every(405)},

@@ -126,6 +126,7 @@ def test_regulator_filters_opens_a_pair_toggles_text_and_switches_language(
         "standards:reports",
         "standards:report-html",
         "standards:report-verify",
+        "password_change",
     ],
 )
 def test_pages_have_no_accessibility_violations(page, live_server, data, assert_accessible, path):
@@ -143,6 +144,21 @@ def test_standard_and_search_pages_are_accessible(page, live_server, data, asser
     page.goto(f"{live_server.url}{reverse('standards:search')}?q=70%20%C2%B0C")
     expect(page.get_by_text("1 clause found")).to_be_visible()
     assert_accessible(page)
+
+
+def test_regulator_changes_the_password_from_the_header(page, live_server, data, assert_accessible):
+    log_in(page, live_server)
+    page.locator("#nav-main").get_by_role("link", name="Change password").click()
+    expect(page.get_by_role("heading", name="Change password")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_label("Old password").fill("S3cure-pass!")
+    page.get_by_label(re.compile(r"^\s*New password\W*$")).fill("An0ther-s3cure-pass")
+    page.get_by_label("New password confirmation").fill("An0ther-s3cure-pass")
+    page.locator("main").get_by_role("button", name="Change password").click()
+    expect(page.get_by_role("heading", name="Password changed")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("link", name="Back to the dashboard").click()
+    expect(page.get_by_role("heading", name="Harmonization dashboard")).to_be_visible()
 
 
 def test_skip_link_moves_focus_to_the_content(page, live_server, data):
