@@ -140,7 +140,6 @@ class MappingForm(VersionedForm):
         ),
     )
 
-
     class Meta:
         model = ClauseMapping
         fields = "__all__"
