@@ -25,7 +25,6 @@ from standards.models import (
     Parameter,
     Standard,
 )
-from standards.search import MAX_QUERY_LENGTH
 from standards.services import set_mappings
 from standards.versioning import VERSION_FIELD, VersionedAdmin, VersionedForm
 
@@ -37,17 +36,8 @@ admin.site.index_title = _("Standards, clauses, mappings and limits")
 URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
 
 
-class BoundedSearchMixin:
-    """Search on the first MAX_QUERY_LENGTH characters, as the portal's search does. Every
-    word is a condition on every search field: a pasted page of text made a query SQLite
-    refuses (a 500, "Expression tree is too large") and PostgreSQL plans for seconds."""
-
-    def get_search_results(self, request, queryset, search_term):
-        return super().get_search_results(request, queryset, search_term[:MAX_QUERY_LENGTH])
-
-
 @admin.register(Parameter)
-class ParameterAdmin(VersionedAdmin, BoundedSearchMixin, ExchangeAdminMixin, SimpleHistoryAdmin):
+class ParameterAdmin(VersionedAdmin, ExchangeAdminMixin, SimpleHistoryAdmin):
     resource_classes = [ParameterResource]
     form = VersionedForm
     list_display = ["name_en", "name_ru", "name_zh", "unit", "key"]
@@ -64,7 +54,7 @@ class ClauseInline(admin.TabularInline):
 
 
 @admin.register(Standard)
-class StandardAdmin(VersionedAdmin, BoundedSearchMixin, ExchangeAdminMixin, SimpleHistoryAdmin):
+class StandardAdmin(VersionedAdmin, ExchangeAdminMixin, SimpleHistoryAdmin):
     resource_classes = [StandardResource]
     form = VersionedForm
     list_display = [
@@ -135,7 +125,7 @@ class LimitInline(admin.TabularInline):
 
 
 @admin.register(Clause)
-class ClauseAdmin(VersionedAdmin, BoundedSearchMixin, ExchangeAdminMixin, SimpleHistoryAdmin):
+class ClauseAdmin(VersionedAdmin, ExchangeAdminMixin, SimpleHistoryAdmin):
     resource_classes = [ClauseResource]
     form = VersionedForm
     list_display = [
@@ -265,9 +255,7 @@ def _bulk_set(field, value, label):
 
 
 @admin.register(ClauseMapping)
-class ClauseMappingAdmin(
-    VersionedAdmin, BoundedSearchMixin, ExchangeAdminMixin, SimpleHistoryAdmin
-):
+class ClauseMappingAdmin(VersionedAdmin, ExchangeAdminMixin, SimpleHistoryAdmin):
     resource_classes = [MappingResource]
     list_display = [
         "key",
@@ -351,7 +339,7 @@ class ClauseMappingAdmin(
 
 
 @admin.register(Limit)
-class LimitAdmin(VersionedAdmin, BoundedSearchMixin, ExchangeAdminMixin, SimpleHistoryAdmin):
+class LimitAdmin(VersionedAdmin, ExchangeAdminMixin, SimpleHistoryAdmin):
     resource_classes = [LimitResource]
     form = LimitForm
     list_display = ["clause", "parameter", "kind", "notation_display"]
@@ -392,7 +380,7 @@ class LimitAdmin(VersionedAdmin, BoundedSearchMixin, ExchangeAdminMixin, SimpleH
 
 
 @admin.register(NegotiationNote)
-class NegotiationNoteAdmin(BoundedSearchMixin, admin.ModelAdmin):
+class NegotiationNoteAdmin(admin.ModelAdmin):
     """Read-only: notes are added on the pair page and never edited or deleted."""
 
     list_display = ["mapping", "date", "side", "meeting", "author", "corrects"]

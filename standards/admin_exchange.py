@@ -9,7 +9,10 @@ from datetime import timedelta
 from django import forms
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import ERROR_FLAG
 from django.core.exceptions import ValidationError
+from django.db import DatabaseError
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -20,6 +23,7 @@ from import_export.admin import ImportExportMixin
 from import_export.forms import ConfirmImportForm, ImportForm
 from import_export.tmp_storages import BaseStorage
 
+from standards.admin_bounds import lookups_of_the_request
 from standards.exchange import FORMATS, read_upload
 from standards.models import PendingImport
 
@@ -49,6 +53,9 @@ class DatabaseStorage(BaseStorage):
     def remove(self):
         PendingImport.objects.filter(name=self.name).delete()
 
+
+# What a query of the export can raise that django-import-export does not show itself.
+EXPORT_QUERY_ERRORS = (DatabaseError, OverflowError, TypeError)
 
 REASON_HELP = gettext_lazy(
     "Recorded in the change history of every record the file creates or changes."
@@ -132,12 +139,14 @@ class ExchangeAdminMixin(ImportExportMixin):
         refused = (form := context.get("form")) is not None and form.is_bound and form.errors
         if result is not None and (result.has_errors() or result.has_validation_errors()):
             refused = True
-            # No confirmation will follow: the stored upload is not needed.
-            upload = form.cleaned_data.get("import_file") if form is not None else None
-            if name := getattr(upload, "tmp_storage_name", None):
-                PendingImport.objects.filter(name=name).delete()
         if request.method == "POST" and refused:
             response.status_code = 400
+            # No confirmation will follow: the stored upload is not needed. (A form error
+            # found after it was stored, such as a file with no rows, takes the file out
+            # of the form's cleaned data: the upload is the request's.)
+            upload = request.FILES.get("import_file")
+            if name := getattr(upload, "tmp_storage_name", None):
+                PendingImport.objects.filter(name=name).delete()
         return response
 
     def process_import(self, request, **kwargs):
@@ -170,6 +179,21 @@ class ExchangeAdminMixin(ImportExportMixin):
             }
             return TemplateResponse(request, [self.import_template_name], context, status=409)
         return super().process_result(result, request)
+
+    def export_action(self, request):
+        # The export takes the changelist's filters from the query string, as the
+        # changelist does, and must refuse the same lookups the same way.
+        try:
+            return super().export_action(request)
+        except IncorrectLookupParameters:
+            changelist = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist")
+            return HttpResponseRedirect(f"{changelist}?{ERROR_FLAG}=1")
+
+    def get_export_data(self, file_format, request, queryset, **kwargs):
+        # The rows are read here: a lookup that fails only when its query runs fails
+        # here. (django-import-export shows a ValueError or a FieldError as a message.)
+        with lookups_of_the_request(queryset.db, bool(request.GET), EXPORT_QUERY_ERRORS):
+            return super().get_export_data(file_format, request, queryset, **kwargs)
 
     def add_success_message(self, result, request):
         totals = result.totals

@@ -8,9 +8,15 @@ class StandardsConfig(AppConfig):
     verbose_name = _("Standards and requirements")
 
     def ready(self):
+        from django.contrib import admin
+
         from standards import (
+            admin_bounds,
             checks,  # noqa: F401  (registers the system checks)
             search_text,
         )
 
         search_text.connect()
+        # django.contrib.admin, first of the installed apps, has imported every app's
+        # admin module by now; a ModelAdmin registered later is bounded as it is.
+        admin_bounds.bound_site(admin.site)

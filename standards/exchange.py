@@ -12,7 +12,10 @@ return), and cells starting with an apostrophe, are written with a leading apost
 which the import takes off again: the exchange is formula-safe and loses nothing.
 
 Uploads are checked before any row is read (`read_upload`): size, encoding, the zip
-structure of an XLSX, the number of rows, the columns and the length of each cell.
+structure of an XLSX (and XML without entity declarations), the number of rows, the
+columns and the length of each cell. Rows shorter than the header read as empty cells
+after their last one, and a row longer than the header is refused by its number, in CSV
+(`read_csv`) and XLSX (`read_xlsx`) alike.
 """
 
 import csv
@@ -20,7 +23,9 @@ import io
 import zipfile
 from decimal import Decimal, InvalidOperation
 
+import openpyxl
 import tablib
+from defusedxml import DefusedXmlException
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
@@ -29,6 +34,7 @@ from django.utils.translation import gettext_lazy
 from import_export import fields, resources, widgets
 from import_export.formats import base_formats
 from import_export.instance_loaders import CachedInstanceLoader
+from openpyxl.utils import get_column_letter
 
 from standards import search_text
 from standards.models import Clause, ClauseMapping, Limit, Parameter, Standard
@@ -550,7 +556,11 @@ class CSVFormat(base_formats.CSV):
 
 
 class XLSXFormat(base_formats.XLSX):
-    """XLSX whose cells are all text: nothing in an exported file is ever a formula."""
+    """XLSX whose cells are all text: nothing in an exported file is ever a formula; read
+    as a CSV file is (read_xlsx)."""
+
+    def create_dataset(self, in_stream, **kwargs):
+        return read_xlsx(in_stream)
 
     def export_data(self, dataset, **kwargs):
         return write_xlsx(dataset.headers, dataset, title="Data")
@@ -590,6 +600,68 @@ def _check_xlsx_container(data):
         )
 
 
+def _without_trailing_empty_cells(cells):
+    cells = list(cells)
+    while cells and cells[-1] in (None, ""):
+        cells.pop()
+    return cells
+
+
+def read_xlsx(data):
+    """A dataset of the active sheet of the XLSX `data`. As in read_csv, a row with fewer
+    cells than the header has columns has empty cells after its last one (a sheet that
+    does not declare its size reads with as many cells as each row holds), and a row with
+    a value past the header is refused by its number; empty cells past the header (a
+    column formatted but left empty) are left out. A workbook that declares XML entities
+    is refused unexpanded (defusedxml, which openpyxl uses: standards.E001)."""
+    try:
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        try:
+            return _sheet_dataset(workbook.active.values)
+        finally:
+            workbook.close()
+    except ValueError as error:  # openpyxl wraps what the parser raised in a ValueError
+        if not _caused_by(error, DefusedXmlException):
+            raise
+        raise ValidationError(
+            _(
+                "The workbook declares XML entities, which could expand to far more than "
+                "the file holds; nothing was imported. Save it again as an XLSX file."
+            ),
+            code="xml_entities",
+        ) from None
+
+
+def _caused_by(error, kind):
+    while error is not None and not isinstance(error, kind):
+        error = error.__cause__ or error.__context__
+    return error is not None
+
+
+def _sheet_dataset(rows):
+    header = _without_trailing_empty_cells(next(rows, ()))
+    dataset = tablib.Dataset(headers=header)
+    width = len(header)
+    for number, row in enumerate(rows, start=2):
+        cells = list(row)
+        surplus = _without_trailing_empty_cells(cells[width:])
+        if surplus:
+            raise ValidationError(
+                _(
+                    "Row %(row)d has a value past the header's %(columns)d columns "
+                    "(column %(column)s)."
+                )
+                % {
+                    "row": number,
+                    "columns": width,
+                    "column": get_column_letter(width + len(surplus)),
+                },
+                code="row_too_long",
+            )
+        dataset.append(cells[:width] + [None] * (width - len(cells)))
+    return dataset
+
+
 def read_upload(data, file_format, resource_class):
     """The dataset in an uploaded file, or a ValidationError that says what is wrong
     with it. Nothing is written to the database here."""
@@ -605,6 +677,8 @@ def read_upload(data, file_format, resource_class):
         _check_xlsx_container(data)
         try:
             dataset = file_format.create_dataset(data)
+        except ValidationError:
+            raise
         except Exception:
             raise ValidationError(
                 _("The workbook could not be read; save it again as an XLSX file."),
@@ -640,13 +714,22 @@ DELIMITER_NAMES = {
 }
 
 
+def _lines(text):
+    """The lines of `text` as the csv module reads them: ended by a line feed, a carriage
+    return (spreadsheets of old Macs) or both, and kept whole inside a quoted cell."""
+    return io.StringIO(text, newline="")
+
+
 def csv_delimiter(text):
     """The separator of a CSV file: the one that splits its header line into the most
     columns. A ValidationError when none of the three splits it at all."""
-    first_line = text.split("\n", 1)[0]
+    first_line = next(_lines(text), "")
 
     def columns(delimiter):
-        return len(next(csv.reader([first_line], delimiter=delimiter), []))
+        try:
+            return len(next(csv.reader([first_line], delimiter=delimiter), []))
+        except csv.Error:  # a quoted cell running past the line
+            return 0
 
     best = max(CSV_DELIMITERS, key=columns)
     if columns(best) < MIN_COLUMNS:
@@ -666,7 +749,7 @@ def read_csv(text):
     upload check and the import itself read a CSV file with this."""
     delimiter = csv_delimiter(text)
     try:
-        rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+        rows = list(csv.reader(_lines(text), delimiter=delimiter))
     except csv.Error as error:
         raise ValidationError(
             _("The CSV file could not be read: %(error)s.") % {"error": error},

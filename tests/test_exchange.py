@@ -373,6 +373,85 @@ def test_malformed_files_get_a_clear_error_and_change_nothing(client_for, editor
     assert not PendingImport.objects.exists()
 
 
+def rewrite_member(data, member, edit):
+    source = zipfile.ZipFile(io.BytesIO(data))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            content = source.read(info.filename)
+            target.writestr(info.filename, edit(content) if info.filename == member else content)
+    return buffer.getvalue()
+
+
+LAUGHS = b"lol"
+LEVELS = 4  # 10**4 copies of "lol" in one cell: 30,000 characters from a 1 KB workbook
+
+
+def billion_laughs(cell_text):
+    """An XLSX whose sheet declares entities nested LEVELS deep, ten of each in the next,
+    and puts the last in place of `cell_text`."""
+    entities = [b'<!ENTITY lol0 "%s">' % LAUGHS] + [
+        b'<!ENTITY lol%d "%s">' % (level, b"&lol%d;" % (level - 1) * 10)
+        for level in range(1, LEVELS + 1)
+    ]
+    doctype = b"<!DOCTYPE worksheet [%s]>" % b"".join(entities)
+
+    def laugh(xml):
+        declaration, _sep, body = xml.rpartition(b"?>")  # openpyxl writes none
+        body = body.replace(b"<t>%s</t>" % cell_text.encode(), b"<t>&lol%d;</t>" % LEVELS)
+        return declaration + _sep + doctype + body
+
+    header = ParameterResource.column_names()
+    workbook = xlsx_bytes([header, ["lead", cell_text, "", "", "", ""]])
+    return rewrite_member(workbook, "xl/worksheets/sheet1.xml", laugh)
+
+
+def test_an_xlsx_with_nested_entities_is_refused_unexpanded(client_for, editor, monkeypatch):
+    from standards import exchange
+
+    read, sheet_dataset = [], exchange._sheet_dataset
+
+    def spy(rows):
+        read.append(True)
+        return sheet_dataset(rows)
+
+    monkeypatch.setattr(exchange, "_sheet_dataset", spy)
+    content = billion_laughs("Lead")
+    response = post_import(client_for(editor), "parameter", content, fmt=XLSX_INDEX, name="l.xlsx")
+    assert response.status_code == 400
+    errors = " ".join(response.context["form"].errors.get("import_file", []))
+    assert "The workbook declares XML entities" in errors
+    assert not read  # refused as the sheet began to be parsed, before any row was read
+    assert not Parameter.objects.exists() and not PendingImport.objects.exists()
+
+
+def test_the_laughs_would_be_expanded_without_defusedxml(monkeypatch):
+    """What the refusal prevents: the standard library's parser expands the entities."""
+    from xml.etree.ElementTree import iterparse as expanding
+
+    import openpyxl.worksheet._reader
+
+    monkeypatch.setattr(openpyxl.worksheet._reader, "iterparse", expanding)
+    dataset = XLSXFormat().create_dataset(billion_laughs("Lead"))
+    assert dataset[0][1] == LAUGHS.decode() * 10**LEVELS
+
+
+def test_openpyxl_reads_uploads_with_defusedxml(monkeypatch):
+    import defusedxml.ElementTree
+    import openpyxl.worksheet._reader
+    import openpyxl.xml
+    from django.core.checks import run_checks
+
+    from standards.checks import xlsx_xml_defused
+
+    assert openpyxl.xml.DEFUSEDXML
+    assert openpyxl.worksheet._reader.iterparse is defusedxml.ElementTree.iterparse
+    assert not [m for m in run_checks() if m.id == "standards.E001"]
+    monkeypatch.setattr(openpyxl.xml, "DEFUSEDXML", False)
+    [error] = xlsx_xml_defused(None)
+    assert error.id == "standards.E001" and error.is_serious()
+
+
 def test_wrong_types_in_an_xlsx_are_row_errors(client_for, editor):
     header = ParameterResource.column_names()
     content = xlsx_bytes([header, ["lead", None, "", "", "", ""]])  # name_en is required

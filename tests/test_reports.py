@@ -275,6 +275,150 @@ def test_verify_by_fingerprint_and_by_pdf(client_for, negotiator, data):
     assert client.post(url, {"fingerprint": "xyz"}).status_code == 400
 
 
+# --- verification of crafted PDFs ----------------------------------------------------------
+
+
+def build_pdf(objects, trailer):
+    """A PDF of the numbered `objects` (their bodies as bytes) with a correct
+    cross-reference table and the `trailer` dictionary."""
+    out = io.BytesIO()
+    out.write(b"%PDF-1.7\n")
+    offsets = {}
+    for number in sorted(objects):
+        offsets[number] = out.tell()
+        out.write(b"%d 0 obj\n%s\nendobj\n" % (number, objects[number]))
+    xref, size = out.tell(), max(objects) + 1
+    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % size)
+    for number in range(1, size):
+        out.write(b"%010d 00000 n \n" % offsets.get(number, 0))
+    out.write(b"trailer\n%s\nstartxref\n%d\n%%%%EOF\n" % (trailer, xref))
+    return out.getvalue()
+
+
+CATALOG = {1: b"<< /Type /Catalog /Pages 2 0 R >>", 2: b"<< /Type /Pages /Kids [] /Count 0 >>"}
+FINGERPRINT = b"(" + b"a" * 64 + b")"
+
+
+def with_info(info, *more, trailer=b""):
+    """A PDF whose /Info is object 3, `info`; `more` objects are numbered from 4."""
+    objects = {**CATALOG, 3: info, **dict(enumerate(more, start=4))}
+    size = len(objects) + 1
+    return build_pdf(objects, b"<< /Size %d /Root 1 0 R /Info 3 0 R %s>>" % (size, trailer))
+
+
+def looping_prev():
+    pdf = with_info(b"<< /fingerprint " + FINGERPRINT + b" >>")
+    return pdf.replace(b"/Info 3 0 R >>", b"/Info 3 0 R /Prev %d >>" % pdf.rindex(b"xref\n0 "))
+
+
+AES_256 = (
+    b"<< /Filter /Standard /V 5 /R 6 /Length 256 /P -4 /O <%s> /U <%s> /OE <%s> /UE <%s> "
+    b"/Perms <%s> /CF << /StdCF << /CFM /AESV3 /AuthEvent /DocOpen /Length 32 >> >> "
+    b"/StmF /StdCF /StrF /StdCF >>"
+) % (b"00" * 48, b"00" * 48, b"00" * 32, b"00" * 32, b"00" * 16)
+
+NOT_A_PDF, NOT_A_REPORT = "not a readable PDF", "it was not produced by the portal"
+CRAFTED_PDFS = {
+    "an /Info that points at itself": (with_info(b"3 0 R"), NOT_A_PDF),
+    "an /Info in a reference cycle": (with_info(b"4 0 R", b"3 0 R"), NOT_A_PDF),
+    "values in a reference cycle": (
+        with_info(b"<< /fingerprint 4 0 R /selection 5 0 R >>", b"5 0 R", b"4 0 R"),
+        NOT_A_PDF,
+    ),
+    "values that point back at the /Info": (
+        with_info(b"<< /fingerprint 3 0 R /selection 3 0 R >>"),
+        NOT_A_REPORT,
+    ),
+    "a selection nested 2,000 dictionaries deep": (
+        with_info(
+            b"<< /fingerprint " + FINGERPRINT + b" /selection "
+            + b"<< /a " * 2000 + b"(x)" + b" >>" * 2000 + b" >>"
+        ),
+        NOT_A_REPORT,
+    ),
+    "arrays nested 5,000 deep": (
+        with_info(b"<< /fingerprint " + b"[" * 5000 + b"]" * 5000 + b" >>"), NOT_A_PDF
+    ),
+    "an /Info that is an array": (with_info(b"[1 2 3]"), NOT_A_PDF),
+    "an /Info that does not exist": (
+        build_pdf(CATALOG, b"<< /Size 3 /Root 1 0 R /Info 9 0 R >>"), NOT_A_REPORT
+    ),
+    "a cross-reference table that is not there": (
+        b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << /Info 1 0 R >>\nstartxref\n99999\n%%EOF",
+        NOT_A_REPORT,
+    ),
+    "a truncated file": (with_info(b"<< /fingerprint " + FINGERPRINT + b" >>")[:150], NOT_A_PDF),
+    "a /Prev that loops": (looping_prev(), NOT_A_REPORT),
+    "no PDF header": (b"<html>" + b" " * 2000 + b"%PDF-1.7", NOT_A_PDF),
+    "AES-256 encryption": (
+        with_info(
+            b"<< /fingerprint " + FINGERPRINT + b" >>", AES_256,
+            trailer=b"/Encrypt 4 0 R /ID [<00> <00>] ",
+        ),
+        NOT_A_PDF,
+    ),
+    "a fingerprint that is not one": (
+        with_info(b"<< /fingerprint (not hexadecimal) /selection (gaps=1) >>"), NOT_A_REPORT
+    ),
+    "a selection that is a number": (
+        with_info(b"<< /fingerprint " + FINGERPRINT + b" /selection 5 >>"), NOT_A_REPORT
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", CRAFTED_PDFS)
+def test_a_crafted_pdf_is_a_400_with_a_clear_message(client_for, negotiator, case):
+    content, message = CRAFTED_PDFS[case]
+    client = client_for(negotiator)
+    client.raise_request_exception = False
+    upload = SimpleUploadedFile("report.pdf", content, content_type="application/pdf")
+    response = client.post(reverse("standards:report-verify"), {"document": upload})
+    assert response.status_code == 400
+    assert message in response.text
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        RecursionError, KeyError, IndexError, TypeError, ValueError, AttributeError,
+        OverflowError, AssertionError, NotImplementedError,
+        "PdfReadError", "PdfStreamError", "DependencyError", "LimitReachedError",
+        "struct.error", "zlib.error",
+    ],
+    ids=str,
+)  # fmt: skip
+def test_whatever_pypdf_raises_on_a_file_is_a_400(client_for, negotiator, monkeypatch, error):
+    import struct
+    import zlib
+
+    import pypdf
+    from pypdf import errors
+
+    if isinstance(error, str):
+        named = {"struct.error": struct.error, "zlib.error": zlib.error}
+        error = named[error] if error in named else getattr(errors, error)
+
+    def fail(*args, **kwargs):
+        raise error("crafted")
+
+    monkeypatch.setattr(pypdf, "PdfReader", fail)
+    upload = SimpleUploadedFile("report.pdf", with_info(b"<< >>"), content_type="application/pdf")
+    response = client_for(negotiator).post(reverse("standards:report-verify"), {"document": upload})
+    assert response.status_code == 400
+    assert NOT_A_PDF in response.text
+
+
+def test_a_pdf_larger_than_any_report_is_refused_unread(client_for, negotiator, monkeypatch):
+    import pypdf
+
+    monkeypatch.setattr(pypdf, "PdfReader", None)  # never reached
+    content = with_info(b"<< >>") + b"%" * (20 * 2**20)
+    upload = SimpleUploadedFile("report.pdf", content, content_type="application/pdf")
+    response = client_for(negotiator).post(reverse("standards:report-verify"), {"document": upload})
+    assert response.status_code == 400
+    assert "larger than 20 MB" in response.text
+
+
 def test_fonts_are_subset_with_harfbuzz():
     from django.core.checks import run_checks
 

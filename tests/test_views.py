@@ -101,6 +101,15 @@ def test_unknown_keys_give_404(client_for, regulator):
     assert client.get(reverse("standards:mapping-detail", args=["KZCN-999"])).status_code == 404
 
 
+def test_a_key_with_a_nul_byte_is_a_404_on_every_database(client_for, negotiator, pair):
+    """PostgreSQL refuses a query holding a NUL: the pair pages must not ask it one."""
+    client = client_for(negotiator)
+    for key in ("\x00", f"{pair.key}\x00"):
+        assert client.get(reverse("standards:mapping-detail", args=[key])).status_code == 404
+        response = client.post(reverse("standards:note-add", args=[key]), {"text": "x"})
+        assert response.status_code == 404
+
+
 # --- comparison -----------------------------------------------------------------------
 
 

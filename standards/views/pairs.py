@@ -1,5 +1,6 @@
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
 from standards.alignment import compute_alignment
@@ -36,16 +37,24 @@ def _pair_page(request, mapping, note_form=None, status=200):
     )
 
 
+def _mapping_or_404(key):
+    # No key holds a NUL (forms and imports refuse one), and PostgreSQL refuses any query
+    # that does: a URL with "%00" in the key would fail, not find nothing.
+    if "\x00" in key:
+        raise Http404
+    return get_object_or_404(ClauseMapping.objects.for_list(), key=key)
+
+
 @reader_required
 def mapping_detail(request, key):
-    return _pair_page(request, get_object_or_404(ClauseMapping.objects.for_list(), key=key))
+    return _pair_page(request, _mapping_or_404(key))
 
 
 @reader_required(methods=("POST",))
 def add_note(request, key):
     if not request.user.has_perm("standards.add_negotiationnote"):
         raise PermissionDenied
-    mapping = get_object_or_404(ClauseMapping.objects.for_list(), key=key)
+    mapping = _mapping_or_404(key)
     form = NoteForm(request.POST, mapping=mapping)
     if not form.is_valid():
         return _pair_page(request, mapping, note_form=form, status=400)
