@@ -44,7 +44,8 @@ def main(rounds=3):
         import weasyprint.pdf.fonts as weasy_fonts
         from weasyprint import HTML
 
-        from standards.reports.render import BASE_URL, StaticOnlyFetcher, font_config
+        from standards.reports.pdf import StaticOnlyFetcher, font_config
+        from standards.reports.render import BASE_URL
 
         document = HTML(string=html, base_url=BASE_URL, url_fetcher=StaticOnlyFetcher())
         rendered = document.render(font_config=font_config())

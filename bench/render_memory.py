@@ -1,19 +1,22 @@
 """How much memory a process keeps after N PDF renders of the reference report.
 
-The web process (gunicorn's sync worker, or runserver) and the report worker render
-through the same code (standards.reports.render.produce); this renders the reference
-report N times in one process, in a throwaway database, and prints the resident memory
-(VmRSS) after each render: the figure a process keeps, not the peak of one render. Run:
+Every PDF is drawn in a render child of the requesting process (the web process, or the
+report worker; standards/reports/render_process.py). This renders the reference report N
+times from one process, in a throwaway database, and prints after each render the
+resident memory (VmRSS) of the requesting process and of its render child: the figures
+the processes keep, not the peak of one render. The child is replaced after
+REPORT_RENDERS_PER_PROCESS renders, or when it holds more than REPORT_RENDER_MAX_MB, so
+the two columns stay bounded however many renders follow. Run:
 
     DEBUG=False SECRET_KEY=bench-only DJANGO_SETTINGS_MODULE=portal.settings \\
-        .venv/bin/python bench/render_memory.py --renders 20
+        .venv/bin/python bench/render_memory.py --renders 45
 
-gunicorn bounds it by replacing a worker after WEB_MAX_REQUESTS requests
-(portal/gunicorn.conf.py); the development server and the report worker keep what they
-grow to.
+`--in-process` draws the PDFs in the requesting process itself, as the portal did before
+the render child (the peer of this benchmark): that process keeps what it grows to.
 """
 
 import argparse
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -24,38 +27,72 @@ sys.path.insert(0, str(BASE_DIR / "bench"))
 from compare_vs_admin import reference_database  # noqa: E402
 
 
-def rss_mb():
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+def rss_mb(pid="self"):
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def in_process_renderer():
+    """Draw PDFs in this process (the peer): the render process's code, called directly."""
+    from standards.reports import pdf, render_process
+
+    def render(html, identifier, hashed_files):
+        return pdf.write_pdf(html, identifier, hashed_files)
+
+    render_process.render = render
+
+
+def run(renders):
+    from django.conf import settings
+    from django.http import QueryDict
+
+    from standards.reports import render_process
+    from standards.reports.fingerprint import data_version
+    from standards.reports.render import produce
+    from standards.reports.selection import selection_from
+
+    _form, selection = selection_from(QueryDict("gaps=0&lang=en&originals=on"))
+    _version, as_of = data_version()
+    print(
+        f"render child replaced after {settings.REPORT_RENDERS_PER_PROCESS} renders or above "
+        f"{settings.REPORT_RENDER_MAX_MB} MB; before the first render "
+        f"{rss_mb():.1f} MB"
+    )
+    rows = []
+    for n in range(1, renders + 1):
+        produce(selection, "pdf", as_of)
+        child = render_process.child_pid()
+        rows.append((rss_mb(), rss_mb(child) if child else 0.0))
+        print(
+            f"after render {n:3d}: requesting process {rows[-1][0]:7.1f} MB, render child "
+            + (f"{rows[-1][1]:7.1f} MB (pid {child})" if child else "   none (replaced)")
+        )
+    return rows
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--renders", type=int, default=20)
+    parser.add_argument("--renders", type=int, default=45)
+    parser.add_argument("--in-process", action="store_true")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmpdir, reference_database(tmpdir):
-        from django.http import QueryDict
-
-        from standards.reports.fingerprint import data_version
-        from standards.reports.render import produce
-        from standards.reports.selection import selection_from
-
-        _form, selection = selection_from(QueryDict("gaps=0&lang=en&originals=on"))
-        _version, as_of = data_version()
-        start = rss_mb()
-        sizes = []
-        for n in range(1, args.renders + 1):
-            produce(selection, "pdf", as_of)
-            sizes.append(rss_mb())
-            print(f"after render {n:3d}: {sizes[-1]:7.1f} MB")
-        first, last = sizes[0], sizes[-1]
-        per_render = (last - first) / max(len(sizes) - 1, 1)
-        print(
-            f"before the first render {start:.1f} MB; after 1 render {first:.1f} MB; after "
-            f"{len(sizes)} renders {last:.1f} MB ({per_render:+.1f} MB a render after the first)"
-        )
+        if args.in_process:
+            in_process_renderer()
+        rows = run(args.renders)
+    parent = [row[0] for row in rows]
+    child = [row[1] for row in rows]
+    total = [a + b for a, b in rows]
+    print(
+        f"{'in-process' if args.in_process else 'render child'}: requesting process at most "
+        f"{max(parent):.1f} MB (last {parent[-1]:.1f}); render child at most {max(child):.1f} MB; "
+        f"both together at most {max(total):.1f} MB after {len(rows)} renders "
+        f"(pid {os.getpid()})"
+    )
 
 
 if __name__ == "__main__":

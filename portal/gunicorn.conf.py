@@ -22,16 +22,16 @@ bind = [f"{os.environ.get('HOST') or '127.0.0.1'}:{_positive_int('PORT', 8000)}"
 # Each worker renders PDFs of up to REPORT_BACKGROUND_THRESHOLD mappings in the request,
 # which takes memory; more than 8 rarely pays on one machine.
 workers = _positive_int("WEB_CONCURRENCY", min(2 * (os.cpu_count() or 1) + 1, 8))
-# One thread per worker process: Pango, under WeasyPrint, must never render two PDFs at once
-# in one process (standards/reports/render.py also holds a lock for threaded servers).
+# One thread per worker process. PDFs are drawn in each worker's render child, one at a
+# time (standards/reports/render_process.py), never in the worker itself.
 worker_class = "sync"
 threads = 1
 # A PDF of 300 mappings (the background threshold) takes about 20 s to render.
 timeout = 120
 graceful_timeout = 30
-# A worker that has rendered PDFs keeps the memory it took (the 10-minute soak grew five
-# workers from 1.2 to 1.5 GB): replace each after a bounded number of requests, staggered
-# so that they do not all restart at once.
+# Replace each worker after a bounded number of requests, staggered so that they do not all
+# restart at once (the render child, which holds WeasyPrint's memory, is replaced on its
+# own after REPORT_RENDERS_PER_PROCESS renders).
 max_requests = _positive_int("WEB_MAX_REQUESTS", 1000)
 max_requests_jitter = max(max_requests // 10, 1)
 # Access log and errors to stdout/stderr, for the service manager to collect.

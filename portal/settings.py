@@ -259,6 +259,14 @@ if WORKER_HEARTBEAT_WINDOW < MIN_HEARTBEAT_WINDOW:
 REPORT_BACKGROUND_THRESHOLD = envint("REPORT_BACKGROUND_THRESHOLD", 300)
 # 1,000 mappings take about 1 GB and a minute in WeasyPrint (bench/report_vs_chromium.py).
 REPORT_MAX_MAPPINGS = envint("REPORT_MAX_MAPPINGS", 2000)
+# PDFs are drawn in a render process of each web process and of the worker
+# (standards/reports/render_process.py): replaced after this many renders, or as soon as it
+# holds more than REPORT_RENDER_MAX_MB after a render; ended after this many idle seconds;
+# a render longer than the timeout is killed.
+REPORT_RENDERS_PER_PROCESS = envint("REPORT_RENDERS_PER_PROCESS", 20)
+REPORT_RENDER_MAX_MB = envint("REPORT_RENDER_MAX_MB", 400)
+REPORT_RENDER_IDLE_SECONDS = envint("REPORT_RENDER_IDLE_SECONDS", 300)
+REPORT_RENDER_TIMEOUT = envint("REPORT_RENDER_TIMEOUT", 600)
 
 # Spreadsheet import (admin): every upload is previewed, then imported all or nothing.
 IMPORT_EXPORT_USE_TRANSACTIONS = True

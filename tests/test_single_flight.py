@@ -136,43 +136,6 @@ def test_sqlite_transactions_take_the_write_lock_when_they_begin():
         assert config["OPTIONS"]["timeout"] >= 10
 
 
-def test_no_process_renders_two_pdfs_at_once(monkeypatch):
-    """Ten threads asking for PDFs at the same moment: one render at a time in-process."""
-    import time
-
-    from standards.reports import render
-
-    inside, most = [0], [0]
-    guard = threading.Lock()
-
-    class CountingHTML:
-        def __init__(self, **kwargs):
-            pass
-
-        def write_pdf(self, **kwargs):
-            with guard:
-                inside[0] += 1
-                most[0] = max(most[0], inside[0])
-            time.sleep(0.02)
-            with guard:
-                inside[0] -= 1
-            return b"%PDF-1.7"
-
-    monkeypatch.setattr(render, "HTML", CountingHTML)
-    start = threading.Barrier(10)
-
-    def go():
-        start.wait(5)
-        render.render_pdf("<p>x</p>", identifier=b"0" * 32)
-
-    threads = [threading.Thread(target=go) for _ in range(10)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(10)
-    assert most[0] == 1
-
-
 def test_gunicorn_workers_have_one_thread():
     import runpy
     from pathlib import Path

@@ -11,6 +11,7 @@ from standards.models import ReportFile
 from standards.reports import files
 from standards.reports.content import build_report
 from standards.reports.fingerprint import fingerprint_for
+from standards.reports.render import RenderFailed
 from standards.reports.selection import selection_from
 from standards.views import reader_required
 
@@ -81,6 +82,8 @@ def gap_file(request, fmt):
         report_file = files.report_file_for(selection, fmt, request.user)
     except files.TooLarge as too_large:
         return _too_large(request, too_large.count)
+    except RenderFailed:
+        return _render_failed(request)
     if report_file.status == ReportFile.Status.DONE:
         return files.serve(report_file)
     if report_file.requested_by_id == request.user.pk:
@@ -98,6 +101,24 @@ def _being_prepared(request):
         status=202,
     )
     response["Retry-After"] = str(PREPARING_RETRY_SECONDS)
+    return response
+
+
+def _render_failed(request):
+    """The render process crashed or ran out of time: nothing is kept, the next request
+    renders again."""
+    response = render(
+        request,
+        "reports/refused.html",
+        {
+            "message": _(
+                "The report could not be prepared just now. Try again in a minute; if it "
+                "fails again, narrow the selection or ask the portal's administrators."
+            )
+        },
+        status=503,
+    )
+    response["Retry-After"] = "60"
     return response
 
 
