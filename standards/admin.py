@@ -20,11 +20,13 @@ from standards.exchange import (
 from standards.models import (
     Clause,
     ClauseMapping,
+    DelegationMember,
     Limit,
     NegotiationNote,
     Parameter,
     Standard,
 )
+from standards.notes import notes_for_reader
 from standards.services import set_mappings
 from standards.versioning import VERSION_FIELD, VersionedAdmin, VersionedForm
 
@@ -383,10 +385,15 @@ class LimitAdmin(VersionedAdmin, ExchangeAdminMixin, SimpleHistoryAdmin):
 class NegotiationNoteAdmin(admin.ModelAdmin):
     """Read-only: notes are added on the pair page and never edited or deleted."""
 
-    list_display = ["mapping", "date", "side", "meeting", "author", "corrects"]
-    list_filter = ["side", "date"]
+    list_display = ["mapping", "date", "side", "visibility", "meeting", "author", "corrects"]
+    list_filter = ["side", "visibility", "date"]
     list_select_related = ["mapping", "author", "corrects__mapping"]
     search_fields = ["mapping__key", "meeting", "text"]
+
+    def get_queryset(self, request):
+        # The back office follows the same rule as the pair page: the other delegation's
+        # internal notes are not shown to anyone.
+        return notes_for_reader(super().get_queryset(request), request.user)
 
     def has_add_permission(self, request):
         return False
@@ -396,3 +403,14 @@ class NegotiationNoteAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(DelegationMember)
+class DelegationMemberAdmin(admin.ModelAdmin):
+    """Which delegation each user belongs to (the internal notes they read)."""
+
+    list_display = ["user", "delegation"]
+    list_filter = ["delegation"]
+    list_select_related = ["user"]
+    search_fields = ["user__username"]
+    autocomplete_fields = ["user"]

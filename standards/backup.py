@@ -82,6 +82,7 @@ PARTS = (
     Part("standards.ClauseMapping"),
     Part("standards.Limit"),
     Part("standards.NegotiationNote"),
+    Part("standards.DelegationMember"),
     Part("standards.HistoricalParameter"),
     Part("standards.HistoricalStandard"),
     Part("standards.HistoricalStandard_supersedes"),

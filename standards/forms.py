@@ -6,6 +6,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from standards.models import ClauseMapping, Confidence, NegotiationNote, Standard, Topic
+from standards.notes import delegation_of, notes_for_reader
 from standards.search import MAX_QUERY_LENGTH
 
 ALL = _("All")
@@ -162,24 +163,52 @@ class SearchForm(forms.Form):
         )
 
 
+class NoteChoiceField(forms.ModelChoiceField):
+    """The correction picker: each earlier note by its date, side and first words."""
+
+    PREVIEW_CHARACTERS = 80
+
+    def label_from_instance(self, obj):
+        text = " ".join(obj.text.split())
+        if len(text) > self.PREVIEW_CHARACTERS:
+            text = text[: self.PREVIEW_CHARACTERS - 1].rstrip() + "…"
+        return f"{obj.date:%Y-%m-%d} · {obj.get_side_display()} · {obj.meeting} — {text}"
+
+
 class NoteForm(forms.ModelForm):
     """A negotiation note or position on one mapping; a correction points at an earlier
-    note of the same mapping."""
+    note of the same mapping that the author may read.
+
+    Visibility (standards/notes.py): an internal note is its side's own position, so only
+    a member of that side's delegation may record one, on their own side; a user with no
+    delegation records shared notes. A correction keeps the visibility of the note it
+    corrects, so a shared note never points into an internal one."""
 
     class Meta:
         model = NegotiationNote
-        fields = ["side", "meeting", "date", "text", "corrects"]
+        fields = ["side", "meeting", "date", "text", "visibility", "corrects"]
+        field_classes = {"corrects": NoteChoiceField}
         widgets = {
             "date": forms.DateInput(attrs={"type": "date"}),
             "text": forms.Textarea(attrs={"rows": 3}),
+            "visibility": forms.RadioSelect,
         }
 
-    def __init__(self, *args, mapping, **kwargs):
+    def __init__(self, *args, mapping, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.instance.mapping = mapping
-        self.fields["corrects"].queryset = mapping.notes_log.order_by("-date", "-created_at")
+        self.delegation = delegation_of(user)
+        self.fields["corrects"].queryset = notes_for_reader(mapping.notes_log, user).order_by(
+            "-date", "-created_at"
+        )
         self.fields["corrects"].required = False
         self.fields["corrects"].empty_label = _("— a new note, not a correction —")
+        visibility = self.fields["visibility"]
+        if self.delegation is None:
+            visibility.choices = [
+                c for c in visibility.choices if c[0] == NegotiationNote.Visibility.SHARED
+            ]
+            visibility.initial = NegotiationNote.Visibility.SHARED
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = Layout(
@@ -189,5 +218,23 @@ class NoteForm(forms.ModelForm):
                 Column("date", css_class="col-md-4"),
             ),
             "text",
+            "visibility",
             "corrects",
         )
+
+    def clean(self):
+        cleaned = super().clean()
+        visibility, side = cleaned.get("visibility"), cleaned.get("side")
+        corrects = cleaned.get("corrects")
+        if visibility == NegotiationNote.Visibility.INTERNAL and side != self.delegation:
+            self.add_error(
+                "visibility",
+                _("An internal note records your own delegation's position: choose its side."),
+            )
+        if corrects is not None and visibility and corrects.visibility != visibility:
+            self.add_error(
+                "corrects",
+                _("A correction has the visibility of the note it corrects (%(visibility)s).")
+                % {"visibility": corrects.get_visibility_display()},
+            )
+        return cleaned

@@ -1000,11 +1000,26 @@ class NegotiationNoteSide(models.TextChoices):
     JOINT = "joint", _("Joint")
 
 
+class NegotiationNoteVisibility(models.TextChoices):
+    SHARED = "shared", _("Shared with the other delegation")
+    INTERNAL = "internal", _("Internal to its side's delegation")
+
+
+class Delegation(models.TextChoices):
+    KAZAKHSTAN = "kz", _("Kazakh delegation")
+    CHINA = "cn", _("Chinese delegation")
+
+
 class NegotiationNote(models.Model):
     """A note or position recorded on a mapping during the talks. Append-only: a
-    correction is a new note that points at the note it corrects."""
+    correction is a new note that points at the note it corrects.
+
+    A shared note may be read by both delegations and printed in any report; an internal
+    note is its side's own position, read only by members of that side's delegation and
+    printed only in that delegation's internal reports (standards/notes.py)."""
 
     Side = NegotiationNoteSide
+    Visibility = NegotiationNoteVisibility
 
     mapping = models.ForeignKey(
         ClauseMapping, on_delete=models.CASCADE, related_name="notes_log", verbose_name=_("mapping")
@@ -1015,6 +1030,13 @@ class NegotiationNote(models.Model):
     )
     date = models.DateField(_("date"))
     text = models.TextField(_("note or position"))
+    # Internal unless said otherwise: a position never reaches the other side by default.
+    visibility = models.CharField(
+        _("visibility"),
+        max_length=8,
+        choices=NegotiationNoteVisibility,
+        default=NegotiationNoteVisibility.INTERNAL,
+    )
     corrects = models.ForeignKey(
         "self",
         on_delete=models.PROTECT,
@@ -1040,6 +1062,15 @@ class NegotiationNote(models.Model):
                 condition=Q(side__in=NegotiationNoteSide.values), name="note_side_valid"
             ),
             models.CheckConstraint(condition=~Q(corrects=F("id")), name="note_not_own_correction"),
+            models.CheckConstraint(
+                condition=Q(visibility__in=NegotiationNoteVisibility.values),
+                name="note_visibility_valid",
+            ),
+            # A joint note belongs to no single delegation, so it cannot be internal to one.
+            models.CheckConstraint(
+                condition=Q(visibility="shared") | Q(side__in=["kz", "cn"]),
+                name="note_internal_has_a_side",
+            ),
         ]
         indexes = [
             # Pair page: the notes of one mapping, newest first.
@@ -1051,6 +1082,31 @@ class NegotiationNote(models.Model):
 
     def get_absolute_url(self):
         return f"{self.mapping.get_absolute_url()}#note-{self.pk}"
+
+
+class DelegationMember(models.Model):
+    """A user's delegation: members read their own side's internal notes and may produce
+    its internal reports. A user with no delegation reads shared notes only."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="delegation_member",
+        verbose_name=_("user"),
+    )
+    delegation = models.CharField(_("delegation"), max_length=2, choices=Delegation)
+
+    class Meta:
+        verbose_name = _("delegation member")
+        verbose_name_plural = _("delegation members")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(delegation__in=Delegation.values), name="delegation_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user.get_username()} · {self.get_delegation_display()}"
 
 
 class PendingImport(models.Model):

@@ -30,7 +30,7 @@ MANAGE_USERS = [
     ("auth", f"{action}_{model}")
     for model in ("user", "group")
     for action in ("view", "add", "change", "delete")
-]
+] + [("standards", f"{action}_delegationmember") for action in ("view", "add", "change", "delete")]
 
 # Administrators watch the background worker's task results and the log-in attempts in
 # the admin, and unlock accounts (deleting a lockout).

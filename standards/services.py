@@ -7,7 +7,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
-from standards.models import ClauseMapping
+from standards.models import ClauseMapping, Delegation, DelegationMember
 from standards.roles import ADMINISTRATOR, EDITOR, NEGOTIATOR, REGULATOR, STAFF_ROLES
 
 DEMO_ACCOUNTS = [
@@ -16,6 +16,10 @@ DEMO_ACCOUNTS = [
     ("editor", EDITOR),
     ("administrator", ADMINISTRATOR),
 ]
+
+
+# Demo accounts that belong to the Kazakh delegation (they read its internal notes).
+DEMO_DELEGATION_ROLES = (NEGOTIATOR, EDITOR, ADMINISTRATOR)
 
 
 @transaction.atomic
@@ -43,6 +47,10 @@ def create_demo_accounts():
         user.is_active = True
         user.save()
         assign_role(user, role)
+        if role in DEMO_DELEGATION_ROLES:
+            DelegationMember.objects.update_or_create(
+                user=user, defaults={"delegation": Delegation.KAZAKHSTAN}
+            )
         accounts.append((username, password, role))
     return accounts
 

@@ -124,8 +124,8 @@ def test_pair_page_query_count_does_not_grow(
     # standards) and their limits (with their parameters) of each side (5: no reference
     # clause, so no limits to fetch for it), the mapping's history, the clause sets of
     # its records (3), the clauses those name, the history of its clauses' limits, the
-    # notes.
-    with django_assert_num_queries(17):
+    # reader's delegation, the notes they may read.
+    with django_assert_num_queries(18):
         response = client.get(pair.get_absolute_url())
     assert response.status_code == 200
 

@@ -300,6 +300,7 @@ def world(negotiator):
         side="kz",
         date=datetime.date(2026, 11, 20),
         author=negotiator,
+        visibility="shared",
         **of(NegotiationNote),
     )
     objects = {
@@ -834,7 +835,13 @@ def test_control_characters_saved_in_the_admin_reach_every_report(client_for, ed
 
 
 def _post_note(client, mapping, **fields):
-    data = {"side": "kz", "meeting": "Round 3, Astana", "date": "2026-11-20", "text": "x"}
+    data = {
+        "side": "kz",
+        "meeting": "Round 3, Astana",
+        "date": "2026-11-20",
+        "text": "x",
+        "visibility": "shared",
+    }
     return client.post(reverse("standards:note-add", args=[mapping.key]), {**data, **fields})
 
 

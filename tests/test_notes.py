@@ -15,6 +15,7 @@ def note(client, mapping, **fields):
         "meeting": "Round 3, Astana",
         "date": "2026-11-20",
         "text": "KZ position.",
+        "visibility": "shared",
     }
     data.update(fields)
     return client.post(reverse("standards:note-add", args=[mapping.key]), data)

@@ -433,10 +433,12 @@ def test_negotiation_notes_appear_in_the_pdf_only_when_asked(data, negotiator):
 
     first = NegotiationNote.objects.create(
         mapping=data["gap"], side="cn", meeting="Round 2, Beijing", date=date(2026, 5, 12),
+        visibility="shared",
         text="China proposes n=5, c=0 for Salmonella.", author=negotiator,
     )  # fmt: skip
     NegotiationNote.objects.create(
         mapping=data["gap"], side="joint", meeting="Round 3, Astana", date=date(2026, 9, 3),
+        visibility="shared",
         text=f"Sampling plan accepted. {CHINESE}", corrects=first, author=negotiator,
     )  # fmt: skip
     without, fingerprint_without, _ = report("gaps=1&lang=en")
@@ -453,6 +455,7 @@ def test_negotiation_notes_appear_in_the_pdf_only_when_asked(data, negotiator):
     # A new note is new data: the report's fingerprint changes.
     NegotiationNote.objects.create(
         mapping=data["gap"], side="kz", meeting="Round 4", date=date(2026, 11, 20),
+        visibility="shared",
         text="Kazakhstan agrees.", author=negotiator,
     )  # fmt: skip
     assert report("gaps=1&lang=en&notes=on")[1] != fingerprint_with

@@ -200,7 +200,7 @@ def test_admin_entry_points_by_role(world):
             if role in ADMIN_STAFF:
                 _check(response, "admin-login", f"{url} as {role}")
             elif role == "editor" and any(
-                app in url for app in ("/auth/", "django_tasks", "/axes/")
+                app in url for app in ("/auth/", "django_tasks", "/axes/", "delegationmember")
             ):
                 assert response.status_code == 403, url
             elif any(

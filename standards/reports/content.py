@@ -13,13 +13,14 @@ from limits.notation import format_number
 from standards.alignment import compute_alignment
 from standards.charts import ALIGNMENT_COLOURS, STATUS_COLOURS, stacked_bars
 from standards.models import ClauseMapping, NegotiationNote, Topic
+from standards.notes import mark_superseded, notes_for_audience
 from standards.reports.fingerprint import data_version, fingerprint
 
 
 def included(selection):
     mappings = list(selection.mappings().for_list().order_by("topic", "key"))
     if selection.notes:
-        _attach_notes(mappings)
+        _attach_notes(mappings, selection.audience)
     documents = sorted(
         {c.standard.pk: c.standard for m in mappings for c in (*m.kz_side, *m.cn_side)}.values(),
         key=lambda s: (s.jurisdiction, s.code),
@@ -27,14 +28,18 @@ def included(selection):
     return mappings, documents
 
 
-def _attach_notes(mappings):
-    """Each mapping's negotiation notes in `note_list`, oldest first (one query)."""
+def _attach_notes(mappings, audience):
+    """Each mapping's negotiation notes in `note_list`, oldest first (one query): those the
+    report's audience may read (standards/notes.py), each marked with the notes among
+    them that correct it."""
     by_mapping = {m.pk: [] for m in mappings}
-    notes = NegotiationNote.objects.filter(mapping__in=list(by_mapping)).select_related("corrects")
+    notes = notes_for_audience(
+        NegotiationNote.objects.filter(mapping__in=list(by_mapping)), audience
+    ).select_related("corrects")
     for note in notes.order_by("date", "created_at", "pk"):
         by_mapping[note.mapping_id].append(note)
     for mapping in mappings:
-        mapping.note_list = by_mapping[mapping.pk]
+        mapping.note_list = mark_superseded(by_mapping[mapping.pk])
 
 
 def build_report(selection, as_of=None):
@@ -98,6 +103,7 @@ def build_report(selection, as_of=None):
         "LANGUAGE_CODE": selection.lang,
         "show_originals": selection.originals,
         "show_notes": selection.notes,
+        "classification": selection.classification,
         "portal_name": settings.PORTAL_NAME,
     }
 

@@ -11,6 +11,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from standards.models import ClauseMapping, Confidence, Standard, Topic
+from standards.notes import AUDIENCES, SHARED, audiences_for
 
 REPORT_LANGUAGES = [("en", "English"), ("ru", "Русский"), ("kk", "Қазақ"), ("zh-hans", "简体中文")]
 
@@ -68,9 +69,23 @@ class ReportForm(forms.Form):
     )
     originals = forms.BooleanField(label=_("Include the original-language texts"), required=False)
     notes = forms.BooleanField(label=_("Include the negotiation notes"), required=False)
+    audience = forms.ChoiceField(
+        label=_("Classification"),
+        choices=list(AUDIENCES.items()),
+        required=False,
+        initial=SHARED,
+        help_text=_(
+            "A report for the joint working group carries shared notes only; an internal "
+            "report also carries your delegation's internal notes."
+        ),
+    )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user=None, **kwargs):
+        """`user`: the requester, who may choose only the audiences allowed to them
+        (standards/notes.py); None (the report worker) accepts every audience."""
         super().__init__(*args, **kwargs)
+        if user is not None:
+            self.fields["audience"].choices = audiences_for(user)
         self.helper = FormHelper()
         self.helper.form_method = "get"
         self.helper.disable_csrf = True
@@ -90,7 +105,8 @@ class ReportForm(forms.Form):
             Row(Column("confidence", css_class="col-md-3")),
             Row(
                 Column("q", css_class="col-md-6"),
-                Column("originals", "notes", css_class="col-md-6"),
+                Column("originals", "notes", css_class="col-md-3"),
+                Column("audience", css_class="col-md-3"),
             ),
             StrictButton(_("Show the report"), type="submit", css_class="btn-primary"),
         )
@@ -112,6 +128,12 @@ class Selection:
         self.lang = cleaned.get("lang") or "en"
         self.originals = bool(cleaned.get("originals"))
         self.notes = bool(cleaned.get("notes"))
+        self.audience = cleaned.get("audience") or SHARED
+
+    @property
+    def classification(self):
+        """The mark on the report's cover and in its footer."""
+        return AUDIENCES[self.audience]
 
     def params(self):
         params = [("product", v) for v in self.product]
@@ -128,6 +150,8 @@ class Selection:
             params.append(("originals", "on"))
         if self.notes:
             params.append(("notes", "on"))
+        if self.audience != SHARED:
+            params.append(("audience", self.audience))
         return params
 
     def query_string(self):
@@ -181,11 +205,14 @@ class Selection:
                 _("gaps only (not equivalent, not harmonized)") if self.gaps else _("all"),
             )
         )
+        words.append((_("Classification"), self.classification))
         return words
 
 
-def selection_from(query):
-    form = ReportForm(query)
+def selection_from(query, user=None):
+    """(form, Selection or None). With `user`, an audience they may not choose is a form
+    error (400), never a report."""
+    form = ReportForm(query, user=user)
     if not form.is_valid():
         return form, None
     return form, Selection(form.cleaned_data)

@@ -7,6 +7,7 @@ from standards.alignment import compute_alignment
 from standards.forms import NoteForm
 from standards.history import timeline
 from standards.models import ClauseMapping
+from standards.notes import mark_superseded, notes_for_reader
 from standards.views import is_editor, reader_required
 
 
@@ -14,7 +15,7 @@ def _pair_page(request, mapping, note_form=None, status=200):
     transitions, changes = timeline(mapping)
     can_note = request.user.has_perm("standards.add_negotiationnote")
     if note_form is None and can_note:
-        note_form = NoteForm(mapping=mapping)
+        note_form = NoteForm(mapping=mapping, user=request.user)
     clauses = [*mapping.kz_side, *mapping.cn_side, *mapping.reference_side]
     return render(
         request,
@@ -28,8 +29,12 @@ def _pair_page(request, mapping, note_form=None, status=200):
             "transitions": transitions,
             "changes": changes,
             "can_edit": is_editor(request.user),
-            "notes": mapping.notes_log.select_related("author", "corrects").order_by(
-                "-date", "-created_at"
+            "notes": mark_superseded(
+                list(
+                    notes_for_reader(mapping.notes_log, request.user)
+                    .select_related("author", "corrects")
+                    .order_by("-date", "-created_at")
+                )
             ),
             "note_form": note_form,
         },
@@ -55,7 +60,7 @@ def add_note(request, key):
     if not request.user.has_perm("standards.add_negotiationnote"):
         raise PermissionDenied
     mapping = _mapping_or_404(key)
-    form = NoteForm(request.POST, mapping=mapping)
+    form = NoteForm(request.POST, mapping=mapping, user=request.user)
     if not form.is_valid():
         return _pair_page(request, mapping, note_form=form, status=400)
     with transaction.atomic():

@@ -26,13 +26,13 @@ def _invalid(request, form):
 
 @reader_required
 def builder(request):
-    form, _selection = selection_from(request.GET or None)
+    form, _selection = selection_from(request.GET or None, user=request.user)
     return render(request, "reports/builder.html", {"form": form})
 
 
 @reader_required
 def gap_html(request):
-    form, selection = selection_from(request.GET)
+    form, selection = selection_from(request.GET, user=request.user)
     if selection is None:
         return _invalid(request, form)
     try:
@@ -75,7 +75,7 @@ def gap_file(request, fmt):
             {"message": _("Your role may read reports but not export them.")},
             status=403,
         )
-    form, selection = selection_from(request.GET)
+    form, selection = selection_from(request.GET, user=request.user)
     if selection is None:
         return _invalid(request, form)
     try:

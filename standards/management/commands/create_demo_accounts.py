@@ -18,3 +18,7 @@ class Command(BaseCommand):
         self.stdout.write("Demo accounts (passwords are new on every run):")
         for username, password, role in accounts:
             self.stdout.write(f"  {role:<14} username: {username:<14} password: {password}")
+        self.stdout.write(
+            "The negotiator, editor and administrator belong to the Kazakh delegation: they "
+            "read its internal notes and may produce its internal reports."
+        )
