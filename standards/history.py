@@ -8,6 +8,8 @@ it by simple-history's `diff_against`, which also diffs the clause links (m2m fi
 
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext_lazy as _
+
 from standards.models import ClauseMapping, Limit
 
 # The changes that settle where a pair stands: each needs a reason.
@@ -207,3 +209,57 @@ def changes_since(instance, loaded, model):
                 for name in changed_fields(record, previous, excluded=(*BOOKKEEPING, *CLAUSE_SETS))
             }
     return who, sorted(labels)
+
+
+# What a reader of an older report asks first: which mappings moved, and how.
+SINCE_FIELDS = ("title", *ClauseMapping.ASSESSMENT_FIELDS, "confidence")
+
+
+def differences_since(mappings, as_of):
+    """{mapping key: [what changed]} for the mappings of a selection between the data
+    version `as_of` (a report's "data as of": the latest `updated_at` it included) and
+    now: the mapping's fields that differ from its state then (status, alignment,
+    rationale…, by their labels), "added since" for a mapping that did not exist then,
+    and whether limits or texts of its clauses were saved or deleted since. Versions are
+    told apart by the records' own `updated_at`, the clock the report's version is made
+    of. Mappings with no difference are left out. Three queries whatever the selection."""
+    from django.db.models import Q
+
+    from standards.models import Clause
+
+    ids = {m.pk: m for m in mappings}
+    then = {}
+    for record in ClauseMapping.history.filter(pk__in=list(ids), updated_at__lte=as_of).order_by(
+        "id", "updated_at", "history_id"
+    ):
+        then[record.id] = record  # the last one of each mapping wins
+    clause_ids = {
+        m.pk: {c.pk for c in (*m.kz_side, *m.cn_side, *m.reference_side)} for m in mappings
+    }
+    every_clause = set().union(*clause_ids.values()) if clause_ids else set()
+    since = Q(updated_at__gt=as_of) | Q(history_type="-", history_date__gt=as_of)
+    limits_saved = set(
+        Limit.history.filter(since, clause_id__in=every_clause).values_list("clause_id", flat=True)
+    )
+    texts_saved = set(
+        Clause.history.filter(since, id__in=every_clause).values_list("id", flat=True)
+    )
+    differences = {}
+    for pk, mapping in ids.items():
+        old = then.get(pk)
+        if old is None:
+            # No version then: created since (a record loaded in bulk has no history).
+            words = [str(_("added since"))] if mapping.updated_at > as_of else []
+        else:
+            words = [
+                str(_label(ClauseMapping, name))
+                for name in SINCE_FIELDS
+                if getattr(old, name) != getattr(mapping, name)
+            ]
+        if clause_ids[pk] & limits_saved:
+            words.append(str(_("limits")))
+        if clause_ids[pk] & texts_saved:
+            words.append(str(_("clause texts")))
+        if words:
+            differences[mapping.key] = words
+    return differences

@@ -994,6 +994,25 @@ class ReportFile(models.Model):
         return reverse("standards:report-job", args=[self.pk])
 
 
+class IssuedReport(models.Model):
+    """A fingerprint the portal has put on a report (any format, HTML included), with
+    the selection and the data version it describes. Kept for good, unlike the rendered
+    files: /reports/verify/ finds which version a fingerprint belongs to, and says what
+    changed since."""
+
+    fingerprint = models.CharField(_("data fingerprint"), max_length=64, unique=True)
+    selection = models.TextField(_("selection (query string)"))
+    as_of = models.DateTimeField(_("data as of"))
+    issued_at = models.DateTimeField(_("first issued"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("issued report")
+        verbose_name_plural = _("issued reports")
+
+    def __str__(self):
+        return f"{self.fingerprint[:12]} ({self.as_of:%Y-%m-%d %H:%M})"
+
+
 class NegotiationNoteSide(models.TextChoices):
     KAZAKHSTAN = "kz", _("Kazakhstan")
     CHINA = "cn", _("China")

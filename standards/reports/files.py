@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpResponse
 from django.utils import timezone
 
-from standards.models import ReportFile
+from standards.models import IssuedReport, ReportFile
 from standards.reports.fingerprint import cache_key, data_version
 from standards.reports.render import produce
 
@@ -119,7 +119,16 @@ def _render_now(report_file, selection, as_of):
     report_file.save(
         update_fields=["content", "fingerprint", "mapping_count", "status", "finished_at"]
     )
+    record_issued(fingerprint, report_file.selection, as_of)
     return report_file
+
+
+def record_issued(fingerprint, selection_query, as_of):
+    """Keep the fingerprint a report carries, with the data version it describes
+    (IssuedReport), once: /reports/verify/ reads it back."""
+    IssuedReport.objects.get_or_create(
+        fingerprint=fingerprint, defaults={"selection": selection_query, "as_of": as_of}
+    )
 
 
 def serve(report_file):

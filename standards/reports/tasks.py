@@ -5,6 +5,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from standards.models import ReportFile
+from standards.reports.files import record_issued
 from standards.reports.fingerprint import data_version
 from standards.reports.render import produce
 from standards.reports.selection import selection_from
@@ -33,3 +34,4 @@ def render_report(report_file_id):
         mapping_count=count,
         finished_at=timezone.now(),
     )
+    record_issued(fingerprint, report_file.selection, as_of)

@@ -7,10 +7,11 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from standards.models import ReportFile
+from standards.history import differences_since
+from standards.models import IssuedReport, ReportFile
 from standards.reports import files
 from standards.reports.content import build_report
-from standards.reports.fingerprint import fingerprint_for
+from standards.reports.fingerprint import fingerprint
 from standards.reports.render import RenderFailed
 from standards.reports.selection import selection_from
 from standards.views import reader_required
@@ -42,6 +43,7 @@ def gap_html(request):
     with translation.override(selection.lang):
         report = build_report(selection)
         body = render_to_string("reports/_body.html", report, request=request)
+    files.record_issued(report["fingerprint"], selection.query_string(), report["as_of"])
     return render(
         request,
         "reports/gap.html",
@@ -159,9 +161,17 @@ def report_job_download(request, pk):
 class VerifyForm(forms.Form):
     fingerprint = forms.RegexField(
         label=gettext_lazy("Fingerprint"),
-        regex=r"^\s*[0-9a-fA-F]{64}\s*$",
+        regex=r"^\s*([0-9a-fA-F]{12}|[0-9a-fA-F]{64})\s*$",
         required=False,
-        error_messages={"invalid": gettext_lazy("A fingerprint is 64 hexadecimal characters.")},
+        help_text=gettext_lazy(
+            "The whole fingerprint (64 characters) or its first 12, as in the file name "
+            "and the footer."
+        ),
+        error_messages={
+            "invalid": gettext_lazy(
+                "A fingerprint is 64 hexadecimal characters, or the first 12 of them."
+            )
+        },
     )
     document = forms.FileField(
         label=gettext_lazy("Or the report as a PDF file"),
@@ -246,7 +256,9 @@ def verify(request):
             try:
                 outcome = _verify(form.cleaned_data)
             except forms.ValidationError as exc:
-                form.add_error("document", exc)
+                form.add_error(
+                    "document" if form.cleaned_data.get("document") else "fingerprint", exc
+                )
                 status = 400
         else:
             status = 400
@@ -258,20 +270,49 @@ def _verify(cleaned):
 
     if cleaned.get("document"):
         claimed, selection_query = _read_pdf_metadata(cleaned["document"])
+        issued = IssuedReport.objects.filter(fingerprint=claimed).first()
     else:
         claimed = cleaned["fingerprint"].strip().lower()
-        issued = ReportFile.objects.filter(fingerprint=claimed).first()
+        issued = _issued(claimed)
         if issued is None:
             return {"known": False, "claimed": claimed}
-        selection_query = issued.selection
+        claimed, selection_query = issued.fingerprint, issued.selection
     _form, selection = selection_from(QueryDict(selection_query))
     if selection is None:
         return {"known": False, "claimed": claimed}
-    current = fingerprint_for(selection)
-    return {
+    from standards.reports.content import included
+
+    mappings, documents = included(selection)
+    current = fingerprint(selection, mappings, documents)
+    outcome = {
         "known": True,
         "claimed": claimed,
         "current": current,
         "matches": current == claimed,
+        "issued": issued,
         "report_url": f"{reverse('standards:report-html')}?{selection.query_string()}",
     }
+    if not outcome["matches"] and issued is not None:
+        outcome["changes"] = sorted(differences_since(mappings, issued.as_of).items())
+    return outcome
+
+
+def _issued(claimed):
+    """The issued report of a whole fingerprint, or of its first 12 characters; reports
+    issued before fingerprints were kept are found among the rendered files."""
+    issued = IssuedReport.objects.filter(fingerprint__startswith=claimed)[:2]
+    if len(issued) == 1:
+        return issued[0]
+    if len(issued) > 1:
+        raise forms.ValidationError(
+            _("Several reports begin with this fingerprint: give all 64 characters."),
+            code="ambiguous",
+        )
+    rendered = ReportFile.objects.filter(fingerprint__startswith=claimed).first()
+    if rendered is None:
+        return None
+    return IssuedReport(
+        fingerprint=rendered.fingerprint,
+        selection=rendered.selection,
+        as_of=rendered.finished_at or rendered.created_at,
+    )
