@@ -2,7 +2,9 @@
 
 `compare_limits` compares one Kazakh limit with one Chinese limit of the same parameter;
 `compare_sides` pairs the limits two clauses set and sums the pairs up; `describe` writes a
-short label ("CN stricter, 2.5×"). Figures are compared only where their definitions agree:
+short label ("CN stricter, 2.5×"). Each result says why as reason codes with arguments
+(`message`, limits.wording), which the portal writes in the reader's language; `reason` is
+the same in English, with parameter keys. Figures are compared only where their definitions agree:
 same parameter, same basis, same matrix, convertible units. The Chinese figure is converted
 into the Kazakh unit (a plain count, not a log count, when one side gives a log count).
 
@@ -18,6 +20,7 @@ from types import SimpleNamespace
 
 from limits import units
 from limits.notation import MAX_EXPONENT, format_limit, format_number
+from limits.wording import Country, Family, Matrix, Param, Reason, Term, joined, params, render, say
 
 KZ, CN = "kz", "cn"
 COUNTRY = {KZ: "Kazakhstan", CN: "China"}
@@ -137,9 +140,13 @@ class LimitComparison:
     fold: Decimal | None  # e.g. Decimal("2.5") where a ratio means something
     difference: str  # e.g. "5 °C" for temperatures, "" otherwise
     code: str  # machine reason code, e.g. "lower_maximum", "different_basis"
-    reason: str  # one English sentence for users
+    reason: str  # the message in English, with parameter keys
     notes: tuple[str, ...] = ()  # e.g. "China tests 5 sample units (n=5, c=0, m=0/25 g); ..."
     detail: str = ""  # short phrase for describe(): "different basis (fat basis vs …)"
+    message: tuple[Reason, ...] = ()  # the sentences of `reason` as reason codes
+    note_messages: tuple[Reason, ...] = ()
+    detail_message: Reason | None = None
+    difference_message: Reason | None = None  # where `difference` is words, not a figure
 
 
 class _Evidenced:
@@ -187,25 +194,44 @@ class SidesComparison(_Evidenced):
     detail: str = ""
     evidence: str = READ
     weak_inputs: tuple[tuple[str, str], ...] = ()
+    message: tuple[Reason, ...] = ()
+    detail_message: Reason | None = None
+    difference_message: Reason | None = None
 
 
 # --- Helpers ---------------------------------------------------------------------------
 
 
-def _result(verdict, code, reason, *, fold=None, difference="", notes=(), detail=""):
+def _sentences(message):
+    return message if isinstance(message, tuple) else (message,)
+
+
+def _result(verdict, code, message, *, fold=None, difference="", notes=(), detail=None):
+    """A LimitComparison; `message`, `notes` and `detail` are Reasons (limits.wording),
+    `difference` a figure ("5 °C") or a Reason."""
+    message = _sentences(message)
+    words = difference if isinstance(difference, Reason) else None
     return LimitComparison(
         verdict=verdict,
         fold=fold,
-        difference=difference,
+        difference=render(difference),
         code=code,
-        reason=reason,
-        notes=tuple(notes),
-        detail=detail,
+        reason=render(message),
+        notes=tuple(render(note) for note in notes),
+        detail=render(detail) if detail is not None else "",
+        message=message,
+        note_messages=tuple(notes),
+        detail_message=detail,
+        difference_message=words,
     )
 
 
-def _not_comparable(code, reason, detail):
-    return _result(Verdict.NOT_COMPARABLE, code, reason, detail=detail)
+def _not_comparable(code, message, detail):
+    return _result(Verdict.NOT_COMPARABLE, code, message, detail=detail)
+
+
+def _c(side, form="name"):
+    return Country(side, form)
 
 
 def _other(side):
@@ -290,11 +316,7 @@ def _converted(value, spec, unit):
     if not spec.unit or not unit:
         shown = unit or spec.unit
         raise _Incomparable(
-            _not_comparable(
-                "incompatible_units",
-                f"One figure has no unit and the other is in {shown}: they cannot be compared.",
-                "incompatible units (one has no unit)",
-            )
+            _not_comparable("incompatible_units", say("no_unit", unit=shown), say("no_unit.detail"))
         )
     try:
         return units.convert(value, spec.unit, unit)
@@ -303,11 +325,20 @@ def _converted(value, spec, unit):
         if code == "invalid_value":
             # A log count whose count is beyond what a Decimal holds (10^(10^20) CFU/g).
             code = "out_of_range"
+        if error.code == "incompatible_units":
+            problem = say("unit_error.incompatible_units", unit=spec.unit, other_unit=unit)
+        else:
+            problem = Term(error.message)
         raise _Incomparable(
             _not_comparable(
                 code,
-                f"The figures cannot be compared: {error.message}.",
-                f"{code.replace('_', ' ')} ({spec.unit} vs {unit})",
+                say("unit_error", problem=problem),
+                say(
+                    "unit_error.detail",
+                    problem=Term(code.replace("_", " ")),
+                    unit=spec.unit,
+                    other_unit=unit,
+                ),
             )
         ) from error
 
@@ -364,26 +395,24 @@ def _shown_fold(fold):
 
 
 def _amount(fold, difference):
-    """ " 2.5×" or " 3 °C" (with a leading space), "" when neither is known."""
+    """ "2.5×" or "3 °C", None when neither is known."""
     if fold is not None:
-        return f" {format_number(fold)}×"
-    if difference:
-        return f" {difference}"
-    return ""
+        return say("fold", fold=format_number(fold))
+    return difference or None
 
 
 def _stricter_by(fold, difference):
     """ "2.5× stricter" or "stricter by 3 °C"."""
     if fold is not None:
-        return f"{format_number(fold)}× stricter"
+        return say("stricter.fold", fold=format_number(fold))
     if difference:
-        return f"stricter by {difference}"
-    return "stricter"
+        return say("stricter.by", difference=difference)
+    return say("stricter")
 
 
 def _plan_text(spec):
     if spec.n is None:
-        return "a single sample"
+        return say("single_sample")
     items = [f"n={spec.n}"]
     if spec.c is not None:
         items.append(f"c={spec.c}")
@@ -397,8 +426,9 @@ def _plan_text(spec):
     plan = ", ".join(items)
     if spec.kind != "absent" and spec.unit and (spec.m is not None or spec.big_m is not None):
         plan += f" {spec.unit}"
-    unit_word = "sample unit" if spec.n == 1 else "sample units"
-    return f"{spec.n} {unit_word} ({plan})"
+    if spec.n == 1:
+        return say("sample_unit", plan=plan)
+    return say("sample_units", n=spec.n, plan=plan)
 
 
 def _plan_notes(kz, cn):
@@ -416,9 +446,12 @@ def _plan_notes(kz, cn):
     # The side that tests more sample units first.
     first = CN if (n[CN] or 1) > (n[KZ] or 1) else KZ
     second = _other(first)
-    note = (
-        f"{COUNTRY[first]} tests {_plan_text(plans[first])}; "
-        f"{COUNTRY[second]} {_plan_text(plans[second])}"
+    note = say(
+        "plans",
+        side=_c(first),
+        plan=_plan_text(plans[first]),
+        other=_c(second),
+        other_plan=_plan_text(plans[second]),
     )
     return ("more_samples" if differs_in_n else "different_plan"), (note,)
 
@@ -435,32 +468,32 @@ def _same_or_none(a, b):
 def _definitions(kz, cn):
     """NOT_COMPARABLE when the two limits do not define the same thing, else None."""
     if kz.parameter != cn.parameter:
+        names = {"kz": Param(kz.parameter), "cn": Param(cn.parameter)}
         if kz.family and kz.family == cn.family:
             return _not_comparable(
                 "different_definition",
-                f"Kazakhstan limits {kz.parameter} and China {cn.parameter}: different "
-                f"definitions within {kz.family}, so their figures are not compared.",
-                f"different definition ({kz.parameter} vs {cn.parameter})",
+                say("different_definition", **names, family=Family(kz.family)),
+                say("different_definition.detail", **names),
             )
         return _not_comparable(
             "different_parameter",
-            f"Kazakhstan limits {kz.parameter} and China {cn.parameter}: different parameters.",
-            f"different parameter ({kz.parameter} vs {cn.parameter})",
+            say("different_parameter", **names),
+            say("different_parameter.detail", **names),
         )
     kz_matrix, cn_matrix = _matrix(kz), _matrix(cn)
     if kz_matrix and cn_matrix and kz_matrix != cn_matrix:
+        matrices = {"kz": Matrix(kz.matrix), "cn": Matrix(cn.matrix)}
         return _not_comparable(
             "different_matrix",
-            f"Kazakhstan's figure applies to {kz.matrix} and China's to {cn.matrix}: "
-            "different products, so their figures are not compared.",
-            f"different matrix ({kz.matrix} vs {cn.matrix})",
+            say("different_matrix", **matrices),
+            say("different_matrix.detail", **matrices),
         )
     for spec in (kz, cn):
         if spec.kind not in KINDS:
             return _not_comparable(
                 "unknown_kind",
-                f"“{spec.kind}” is not a kind of limit the comparison knows.",
-                f"unknown kind of limit ({spec.kind})",
+                say("unknown_kind", kind=spec.kind),
+                say("unknown_kind.detail", kind=spec.kind),
             )
     return None
 
@@ -468,25 +501,24 @@ def _definitions(kz, cn):
 def _no_limit(specs):
     sides = [side for side in (KZ, CN) if specs[side].kind != "no_limit"]
     if not sides:
-        return _result(
-            Verdict.EQUIVALENT, "both_no_limit", "Neither Kazakhstan nor China sets a limit."
-        )
+        return _result(Verdict.EQUIVALENT, "both_no_limit", say("neither_sets_a_limit"))
     side = sides[0]
     return _result(
         STRICTER[side],
         "one_side_no_limit",
-        f"Only {COUNTRY[side]} sets a limit ({_show(specs[side])}); "
-        f"{COUNTRY[_other(side)]} sets none, a gap in its requirements.",
-        detail=f"only {COUNTRY[side]} sets a limit",
+        say(
+            "one_side_no_limit",
+            side=_c(side),
+            limit=_show(specs[side]),
+            other=_c(_other(side)),
+        ),
+        detail=say("only_side_sets_a_limit.detail", side=_c(side)),
     )
 
 
 def _detection_note(side, spec):
-    return (
-        f"{COUNTRY[side]} enforces its ban with a limit of detection of "
-        f"{format_number(spec.value)} {spec.unit}".rstrip()
-        + ": an enforcement threshold, not a tolerance."
-    )
+    figure = f"{format_number(spec.value)} {spec.unit}".rstrip()
+    return say("detection_limit", side=_c(side), figure=figure)
 
 
 def _prohibited(specs):
@@ -499,54 +531,62 @@ def _prohibited(specs):
         return _result(
             Verdict.EQUIVALENT,
             "both_prohibited",
-            "Both sides prohibit it outright.",
+            say("both_prohibited"),
             notes=notes,
-            detail="both prohibit it",
+            detail=say("both_prohibited.detail"),
         )
     side = sides[0]
     other = specs[_other(side)]
     if other.kind in ("minimum", "range"):
         return _different_kind(specs)
-    tolerated = (
-        f"only requires it to be {_show(other)}"
-        if other.kind == "absent"
-        else f"tolerates it up to {_show(other).lstrip('≤< ')}"
-    )
+    if other.kind == "absent":
+        code, limit = "prohibited_vs_absent", _show(other)
+    else:
+        code, limit = "prohibited_vs_maximum", _show(other).lstrip("≤< ")
     return _result(
         STRICTER[side],
         "prohibited_vs_limit",
-        f"{COUNTRY[side]} prohibits it outright; {COUNTRY[_other(side)]} {tolerated}.",
+        say(code, side=_c(side), other=_c(_other(side)), limit=limit),
         notes=notes,
-        detail=f"{COUNTRY[side]} prohibits it",
+        detail=say("prohibited.detail", side=_c(side)),
     )
 
 
 def _different_kind(specs):
+    kinds = {"kz": _kind_name(specs[KZ]), "cn": _kind_name(specs[CN])}
     return _not_comparable(
         "different_kind",
-        f"Kazakhstan sets a {_kind_name(specs[KZ])} ({_show(specs[KZ])}) and China a "
-        f"{_kind_name(specs[CN])} ({_show(specs[CN])}): different kinds of limit.",
-        f"different kind of limit ({_kind_name(specs[KZ])} vs {_kind_name(specs[CN])})",
+        say(
+            "different_kind",
+            kz_kind=kinds["kz"],
+            kz=_show(specs[KZ]),
+            cn_kind=kinds["cn"],
+            cn=_show(specs[CN]),
+        ),
+        say("different_kind.detail", **kinds),
     )
 
 
 def _kind_name(spec):
-    return {
-        "maximum": "maximum",
-        "minimum": "minimum",
-        "range": "range",
-        "absent": "requirement of absence",
-        "prohibited": "prohibition",
-        "prohibited_lod": "prohibition with a limit of detection",
-        "no_limit": "no limit",
-    }[spec.kind]
+    return Term(_KIND_NAMES[spec.kind])
+
+
+_KIND_NAMES = {
+    "maximum": "maximum",
+    "minimum": "minimum",
+    "range": "range",
+    "absent": "requirement of absence",
+    "prohibited": "prohibition",
+    "prohibited_lod": "prohibition with a limit of detection",
+    "no_limit": "no limit",
+}
 
 
 def _missing_figure(spec, side):
     return _not_comparable(
         "missing_value",
-        f"{COUNTRY[side]}'s {_kind_name(spec)} has no figure to compare.",
-        f"missing figure ({COUNTRY[side]})",
+        say("missing_value", side_of=_c(side, "of"), kind=_kind_name(spec)),
+        say("missing_value.detail", side=_c(side)),
     )
 
 
@@ -560,7 +600,7 @@ def _shown_in(spec, unit, value):
     """“≤ 5 µg/kg, i.e. 0.005 mg/kg” when the figure was converted."""
     if spec.unit == unit:
         return _show(spec)
-    return f"{_show(spec)}, i.e. {format_number(_tidy(value))} {unit}"
+    return say("converted", limit=_show(spec), figure=f"{format_number(_tidy(value))} {unit}")
 
 
 def _common_unit(kz, cn):
@@ -584,35 +624,44 @@ def _bounds(kz, cn):
             return _result(
                 Verdict.EQUIVALENT,
                 code,
-                f"Both set the same {kind}: {_shown_in(kz, unit, values[KZ])} (Kazakhstan), "
-                f"{_shown_in(cn, unit, values[CN])} (China).",
+                say(
+                    "same_limit",
+                    kind=Term(kind),
+                    kz=_shown_in(kz, unit, values[KZ]),
+                    cn=_shown_in(cn, unit, values[CN]),
+                ),
                 notes=notes,
             )
         side = KZ if kz.strict else CN
-        relation = (
-            "strictly below (< rather than ≤)"
-            if kind == "maximum"
-            else ("strictly above (> rather than ≥)")
-        )
         return _result(
             STRICTER[side],
             "strict_inequality",
-            f"Both set {format_number(values[KZ])} {unit}".rstrip()
-            + f", but {COUNTRY[side]} requires {relation} it: {COUNTRY[side]} is stricter.",
+            say(
+                "strictly_below" if kind == "maximum" else "strictly_above",
+                figure=f"{format_number(values[KZ])} {unit}".rstrip(),
+                side=_c(side),
+            ),
             notes=notes,
-            detail="strict inequality",
+            detail=say("strict_inequality.detail"),
         )
     lower = KZ if order < 0 else CN
     side = lower if kind == "maximum" else _other(lower)
     fold, difference = _gap(values[KZ], values[CN], unit)
     comparison = "lower" if kind == "maximum" else "higher"
+    code = f"{comparison}_{kind}"
+    amount = _amount(fold, difference)
     return _result(
         STRICTER[side],
-        f"{comparison}_{kind}",
-        f"{COUNTRY[side]}'s {kind} ({_shown_in(specs[side], unit, values[side])}) is"
-        f"{_amount(fold, difference)} {comparison} than {COUNTRY[_other(side)]}'s "
-        f"({_shown_in(specs[_other(side)], unit, values[_other(side)])}): "
-        f"{COUNTRY[side]} is stricter.",
+        code,
+        say(
+            f"{code}.by" if amount else code,
+            side_of=_c(side, "of"),
+            limit=_shown_in(specs[side], unit, values[side]),
+            **({"amount": amount} if amount else {}),
+            other_of=_c(_other(side), "of"),
+            other_limit=_shown_in(specs[_other(side)], unit, values[_other(side)]),
+            side=_c(side),
+        ),
         fold=fold,
         difference=difference,
         notes=notes,
@@ -626,39 +675,41 @@ def _ranges(kz, cn):
     shown = {KZ: _show(kz), CN: _show(cn)}
     if _same(low[KZ], low[CN]) and _same(high[KZ], high[CN]):
         return _result(
-            Verdict.EQUIVALENT,
-            "same_range",
-            f"Both set the same range: {shown[KZ]} (Kazakhstan), {shown[CN]} (China).",
+            Verdict.EQUIVALENT, "same_range", say("same_range", kz=shown[KZ], cn=shown[CN])
         )
     for inner in (KZ, CN):
         outer = _other(inner)
         if _order(low[outer], low[inner]) <= 0 and _order(high[inner], high[outer]) <= 0:
             width = {side: _tidy(high[side] - low[side]) for side in (KZ, CN)}
-            difference = (
-                f"{format_number(width[inner])} {unit} wide vs {format_number(width[outer])} {unit}"
+            difference = say(
+                "narrower_range.difference",
+                width=f"{format_number(width[inner])} {unit}",
+                other_width=f"{format_number(width[outer])} {unit}",
             )
             return _result(
                 STRICTER[inner],
                 "narrower_range",
-                f"{COUNTRY[inner]}'s range ({shown[inner]}) lies inside {COUNTRY[outer]}'s "
-                f"({shown[outer]}): it is narrower ({difference}), so {COUNTRY[inner]} is "
-                "stricter.",
+                say(
+                    "narrower_range",
+                    side_of=_c(inner, "of"),
+                    limit=shown[inner],
+                    other_of=_c(outer, "of"),
+                    other_limit=shown[outer],
+                    difference=difference,
+                    side=_c(inner),
+                ),
                 difference=difference,
             )
-    if _order(max(low.values()), min(high.values())) <= 0:
-        return _result(
-            Verdict.DIFFERENT,
-            "ranges_overlap",
-            f"The ranges overlap but neither lies inside the other: {shown[KZ]} (Kazakhstan), "
-            f"{shown[CN]} (China); each side allows figures the other does not.",
-            detail="ranges overlap",
-        )
+    code = (
+        "ranges_overlap"
+        if _order(max(low.values()), min(high.values())) <= 0
+        else "ranges_disjoint"
+    )
     return _result(
         Verdict.DIFFERENT,
-        "ranges_disjoint",
-        f"The ranges do not overlap: {shown[KZ]} (Kazakhstan), {shown[CN]} (China); no figure "
-        "meets both.",
-        detail="ranges do not overlap",
+        code,
+        say(code, kz=shown[KZ], cn=shown[CN]),
+        detail=say(f"{code}.detail"),
     )
 
 
@@ -679,19 +730,22 @@ def _range_vs_bound(kz, cn):
     other_end = "lower" if which == "upper" else "upper"
     order = _order(values[ranged], values[bounded])
     code = f"range_vs_{kind}"
-    stated = (
-        f"{COUNTRY[ranged]}'s range ({_show(range_spec)}) against {COUNTRY[bounded]}'s {kind} "
-        f"({_show(bound_spec)})"
+    stated = say(
+        code,
+        side_of=_c(ranged, "of"),
+        limit=_show(range_spec),
+        other_of=_c(bounded, "of"),
+        other_limit=_show(bound_spec),
     )
     if order == 0:
         # Equal where both speak: the range's other bound has nothing on the other side to
         # be compared with (a chilled class's 0 °C against a maximum of 4 °C), so it makes
         # neither side stricter.
+        unmatched = f"unmatched_{which}_bound"
         return _not_comparable(
             "unmatched_bound",
-            f"{stated}: the {which} bounds are the same; {COUNTRY[ranged]}'s {other_end} "
-            f"bound has no {ADJECTIVE[bounded]} counterpart, so neither side is stricter.",
-            f"{COUNTRY[ranged]}'s {other_end} bound against no {other_end} bound",
+            say(unmatched, stated=stated, side_of=_c(ranged, "of"), other_adj=_c(bounded, "adj")),
+            say(f"{unmatched}.detail", side_of=_c(ranged, "of")),
         )
     range_lower = order < 0
     side = ranged if range_lower == (kind == "maximum") else bounded
@@ -699,18 +753,21 @@ def _range_vs_bound(kz, cn):
     notes = ()
     if side == bounded:
         notes = (
-            f"{COUNTRY[ranged]}'s range also sets a {other_end} bound, which "
-            f"{COUNTRY[bounded]}'s {kind} does not.",
+            say(
+                f"range_also_{other_end}",
+                side_of=_c(ranged, "of"),
+                other_of=_c(bounded, "of"),
+            ),
         )
+    on_bound = f"stricter_on_{which}_bound"
     return _result(
         STRICTER[side],
         code,
-        f"{stated}: comparing the {which} bounds, {COUNTRY[side]} is "
-        f"{_stricter_by(fold, difference)} on the {which} bound.",
+        say(on_bound, stated=stated, side=_c(side), stricter=_stricter_by(fold, difference)),
         fold=fold,
         difference=difference,
         notes=notes,
-        detail=f"on the {which} bound",
+        detail=say(f"{on_bound}.detail"),
     )
 
 
@@ -725,20 +782,22 @@ def _absences(kz, cn):
         return _result(
             Verdict.EQUIVALENT,
             f"same_limit_{plan_code}" if plan_code else "same_limit",
-            f"Both require absence in the same quantity ({_show(kz)}).",
+            say("same_absence", limit=_show(kz)),
             notes=notes,
         )
     side = KZ if order > 0 else CN
     fold, _ = _gap(values[KZ], values[CN], unit)
-    return _result(
-        STRICTER[side],
-        "larger_sample",
-        f"{COUNTRY[side]} requires {_shown_in(specs[side], unit, values[side])}, "
-        f"{COUNTRY[_other(side)]} {_shown_in(specs[_other(side)], unit, values[_other(side)])}: "
-        f"testing a{_amount(fold, '')} larger quantity, {COUNTRY[side]} is stricter.",
-        fold=fold,
-        notes=notes,
-    )
+    figures = {
+        "side": _c(side),
+        "limit": _shown_in(specs[side], unit, values[side]),
+        "other": _c(_other(side)),
+        "other_limit": _shown_in(specs[_other(side)], unit, values[_other(side)]),
+    }
+    if fold is not None:
+        message = say("larger_sample.by", **figures, fold=format_number(fold))
+    else:
+        message = say("larger_sample", **figures)
+    return _result(STRICTER[side], "larger_sample", message, fold=fold, notes=notes)
 
 
 def _absent_vs_maximum(kz, cn):
@@ -751,25 +810,31 @@ def _absent_vs_maximum(kz, cn):
     try:
         threshold = units.one_per(absent_spec.value, absent_spec.unit, unit)
     except units.UnitError as error:
+        shown_unit = unit or Term("no unit")
         return _not_comparable(
             "incompatible_units",
-            f"{COUNTRY[absent]}'s “{_show(absent_spec)}” cannot be related to "
-            f"{COUNTRY[maximum]}'s maximum in {unit or 'no unit'} ({error.message}).",
-            f"incompatible units ({absent_spec.unit} vs {unit or 'no unit'})",
+            say(
+                "absent_unrelated",
+                side_of=_c(absent, "of"),
+                limit=_show(absent_spec),
+                other_of=_c(maximum, "of"),
+                unit=shown_unit,
+                problem=Term(error.message),
+            ),
+            say("absent_unrelated.detail", unit=absent_spec.unit, other_unit=shown_unit),
         )
     figure = _figure(maximum_spec)
-    reading = (
-        f"{COUNTRY[absent]}'s “{_show(absent_spec)}” reads as fewer than "
-        f"{format_number(_tidy(threshold))} {unit}"
+    reading = say(
+        "reads_below" if _log(unit) else "reads_fewer",
+        side_of=_c(absent, "of"),
+        limit=_show(absent_spec),
+        figure=f"{format_number(_tidy(threshold))} {unit}",
     )
-    if _log(unit):
-        reading = (
-            f"{COUNTRY[absent]}'s “{_show(absent_spec)}” reads as below "
-            f"{format_number(_tidy(threshold))} {unit}"
-        )
-    allows = f"{COUNTRY[maximum]} allows {_show(maximum_spec).lstrip('≤< ')}"
-    if maximum_spec.strict:
-        allows = f"{COUNTRY[maximum]} allows less than {_show(maximum_spec).lstrip('≤< ')}"
+    allows = say(
+        "allows_less" if maximum_spec.strict else "allows",
+        side=_c(maximum),
+        limit=_show(maximum_spec).lstrip("≤< "),
+    )
     _, notes = _plan_notes(kz, cn)
     order = _order(threshold, figure)
     if order == 0:
@@ -777,22 +842,28 @@ def _absent_vs_maximum(kz, cn):
             return _result(
                 Verdict.EQUIVALENT,
                 "absent_vs_maximum",
-                f"{reading}; {allows}: the same.",
+                say("absent_same", reading=reading, allows=allows),
                 notes=notes,
             )
         return _result(
             STRICTER[absent],
             "absent_vs_maximum",
-            f"{reading}; {allows}, one more: {COUNTRY[absent]} is stricter.",
+            say("absent_one_more", reading=reading, allows=allows, side=_c(absent)),
             notes=notes,
-            detail=f"reading “{_show(absent_spec)}” as fewer than 1 per quantity",
+            detail=say("absent_one_more.detail", limit=_show(absent_spec)),
         )
     side = absent if order < 0 else maximum
     fold, difference = _gap(threshold, figure, unit)
     return _result(
         STRICTER[side],
         "absent_vs_maximum",
-        f"{reading}; {allows}: {COUNTRY[side]} is {_stricter_by(fold, difference)}.",
+        say(
+            "absent_vs_maximum",
+            reading=reading,
+            allows=allows,
+            side=_c(side),
+            stricter=_stricter_by(fold, difference),
+        ),
         fold=fold,
         difference=difference,
         notes=notes,
@@ -810,12 +881,11 @@ def _compare(kz, cn):
     if kinds & set(PROHIBITIONS):
         return _prohibited(specs)
     if _basis(kz) != _basis(cn):
-        shown = [spec.basis.strip() or "whole product" for spec in (kz, cn)]
+        shown = {side: Term(spec.basis.strip() or "whole product") for side, spec in specs.items()}
         return _not_comparable(
             "different_basis",
-            f"Kazakhstan's figure is on {shown[0]} and China's on {shown[1]}: different "
-            "bases, so their figures are not compared.",
-            f"different basis ({shown[0]} vs {shown[1]})",
+            say("different_basis", **shown),
+            say("different_basis.detail", **shown),
         )
     _check_figures(specs)
     if kz.kind == cn.kind and kz.kind in ("maximum", "minimum"):
@@ -840,10 +910,6 @@ def compare_limits(kz: LimitSpec, cn: LimitSpec) -> LimitComparison:
 
 
 # --- Both sides of a mapping -----------------------------------------------------------
-
-
-def _label(parameter, matrix):
-    return f"{parameter} ({matrix})" if matrix else parameter
 
 
 def _pairs(kz, cn):
@@ -925,27 +991,37 @@ def _one_sided(kz, cn, absence=ABSENCE_VERIFIED):
     was verified, else only that no figure of the other side was found."""
     side, spec = (KZ, kz) if kz is not None else (CN, cn)
     other = _other(side)
+    parameter = Param(spec.parameter, spec.matrix)
     if spec.kind == "no_limit":
         return _result(
             Verdict.EQUIVALENT,
             "both_no_limit",
-            f"{COUNTRY[side]} states that it sets no limit for "
-            f"{_label(spec.parameter, spec.matrix)}; {COUNTRY[_other(side)]} sets none either.",
+            say("both_no_limit", side=_c(side), parameter=parameter, other=_c(other)),
         )
     if rank(absence) >= PROVISIONAL_RANK:
         return _result(
             ONLY[side],
             "other_side_unchecked",
-            f"No {ADJECTIVE[other]} figure for {_label(spec.parameter, spec.matrix)} was found "
-            f"(not checked); {COUNTRY[side]} sets {_show(spec)}.",
-            detail=f"no {ADJECTIVE[other]} figure found (not checked)",
+            say(
+                "other_side_unchecked",
+                other_adj=_c(other, "adj"),
+                parameter=parameter,
+                side=_c(side),
+                limit=_show(spec),
+            ),
+            detail=say("other_side_unchecked.detail", other_adj=_c(other, "adj")),
         )
     return _result(
         ONLY[side],
         "one_side_only",
-        f"Only {COUNTRY[side]} sets a limit for {_label(spec.parameter, spec.matrix)} "
-        f"({_show(spec)}); {COUNTRY[other]} sets none.",
-        detail=f"only {COUNTRY[side]} sets a limit",
+        say(
+            "one_side_only",
+            side=_c(side),
+            parameter=parameter,
+            limit=_show(spec),
+            other=_c(other),
+        ),
+        detail=say("only_side_sets_a_limit.detail", side=_c(side)),
     )
 
 
@@ -957,50 +1033,64 @@ def _pair_result(kz, cn, absence):
     return compare_limits(kz, cn)
 
 
-def _sides_result(verdict, code, reason, pairs, *, fold=None, difference="", detail=""):
+def _sides_result(verdict, code, message, pairs, *, fold=None, difference="", detail=None):
+    """A SidesComparison; `message` is a Reason or a tuple of them, `detail` a Reason."""
+    message = _sentences(message)
     return SidesComparison(
         verdict=verdict,
         fold=fold,
-        reason=reason,
+        reason=render(message),
         pairs=tuple(pairs),
         code=code,
-        difference=difference,
-        detail=detail,
+        difference=render(difference),
+        detail=render(detail) if detail is not None else "",
+        message=message,
+        detail_message=detail,
+        difference_message=difference if isinstance(difference, Reason) else None,
     )
-
-
-def _names(pairs):
-    return ", ".join(_label(pair.parameter, pair.matrix) for pair in pairs)
 
 
 def _figures(pairs):
     """'core-temperature (KZ ≥ 70 °C, CN ≥ 72 °C)' for each pair."""
-    return ", ".join(
-        f"{_label(pair.parameter, pair.matrix)} (KZ {_show(pair.kz)}, CN {_show(pair.cn)})"
+    return joined(
+        say(
+            "opposite_directions.figures",
+            parameter=Param(pair.parameter, pair.matrix),
+            kz=_show(pair.kz),
+            cn=_show(pair.cn),
+        )
         for pair in pairs
     )
 
 
 def _extras(one_sided, incomparable):
+    """The sentence "Also: …" on the pairs that do not decide, as a tuple of Reasons
+    (empty when there are none)."""
     extras = []
     for side in (KZ, CN):
         only = [pair for pair in one_sided if pair.result.verdict == ONLY[side]]
         found = [pair for pair in only if pair.result.code != "other_side_unchecked"]
         if found:
-            extras.append(f"only {COUNTRY[side]} sets {_names(found)}")
+            extras.append(say("also.only", side=_c(side), parameters=params(found)))
         if unchecked := [pair for pair in only if pair not in found]:
             extras.append(
-                f"no {ADJECTIVE[_other(side)]} figure found (not checked) for {_names(unchecked)}"
+                say(
+                    "also.unchecked",
+                    other_adj=_c(_other(side), "adj"),
+                    parameters=params(unchecked),
+                )
             )
     if incomparable:
-        extras.append(
-            "not comparable: "
-            + ", ".join(
-                f"{_label(pair.parameter, pair.matrix)} ({pair.result.detail})"
-                for pair in incomparable
+        items = joined(
+            say(
+                "parameter_detail",
+                parameter=Param(pair.parameter, pair.matrix),
+                detail=pair.result.detail_message,
             )
+            for pair in incomparable
         )
-    return f" Also: {'; '.join(extras)}." if extras else ""
+        extras.append(say("also.not_comparable", items=items))
+    return (say("also", items=joined(extras, "; ")),) if extras else ()
 
 
 def _weakest(inputs):
@@ -1058,15 +1148,17 @@ def _summed(pairs):
         return _sides_result(
             Verdict.NOT_COMPARABLE,
             "no_limits",
-            "Neither side sets a typed limit to compare.",
+            say("no_limits"),
             pairs,
-            detail="no limits",
+            detail=say("no_limits.detail"),
         )
     # A lone "no limit" with nothing opposite neither side sets a figure: it decides nothing.
     neutral = [p for p in pairs if p.result.code == "both_no_limit"]
     if len(neutral) == len(pairs):
         first = neutral[0].result
-        return _sides_result(first.verdict, first.code, first.reason, pairs, detail=first.detail)
+        return _sides_result(
+            first.verdict, first.code, first.message, pairs, detail=first.detail_message
+        )
     deciding = [p for p in pairs if p not in neutral]
     by_verdict = {
         verdict: [p for p in deciding if p.result.verdict == verdict] for verdict in Verdict
@@ -1084,18 +1176,20 @@ def _summed(pairs):
             return _sides_result(
                 Verdict.DIFFERENT,
                 "one_sided_both",
-                f"Each side sets limits the other does not: only Kazakhstan sets "
-                f"{_names(by_verdict[Verdict.KZ_ONLY])}; only China sets "
-                f"{_names(by_verdict[Verdict.CN_ONLY])}.",
+                say(
+                    "one_sided_both",
+                    kz=params(by_verdict[Verdict.KZ_ONLY]),
+                    cn=params(by_verdict[Verdict.CN_ONLY]),
+                ),
                 pairs,
-                detail="each side sets limits the other does not",
+                detail=say("one_sided_both.detail"),
             )
         verdict = sides.pop()
         side = KZ if verdict == Verdict.KZ_ONLY else CN
         return _one_side_summary(verdict, side, one_sided, incomparable, pairs)
     first = incomparable[0].result
     return _sides_result(
-        Verdict.NOT_COMPARABLE, first.code, first.reason, pairs, detail=first.detail
+        Verdict.NOT_COMPARABLE, first.code, first.message, pairs, detail=first.detail_message
     )
 
 
@@ -1103,20 +1197,24 @@ def _one_side_summary(verdict, side, one_sided, incomparable, pairs):
     unchecked = [p for p in one_sided if p.result.code == "other_side_unchecked"]
     other = _other(side)
     if len(one_sided) == 1:
-        reason = one_sided[0].result.reason
+        message = one_sided[0].result.message
     elif unchecked:
-        reason = (
-            f"No {ADJECTIVE[other]} figures were found (not checked) for "
-            f"{_names(one_sided)}; {COUNTRY[side]} sets them."
+        message = (
+            say(
+                "unchecked_several",
+                other_adj=_c(other, "adj"),
+                parameters=params(one_sided),
+                side=_c(side),
+            ),
         )
     else:
-        reason = f"Only {COUNTRY[side]} sets limits: {_names(one_sided)}."
+        message = (say("only_side_sets_limits", side=_c(side), parameters=params(one_sided)),)
     code, detail = (
-        ("other_side_unchecked", f"no {ADJECTIVE[other]} figure found (not checked)")
+        ("other_side_unchecked", say("other_side_unchecked.detail", other_adj=_c(other, "adj")))
         if unchecked
-        else ("one_side_only", f"only {COUNTRY[side]} sets a limit")
+        else ("one_side_only", say("only_side_sets_a_limit.detail", side=_c(side)))
     )
-    return _sides_result(verdict, code, reason + _extras([], incomparable), pairs, detail=detail)
+    return _sides_result(verdict, code, message + _extras([], incomparable), pairs, detail=detail)
 
 
 def _sum_comparable(comparable, by_verdict, extras, pairs):
@@ -1124,16 +1222,20 @@ def _sum_comparable(comparable, by_verdict, extras, pairs):
     different = by_verdict[Verdict.DIFFERENT]
     equivalent = by_verdict[Verdict.EQUIVALENT]
     if stricter[KZ] and stricter[CN]:
-        pulls = "; ".join(
-            f"{COUNTRY[side]} is stricter on {_figures(stricter[side])}" for side in (KZ, CN)
+        pulls = joined(
+            (
+                say("opposite_directions.pull", side=_c(side), figures=_figures(stricter[side]))
+                for side in (KZ, CN)
+            ),
+            "; ",
         )
-        details = ", ".join(
-            f"{SHORT[side]} stricter on {_names(stricter[side])}" for side in (KZ, CN)
+        details = say(
+            "opposite_directions.detail", kz=params(stricter[KZ]), cn=params(stricter[CN])
         )
         return _sides_result(
             Verdict.DIFFERENT,
             "opposite_directions",
-            f"The limits pull opposite ways: {pulls}." + extras,
+            (say("opposite_directions", pulls=pulls), *extras),
             pairs,
             detail=details,
         )
@@ -1141,45 +1243,56 @@ def _sum_comparable(comparable, by_verdict, extras, pairs):
         if len(comparable) == 1:
             result = different[0].result
             return _sides_result(
-                Verdict.DIFFERENT, result.code, result.reason + extras, pairs, detail=result.detail
+                Verdict.DIFFERENT,
+                result.code,
+                result.message + extras,
+                pairs,
+                detail=result.detail_message,
             )
         return _sides_result(
             Verdict.DIFFERENT,
             "different",
-            f"The limits differ without one side being stricter on {_names(different)}." + extras,
+            (say("different", parameters=params(different)), *extras),
             pairs,
-            detail=f"different on {_names(different)}",
+            detail=say("different.detail", parameters=params(different)),
         )
     directional = stricter[KZ] or stricter[CN]
     if not directional:
-        reason = (
-            equivalent[0].result.reason
+        message = (
+            equivalent[0].result.message
             if len(equivalent) == 1
-            else f"Both sides set the same limits for {_names(equivalent)}."
+            else (say("equivalent_several", parameters=params(equivalent)),)
         )
-        return _sides_result(Verdict.EQUIVALENT, "equivalent", reason + extras, pairs)
+        return _sides_result(Verdict.EQUIVALENT, "equivalent", message + extras, pairs)
     side = KZ if stricter[KZ] else CN
     if len(directional) == 1:
         result = directional[0].result
-        reason = result.reason
+        message = result.message
         if equivalent:
-            reason += f" The same on {_names(equivalent)}."
+            message += (say("same_on", parameters=params(equivalent)),)
         return _sides_result(
             STRICTER[side],
             result.code,
-            reason + extras,
+            message + extras,
             pairs,
             fold=result.fold,
-            difference=result.difference,
-            detail=result.detail,
+            difference=result.difference_message or result.difference,
+            detail=result.detail_message,
         )
     folds = [pair.result.fold for pair in directional if pair.result.fold is not None]
-    reason = f"{COUNTRY[side]} is stricter on {_names(directional)}"
-    reason += f" and the same on {_names(equivalent)}." if equivalent else "."
+    if equivalent:
+        summary = say(
+            "stricter_on_several_same",
+            side=_c(side),
+            parameters=params(directional),
+            same=params(equivalent),
+        )
+    else:
+        summary = say("stricter_on_several", side=_c(side), parameters=params(directional))
     return _sides_result(
         STRICTER[side],
         f"{side}_stricter",
-        reason + extras,
+        (summary, *extras),
         pairs,
         fold=min(folds) if folds else None,
     )

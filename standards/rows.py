@@ -9,7 +9,7 @@ joined from escaped strings.
 """
 
 from functools import lru_cache
-from html import escape
+from html import escape, unescape
 
 from django.urls import reverse
 from django.utils.safestring import mark_safe
@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from limits.compare import ABSENCE_UNCHECKED, CN, KZ, NOT_READ, SECONDARY
 from limits.notation import format_number
 from standards.models import ClauseMapping, Topic
+from standards.wording import parameter_name, parameters_of, text
 
 
 def _e(value):
@@ -146,7 +147,9 @@ class RowRenderer:
             text = self.verdict(result.verdict)
         if result.fold is not None:
             text += f", {_e(format_number(result.fold))}×"
-        if result.difference:
+        if result.difference_message is not None:
+            text += f", {_e(self.sentence(result.difference_message))}"
+        elif result.difference:
             text += f", {_e(result.difference)}"
         weak = "; ".join(self.weak[inp] for inp in getattr(judged, "untold_weak_inputs", ()))
         if getattr(judged, "provisional", False):
@@ -154,6 +157,14 @@ class RowRenderer:
                 return self.label["provisional_plain"] % {"verdict": text}
             return self.label["provisional"] % {"verdict": text, "why": weak}
         return self.label["qualified"] % {"verdict": text, "why": weak} if weak else text
+
+    def amount_text(self, judged):
+        """`amount` as plain text (for spreadsheets)."""
+        return unescape(self.amount(judged))
+
+    def sentence(self, message, parameters=None):
+        """A comparison's reason (limits.wording codes) in words, not escaped."""
+        return text(message, parameters)
 
     def limits(self, computed):
         out = []
@@ -165,20 +176,23 @@ class RowRenderer:
                 f'</th><th scope="col">{label["kazakhstan"]}</th><th scope="col">{label["cn"]}'
                 f'</th><th scope="col">{label["comparison"]}</th></tr></thead><tbody>'
             )
+            parameters = parameters_of(computed)
             for pair, kz, cn in computed.rows:
                 result = pair.result
                 css = "" if result.verdict == "equivalent" else ' class="limit-differs"'
-                parameter = (kz or cn).parameter.local_name(self.language)
+                parameter = parameter_name((kz or cn).parameter, self.language)
                 kz_text = f'<span class="limit-figure">{_e(kz)}</span>' if kz else "—"
                 cn_text = f'<span class="limit-figure">{_e(cn)}</span>' if cn else "—"
                 notes = "".join(
-                    f'<br><span class="small" lang="en">{_e(note)}</span>' for note in result.notes
+                    f'<br><span class="small">{_e(self.sentence(note, parameters))}</span>'
+                    for note in result.note_messages
                 )
+                reason = _e(self.sentence(result.message, parameters))
                 out.append(
                     f'<tr{css}><th scope="row" class="fw-normal">{_e(parameter)}</th>'
                     f"<td>{kz_text}</td><td>{cn_text}</td>"
                     f'<td><span class="fw-semibold">{self.amount(pair)}</span><br>'
-                    f'<span class="small" lang="en">{_e(result.reason)}</span>{notes}</td></tr>'
+                    f'<span class="small">{reason}</span>{notes}</td></tr>'
                 )
             out.append("</tbody></table>")
         if computed.comparable:

@@ -15,6 +15,8 @@ through here, so both follow one rule:
 
 import csv
 import io
+import re
+import unicodedata
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 ESCAPED_START = (*FORMULA_START, "'")
@@ -44,26 +46,67 @@ def write_csv(header, rows):
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
-def write_xlsx(header, rows, *, title, properties=None):
-    """XLSX bytes of one sheet named `title`, header row frozen; every cell escaped and
-    stored as text. `properties` (created, modified, creator, title, keywords) are set
-    on the workbook: fixed values give the same file for the same data."""
+def write_xlsx(header, rows, *, title, properties=None, frozen_rows=1, widths=False, sheets=()):
+    """XLSX bytes of one sheet named `title`, its first `frozen_rows` rows frozen; every
+    cell escaped and stored as text. `widths` sizes each column to its text (within
+    COLUMN_WIDTHS); `sheets` are further (title, rows) sheets, their first row frozen.
+    `properties` (created, modified, creator, title, keywords) are set on the workbook:
+    fixed values give the same file for the same data."""
     from openpyxl import Workbook
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, TYPE_STRING
 
     workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = title
-    for row in (header, *rows):
+    _fill(workbook.active, title, [header, *rows], frozen_rows, widths)
+    for sheet_title, sheet_rows in sheets:
+        _fill(workbook.create_sheet(), sheet_title, sheet_rows, 1, widths)
+    for name, value in (properties or {}).items():
+        setattr(workbook.properties, name, value)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+# Column widths in characters: at least the first, at most the second.
+COLUMN_WIDTHS = (8, 60)
+# Characters a sheet name may not hold, and its longest length.
+SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+SHEET_NAME_LENGTH = 31
+
+
+def sheet_name(title):
+    """A title a workbook accepts as a sheet name."""
+    return SHEET_NAME_FORBIDDEN.sub(" ", str(title)).strip()[:SHEET_NAME_LENGTH] or "Sheet"
+
+
+def _fill(sheet, title, rows, frozen_rows, widths):
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, TYPE_STRING
+
+    sheet.title = sheet_name(title)
+    for row in rows:
         sheet.append(
             [ILLEGAL_CHARACTERS_RE.sub("\ufffd", _text(escape_cell(cell))) for cell in row]
         )
     for cells in sheet.iter_rows():
         for cell in cells:
             cell.data_type = TYPE_STRING  # never a formula, whatever the text
-    sheet.freeze_panes = "A2"
-    for name, value in (properties or {}).items():
-        setattr(workbook.properties, name, value)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    sheet.freeze_panes = f"A{frozen_rows + 1}"
+    if widths:
+        _size_columns(sheet)
+
+
+def _display_width(text, cap):
+    """The width of the longest line of `text`, wide (CJK) characters counting two; a
+    line is measured up to `cap` characters, past which it is as wide as a column gets."""
+    lines = str(text).splitlines() or [""]
+    return max(
+        sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line[:cap])
+        for line in lines
+    )
+
+
+def _size_columns(sheet):
+    from openpyxl.utils import get_column_letter
+
+    low, high = COLUMN_WIDTHS
+    for index, column in enumerate(sheet.iter_cols(), start=1):
+        widest = max((_display_width(cell.value or "", high) for cell in column), default=0)
+        sheet.column_dimensions[get_column_letter(index)].width = min(max(widest + 2, low), high)

@@ -236,10 +236,8 @@ FIELDS = [
     (Limit, "matrix", "L.matrix", ("compare", "compare_q", *PAIRS, "consistency", *ADMIN_LIMIT)),
     (Limit, "note", "L.note", ADMIN_LIMIT),
     (Limit, "evidence_note", "L.ev", ADMIN_LIMIT),
-    # The comparison's reasons name a parameter by its key.
-    (Parameter, "key", "P.key", (
-        "compare", "compare_q", *PAIRS, "consistency", *ADMIN_PARAMETER,
-    )),
+    # The comparison's reasons name a parameter by its name, never by its key.
+    (Parameter, "key", "P.key", ADMIN_PARAMETER),
     (Parameter, "name_en", "P.name_en", (
         "compare", "compare_q", "pair", "standard_detail", *REPORTS, *ADMIN_PARAMETER,
         "admin:limit:changelist", *ADMIN_LIMIT,
@@ -441,7 +439,8 @@ def test_pdf_report_shows_hostile_text_as_text(client_for, negotiator, world):
 
 
 def _sheet_record(rows, key):
-    header, *records = rows
+    """The row of `key`, by column code: row 1 names the columns, row 2 gives codes."""
+    _names, header, *records = rows
     matching = [dict(zip(header, row, strict=True)) for row in records if row[0] == key]
     assert len(matching) == 1, [row[0] for row in records]
     return matching[0]
@@ -458,7 +457,9 @@ def _expected_cells(world):
         "kz_clauses": f"{v[Standard, 'code']} {v[Clause, 'reference']}",
         "kz_text_en": v[Clause, "text_en"],
         "kz_text_original": v[Clause, "text_original"],
-        "kz_limits": "; ".join(str(lim) for lim in Limit.objects.filter(clause=limit.clause)),
+        "kz_limits": "; ".join(
+            f"{lim.parameter.name_en}: {lim}" for lim in Limit.objects.filter(clause=limit.clause)
+        ),
     }
 
 

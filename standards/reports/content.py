@@ -8,13 +8,16 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from limits.compare import describe
 from limits.notation import format_number
 from standards.alignment import compute_alignment
 from standards.charts import ALIGNMENT_COLOURS, STATUS_COLOURS, stacked_bars
-from standards.models import ClauseMapping, NegotiationNote, Topic
+from standards.models import ClauseMapping, Evidence, NegotiationNote, Topic
 from standards.notes import mark_superseded, notes_for_audience
 from standards.reports.fingerprint import data_version, fingerprint
+from standards.rows import renderer
+from standards.wording import parameter_name, parameters_of
+
+REPORT_TITLE = _("Gap report: veterinary and sanitary requirements for meat")
 
 
 def included(selection):
@@ -109,52 +112,150 @@ def build_report(selection, as_of=None):
 
 
 # --- spreadsheets ------------------------------------------------------------------------
+#
+# A spreadsheet starts with two header rows: the column names in the report's language,
+# then the stable codes programs read (README, "Reading a gap report by program").
+
+COLUMNS = (
+    ("key", _("Key")),
+    ("title", _("Subject")),
+    ("product_group", _("Product group")),
+    ("topic", _("Topic")),
+    ("alignment", _("Alignment")),
+    ("status", _("Negotiation status")),
+    ("kz_clauses", _("Kazakh clauses")),
+    ("kz_text_en", _("Kazakh text (English)")),
+    ("kz_text_original", _("Kazakh text (original)")),
+    ("kz_limits", _("Kazakh limits")),
+    ("cn_clauses", _("Chinese clauses")),
+    ("cn_text_en", _("Chinese text (English)")),
+    ("cn_text_original", _("Chinese text (original)")),
+    ("cn_limits", _("Chinese limits")),
+    ("computed_alignment", _("Computed alignment")),
+    ("fold", _("Fold")),
+    ("computed_evidence", _("Evidence of the computed alignment")),
+    ("computed_verdict", _("Computed from the limits")),
+    ("computed_reason", _("Why (from the limits)")),
+    ("kz_evidence", _("Kazakh evidence")),
+    ("cn_evidence", _("Chinese evidence")),
+    ("rationale", _("Rationale")),
+    ("proposed_action", _("Proposed action")),
+    ("responsible_side", _("Responsible side")),
+    ("target_date", _("Target date")),
+    ("confidence", _("Source confidence")),
+)
+NOTES_COLUMN = ("notes", _("Negotiation notes"))
+REPORT_COLUMNS = (
+    ("report_fingerprint", _("Report fingerprint")),
+    ("report_as_of", _("Data as of")),
+)
 
 
 def _side_text(clauses, field):
     return "\n".join(getattr(c, field) for c in clauses if getattr(c, field))
 
 
+def _clauses(clauses):
+    return "; ".join(f"{c.standard.code} {c.reference}" for c in clauses)
+
+
+def _limits(clauses):
+    """ "Lead (Pb): ≤ 0.5 mg/kg; ..." with parameter names in the active language."""
+    return "; ".join(
+        f"{parameter_name(limit.parameter)}: {limit}" for c in clauses for limit in c.limit_rows
+    )
+
+
+def _notes(mapping):
+    """One line per note: date · side · meeting: text, a corrected one marked so."""
+    lines = []
+    for note in getattr(mapping, "note_list", ()):
+        superseded = f" [{_('superseded')}]" if getattr(note, "superseded_by", None) else ""
+        lines.append(
+            f"{note.date.isoformat()} · {note.get_side_display()} · {note.meeting}"
+            f"{superseded}: {note.text}"
+        )
+    return "\n".join(lines)
+
+
+def _computed(computed, rendering):
+    """computed_alignment, fold, computed_evidence, computed_verdict, computed_reason."""
+    if not computed.comparable:
+        return ["", "", "", "", ""]
+    result = computed.result
+    return [
+        dict(ClauseMapping.Alignment.choices)[computed.verdict],
+        format_number(result.fold) if result.fold else "",
+        Evidence(result.evidence).label,
+        rendering.amount_text(result),
+        rendering.sentence(result.message, parameters_of(computed)),
+    ]
+
+
+def columns(report):
+    """The (code, label) of each column of the spreadsheet renderings."""
+    notes = (NOTES_COLUMN,) if report["show_notes"] else ()
+    return (*COLUMNS, *notes, *REPORT_COLUMNS)
+
+
 def table(report):
-    """(header, rows) of the spreadsheet renderings."""
-    header = [
-        "key", "title", "product_group", "topic", "alignment", "status",
-        "kz_clauses", "kz_text_en", "kz_text_original", "kz_limits",
-        "cn_clauses", "cn_text_en", "cn_text_original", "cn_limits",
-        "computed_alignment", "fold", "computed_evidence", "computed_verdict",
-        "kz_evidence", "cn_evidence", "rationale", "proposed_action",
-        "responsible_side", "target_date", "confidence",
-    ]  # fmt: skip
+    """(header, codes, rows) of the spreadsheet renderings: column names in the active
+    language, their stable codes, and one row per mapping with its values in words."""
+    chosen = columns(report)
+    header = [str(label) for _code, label in chosen]
+    codes = [code for code, _label in chosen]
+    rendering = renderer()
+    stamp = report["as_of"].isoformat(timespec="seconds")
     rows = []
     for mapping, computed in report["rows"]:
         kz, cn = mapping.kz_side, mapping.cn_side
-        rows.append(
-            [
-                mapping.key,
-                mapping.title,
-                mapping.product_group,
-                mapping.topic,
-                mapping.alignment,
-                mapping.status,
-                "; ".join(f"{c.standard.code} {c.reference}" for c in kz),
-                _side_text(kz, "text_en"),
-                _side_text(kz, "text_original"),
-                "; ".join(str(lim) for c in kz for lim in c.limit_rows),
-                "; ".join(f"{c.standard.code} {c.reference}" for c in cn),
-                _side_text(cn, "text_en"),
-                _side_text(cn, "text_original"),
-                "; ".join(str(lim) for c in cn for lim in c.limit_rows),
-                computed.verdict if computed.comparable else "",
-                format_number(computed.result.fold) if computed.result.fold else "",
-                computed.result.evidence if computed.comparable else "",
-                describe(computed.result) if computed.comparable else "",
-                mapping.side_evidence("kz"),
-                mapping.side_evidence("cn"),
-                mapping.rationale,
-                mapping.proposed_action,
-                mapping.responsible_side,
-                mapping.target_date.isoformat() if mapping.target_date else "",
-                mapping.confidence,
-            ]
-        )
-    return header, rows
+        row = [
+            mapping.key,
+            mapping.title,
+            mapping.get_product_group_display(),
+            mapping.get_topic_display(),
+            mapping.get_alignment_display(),
+            mapping.get_status_display(),
+            _clauses(kz),
+            _side_text(kz, "text_en"),
+            _side_text(kz, "text_original"),
+            _limits(kz),
+            _clauses(cn),
+            _side_text(cn, "text_en"),
+            _side_text(cn, "text_original"),
+            _limits(cn),
+            *_computed(computed, rendering),
+            mapping.side_evidence("kz").label,
+            mapping.side_evidence("cn").label,
+            mapping.rationale,
+            mapping.proposed_action,
+            mapping.get_responsible_side_display(),
+            mapping.target_date.isoformat() if mapping.target_date else "",
+            mapping.get_confidence_display(),
+        ]
+        if report["show_notes"]:
+            row.append(_notes(mapping))
+        rows.append([*row, report["fingerprint"], stamp])
+    return header, codes, rows
+
+
+def about(report):
+    """The rows of a spreadsheet's second sheet: what the report is, and how to read it."""
+    return [
+        [str(_("Field")), str(_("Value")), str(_("Code"))],
+        [str(_("Report")), str(REPORT_TITLE), "title"],
+        [str(_("Report fingerprint")), report["fingerprint"], "fingerprint"],
+        [str(_("Data as of")), report["as_of"].isoformat(timespec="seconds"), "as_of"],
+        [str(_("Language")), report["LANGUAGE_CODE"], "lang"],
+        *([str(label), str(value), "filter"] for label, value in report["filters"]),
+        [
+            str(_("How to read the table")),
+            str(
+                _(
+                    "Row 1 names the columns in the report's language; row 2 gives their "
+                    "stable codes, which programs should read instead."
+                )
+            ),
+            "header_rows",
+        ],
+    ]

@@ -18,7 +18,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from standards.reports import render_process
-from standards.reports.content import build_report, table
+from standards.reports.content import about, build_report, table
 from standards.spreadsheets import write_csv, write_xlsx
 
 logger = logging.getLogger(__name__)
@@ -52,7 +52,7 @@ def produce(selection, fmt, as_of):
     with translation.override(selection.lang):
         report = build_report(selection, as_of=as_of)
         if fmt == "csv":
-            content = write_csv(*table(report))
+            content = to_csv(report)
         elif fmt == "xlsx":
             content = to_xlsx(report)
         else:
@@ -75,17 +75,31 @@ def to_pdf(report):
     return render_pdf(html, identifier=report["fingerprint"][:32].encode())
 
 
+def to_csv(report):
+    """Column names in the report's language, then their codes, then the rows."""
+    header, codes, rows = table(report)
+    return write_csv(header, [codes, *rows])
+
+
 def to_xlsx(report):
+    """The table (column names, codes, both frozen) on a sheet named in the report's
+    language, and what the report is (fingerprint, as of, selection) on a second."""
+    header, codes, rows = table(report)
     # Fixed workbook properties: the same data gives the same file.
     stamp = report["as_of"].replace(tzinfo=None, microsecond=0)
+    title = _("Gap report")
     return write_xlsx(
-        *table(report),
-        title="Gap report",
+        header,
+        [codes, *rows],
+        title=title,
+        frozen_rows=2,
+        widths=True,
+        sheets=[(_("About this report"), about(report))],
         properties={
             "created": stamp,
             "modified": stamp,
             "creator": settings.PORTAL_NAME,
-            "title": "Gap report",
+            "title": str(title),
             "keywords": f"fingerprint:{report['fingerprint']}",
         },
     )

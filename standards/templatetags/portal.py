@@ -1,6 +1,7 @@
 from django import template
 from django.utils.safestring import mark_safe
 
+from standards import wording
 from standards.rows import renderer
 
 register = template.Library()
@@ -22,7 +23,7 @@ def query_with(context, **changes):
 @register.simple_tag(takes_context=True)
 def parameter_name(context, parameter):
     """A parameter's name in the interface language (English where none is recorded)."""
-    return parameter.local_name(context.get("LANGUAGE_CODE") or "en")
+    return wording.parameter_name(parameter, context.get("LANGUAGE_CODE") or "en")
 
 
 @register.simple_tag
@@ -63,6 +64,12 @@ def side_evidence(mapping, side):
 def verdict_text(result):
     """A comparison's verdict with its fold and difference: "China stricter, 2.5×"."""
     return mark_safe(renderer().amount(result))
+
+
+@register.simple_tag
+def comparison_text(computed):
+    """Why the limits of a mapping compare as they do, in the active language."""
+    return renderer().sentence(computed.result.message, wording.parameters_of(computed))
 
 
 @register.filter
