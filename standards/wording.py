@@ -34,6 +34,16 @@ KEY_WORDS = {
     "nitrosamines": gettext_noop("nitrosamines"),
 }
 
+# Bases of the reference data's limits, shown in the comparison's words (Limit.basis is
+# free text: any other basis is shown as it was entered).
+BASIS_WORDS = (
+    gettext_noop("fat basis"),
+    gettext_noop("as NaNO2"),
+    gettext_noop("combined"),
+    gettext_noop("product temperature"),
+    gettext_noop("storage temperature"),
+)
+
 # The name fields of a Parameter, by language, before English: a field that does not
 # exist yet (a Kazakh name) is skipped.
 NAME_FIELDS = {"ru": ("name_ru",), "kk": ("name_kk",), "zh": ("name_zh",)}
