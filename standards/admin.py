@@ -12,6 +12,7 @@ from standards.admin_exchange import ExchangeAdminMixin
 from standards.admin_forms import LimitForm, MappingForm
 from standards.exchange import (
     ClauseResource,
+    GlossaryResource,
     LimitResource,
     MappingResource,
     ParameterResource,
@@ -21,6 +22,7 @@ from standards.models import (
     Clause,
     ClauseMapping,
     DelegationMember,
+    GlossaryTerm,
     Limit,
     NegotiationNote,
     Parameter,
@@ -42,8 +44,8 @@ URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
 class ParameterAdmin(VersionedAdmin, ExchangeAdminMixin, SimpleHistoryAdmin):
     resource_classes = [ParameterResource]
     form = VersionedForm
-    list_display = ["name_en", "name_ru", "name_zh", "unit", "key"]
-    search_fields = ["key", "name_en", "name_ru", "name_zh"]
+    list_display = ["name_en", "name_ru", "name_kk", "name_zh", "unit", "key"]
+    search_fields = ["key", "name_en", "name_ru", "name_kk", "name_zh"]
 
 
 class ClauseInline(admin.TabularInline):
@@ -53,6 +55,17 @@ class ClauseInline(admin.TabularInline):
     extra = 0
     show_change_link = True
     ordering = ["reference"]
+
+
+@admin.register(GlossaryTerm)
+class GlossaryTermAdmin(VersionedAdmin, ExchangeAdminMixin, SimpleHistoryAdmin):
+    """The portal's terminology in four languages; search finds a concept by any form."""
+
+    resource_classes = [GlossaryResource]
+    form = VersionedForm
+    list_display = ["term_en", "term_ru", "term_kk", "term_zh", "category", "key"]
+    list_filter = ["category"]
+    search_fields = ["key", "term_en", "term_ru", "term_kk", "term_zh", "variants"]
 
 
 @admin.register(Standard)
@@ -355,6 +368,7 @@ class LimitAdmin(VersionedAdmin, ExchangeAdminMixin, SimpleHistoryAdmin):
         "parameter__name_en",
         "parameter__name_ru",
         "parameter__name_zh",
+        "parameter__name_kk",
         "clause__reference",
         "clause__standard__code",
         "qualifier",

@@ -37,7 +37,7 @@ from import_export.instance_loaders import CachedInstanceLoader
 from openpyxl.utils import get_column_letter
 
 from standards import search_text
-from standards.models import Clause, ClauseMapping, Limit, Parameter, Standard
+from standards.models import Clause, ClauseMapping, GlossaryTerm, Limit, Parameter, Standard
 from standards.spreadsheets import unescape_cell, write_csv, write_xlsx
 
 # --- widgets -----------------------------------------------------------------------------
@@ -278,7 +278,16 @@ class ParameterResource(PortalResource):
         model = Parameter
         import_id_fields = ["key"]
         instance_loader_class = CachedInstanceLoader  # one query for the file's records
-        fields = ["key", "name_en", "name_ru", "name_zh", "unit", "family"]
+        # name_kk last: spreadsheets exported before it existed still import.
+        fields = ["key", "name_en", "name_ru", "name_zh", "unit", "family", "name_kk"]
+        export_order = fields
+
+
+class GlossaryResource(PortalResource):
+    class Meta(PortalResource.Meta):
+        model = GlossaryTerm
+        import_id_fields = ["key"]
+        fields = ["key", "category", "term_en", "term_ru", "term_kk", "term_zh", "variants"]
         export_order = fields
 
 
@@ -536,6 +545,7 @@ RESOURCES = {
     "clauses": ClauseResource,
     "limits": LimitResource,
     "mappings": MappingResource,
+    "glossary": GlossaryResource,
 }
 
 

@@ -79,6 +79,7 @@ class Parameter(models.Model):
     name_en = models.CharField(_("name (English)"), max_length=200)
     name_ru = models.CharField(_("name (Russian)"), max_length=200, blank=True)
     name_zh = models.CharField(_("name (Chinese)"), max_length=200, blank=True)
+    name_kk = models.CharField(_("name (Kazakh)"), max_length=200, blank=True)
     unit = models.CharField(_("canonical unit"), max_length=30, blank=True)
     family = models.SlugField(
         _("residue-definition family"),
@@ -105,18 +106,78 @@ class Parameter(models.Model):
     def from_db(cls, db, field_names, values):
         instance = super().from_db(db, field_names, values)
         # What the clauses' search texts were built from (standards.search_text).
-        instance._loaded_names = tuple(
-            instance.__dict__.get(f) for f in ("name_en", "name_ru", "name_zh")
-        )
+        instance._loaded_names = tuple(instance.__dict__.get(f) for f in cls.NAME_FIELDS)
         return instance
 
+    # Every name a parameter has, in the order the search text lists them.
+    NAME_FIELDS = ("name_en", "name_ru", "name_zh", "name_kk")
+
     def local_name(self, language_code):
-        """The name in the interface language where the catalogue has one."""
-        if language_code.startswith("zh") and self.name_zh:
-            return self.name_zh
-        if language_code in ("ru", "kk") and self.name_ru:
-            return self.name_ru
-        return self.name_en
+        """The name in the interface language where the catalogue has one, else English."""
+        return self.name_in(language_code)[0]
+
+    def name_in(self, language_code):
+        """(name, its language code): the name in `language_code`, or the English one
+        (with "en") where there is none, so that a page can mark its real language."""
+        field = {"zh-hans": "name_zh", "zh": "name_zh", "ru": "name_ru", "kk": "name_kk"}.get(
+            language_code
+        )
+        if field and getattr(self, field):
+            return getattr(self, field), language_code
+        return self.name_en, "en"
+
+
+class GlossaryCategory(models.TextChoices):
+    PARAMETER = "parameter", _("Parameter")
+    ALIGNMENT = "alignment", _("Alignment")
+    STATUS = "status", _("Negotiation status")
+    PRODUCT = "product", _("Product group")
+    TOPIC = "topic", _("Topic")
+    DOMAIN = "domain", _("Domain term")
+
+
+class GlossaryTerm(models.Model):
+    """One concept in the four working languages, with the other forms a reader may type
+    (inflections, abbreviations, synonyms). Translators keep to these terms, and search
+    finds a concept by any of its forms in every language (standards.search)."""
+
+    Category = GlossaryCategory
+
+    key = models.SlugField(_("key"), max_length=80, unique=True)
+    category = models.CharField(_("category"), max_length=12, choices=GlossaryCategory)
+    term_en = models.CharField(_("term (English)"), max_length=200)
+    term_ru = models.CharField(_("term (Russian)"), max_length=200, blank=True)
+    term_kk = models.CharField(_("term (Kazakh)"), max_length=200, blank=True)
+    term_zh = models.CharField(_("term (Chinese)"), max_length=200, blank=True)
+    variants = models.TextField(
+        _("other forms"),
+        blank=True,
+        help_text=_("Forms a reader may type, in any language: one per line (свинца, Pb)."),
+    )
+    updated_at = models.DateTimeField(_("last changed"), auto_now=True)
+
+    history = HistoricalRecords()
+
+    TERM_FIELDS = ("term_en", "term_ru", "term_kk", "term_zh")
+
+    class Meta:
+        ordering = ["category", "term_en"]
+        verbose_name = _("glossary term")
+        verbose_name_plural = _("glossary")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(category__in=GlossaryCategory.values), name="glossary_category_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return self.term_en
+
+    def forms(self):
+        """Every form of the term, case-folded: the four terms and the variants."""
+        texts = [getattr(self, name) for name in self.TERM_FIELDS]
+        texts += self.variants.splitlines()
+        return {" ".join(text.split()).casefold() for text in texts if text.strip()}
 
 
 class StandardJurisdiction(models.TextChoices):
@@ -441,7 +502,8 @@ class ClauseMappingQuerySet(models.QuerySet):
         `standard` and `jurisdiction` select mappings citing a clause of such a document
         on any side; `q` searches clause texts (standards.search), subjects and keys;
         `gaps_only` leaves out what is equivalent or harmonized."""
-        from standards.search import matching_clause_ids
+        from standards.glossary import search_forms
+        from standards.search import matching_clause_ids, normalise_query
 
         queryset = self
         for field, value in (
@@ -467,9 +529,10 @@ class ClauseMappingQuerySet(models.QuerySet):
             clause_ids = matching_clause_ids(q)
             if clause_ids is None:
                 return queryset.none()
-            queryset = queryset.filter(
-                _citing(clause_ids) | Q(title__icontains=q) | Q(key__iexact=q.strip())
-            )
+            titles = Q()
+            for form in search_forms(normalise_query(q)):
+                titles |= Q(title__icontains=form)
+            queryset = queryset.filter(_citing(clause_ids) | titles | Q(key__iexact=q.strip()))
         return queryset
 
 

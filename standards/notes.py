@@ -24,7 +24,7 @@ AUDIENCES = {
 
 
 def delegation_of(user):
-    """"kz", "cn" or None: the delegation whose internal notes `user` reads."""
+    """ "kz", "cn" or None: the delegation whose internal notes `user` reads."""
     if user is None or not user.is_authenticated:
         return None
     cached = getattr(user, "_delegation", ...)

@@ -25,7 +25,7 @@ import yaml
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import DatabaseError, transaction
 
-from standards import search_text
+from standards import glossary, search_text, translations
 from standards.models import (
     ABSENCE_EVIDENCE,
     CONFIDENCE_OF_EVIDENCE,
@@ -194,6 +194,7 @@ PARAMETER_SPEC = {
     "name_en": (_required_text, True),
     "name_ru": (_text, False),
     "name_zh": (_text, False),
+    "name_kk": (_text, False),
     "unit": (_text, False),
     "family": (_text, False),
 }
@@ -357,6 +358,9 @@ class Dataset:
     # (standard key, ref) -> clause dict (with "limits" parsed and "_where" for messages)
     clauses: dict = field(default_factory=dict)
     mappings: dict = field(default_factory=dict)
+    terms: dict = field(default_factory=dict)  # the glossary, by key
+    # {language: {section: {key: {field: text}}}}: standards.translations
+    translations: dict = field(default_factory=dict)
 
 
 def _data_files(directory):
@@ -379,8 +383,24 @@ def read_dataset(directory=DATA_DIR):
         _read_parameters(content, path.name, data)
         _read_standards(content, path.name, data)
         _read_mappings(content, path.name, data, clause_refs)
+        _read_terms(content, path.name, data)
     _cross_check(data, clause_refs)
+    try:
+        translations.apply(directory / "translations", data)
+    except translations.TranslationError as exc:
+        raise ReferenceDataError("translations", "file", None, str(exc)) from None
     return data
+
+
+def _read_terms(content, file, data):
+    try:
+        terms = glossary.read_terms(_list_or_fail(content, "terms", file), file)
+    except glossary.GlossaryError as exc:
+        raise ReferenceDataError(file, "terms", None, str(exc)) from None
+    duplicate = sorted(set(terms) & set(data.terms))
+    if duplicate:
+        raise ReferenceDataError(file, "terms", "key", f"duplicate key {duplicate[0]!r}")
+    data.terms.update(terms)
 
 
 def _read_file(path):
@@ -396,10 +416,13 @@ def _read_file(path):
         return {}
     if not isinstance(content, dict):
         raise ReferenceDataError(name, "file", None, "expected top-level lists by name")
-    unknown = sorted(set(content) - {"parameters", "standards", "mappings"})
+    unknown = sorted(set(content) - {"parameters", "standards", "mappings", "terms"})
     if unknown:
         raise ReferenceDataError(
-            name, "file", unknown[0], "unknown list (expected parameters, standards, mappings)"
+            name,
+            "file",
+            unknown[0],
+            "unknown list (expected parameters, standards, mappings, terms)",
         )
     return content
 
@@ -590,7 +613,7 @@ class LoadSummary:
         return any(n for (_, outcome), n in self.counts.items() if outcome != "unchanged")
 
     def lines(self):
-        for model_name in ("parameters", "standards", "clauses", "limits", "mappings"):
+        for model_name in ("parameters", "standards", "clauses", "limits", "mappings", "glossary"):
             parts = [
                 f"{self.counts[(model_name, o)]} {o}"
                 for o in ("created", "updated", "unchanged", "deleted")
@@ -673,6 +696,8 @@ def _write(data, summary, reset_assessments):
     standards = _write_standards(data, summary)
     clauses = _write_clauses(data, standards, parameters, summary)
     _write_mappings(data, clauses, summary, reset_assessments)
+    for outcome, count in glossary.write_terms(data.terms).items():
+        summary.counts[("glossary", outcome)] += count
 
 
 def _write_parameters(data, summary):

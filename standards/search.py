@@ -2,7 +2,12 @@
 
 Each clause carries `search_text`: its document code, reference, heading, English and
 original-language texts and the names of the parameters it limits (English, Russian,
-Chinese), case-folded, and kept up to date by standards.search_text.
+Chinese, Kazakh), case-folded, and kept up to date by standards.search_text.
+
+A query that stands for a concept of the glossary (standards.glossary: "свинца",
+"қорғасын", "铅", "lead") searches for every form of that concept, so the same concept
+finds the same clauses in every language; a mapping's key ("KZCN-001") finds the
+clauses the mapping cites.
 
 - PostgreSQL: full-text search with English and Russian stemming ("salmonellae" finds
   "Salmonella", "сальмонелл" finds "сальмонеллы") OR a substring match served by a pg_trgm
@@ -18,10 +23,24 @@ from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connection
 from django.db.models import Q
 
+from standards.glossary import search_forms
+
 MAX_QUERY_LENGTH = 200
 _WORD_RE = re.compile(r"\w", re.UNICODE)
 FTS_CONFIGS = ("english", "russian")
 TRIGRAM_LENGTH = 3
+
+
+def _cited_by_key(query):
+    """The clauses a mapping whose key is `query` cites, on any side."""
+    from standards.models import ClauseMapping
+
+    if not re.fullmatch(r"[\w.-]+", query):
+        return Q(pk__in=[])
+    cited = Q(pk__in=[])
+    for side in ("kz_clauses", "cn_clauses", "reference_clauses"):
+        cited |= Q(pk__in=ClauseMapping.objects.filter(key__iexact=query).values(f"{side}__pk"))
+    return cited
 
 
 def normalise_query(query):
@@ -47,7 +66,10 @@ def matching_clauses(query):
     if not _WORD_RE.search(query):
         return None
     clauses = Clause.objects.all()
-    condition = Q(search_text__contains=query.casefold())
+    condition = Q()
+    for form in search_forms(query):
+        condition |= Q(search_text__contains=form)
+    condition |= _cited_by_key(query)
     if connection.vendor != "postgresql":
         return clauses.filter(condition)
     # A query shorter than a trigram ("铅") cannot use the trigram index: the substring

@@ -34,7 +34,7 @@ def build(clause, parameters):
     parts = [clause.standard.code, clause.reference, clause.heading, clause.text_en]
     parts.append(clause.text_original)
     for parameter in parameters:
-        parts += [parameter.name_en, parameter.name_ru, parameter.name_zh]
+        parts += [getattr(parameter, name) for name in parameter.NAME_FIELDS]
     return "\n".join(part for part in parts if part).casefold()
 
 
@@ -119,7 +119,7 @@ def _standard_saved(sender, instance, raw=False, **kwargs):
 
 
 def _parameter_saved(sender, instance, raw=False, **kwargs):
-    names = (instance.name_en, instance.name_ru, instance.name_zh)
+    names = tuple(getattr(instance, name) for name in instance.NAME_FIELDS)
     if raw or getattr(instance, "_loaded_names", None) == names:
         return
     instance._loaded_names = names

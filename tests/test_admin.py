@@ -3,7 +3,16 @@ from django.contrib import admin
 from django.db import connection
 from django.urls import reverse
 
-from standards.models import Clause, ClauseMapping, Limit, NegotiationNote, Parameter, Standard
+from standards.models import (
+    Clause,
+    ClauseMapping,
+    DelegationMember,
+    GlossaryTerm,
+    Limit,
+    NegotiationNote,
+    Parameter,
+    Standard,
+)
 from tests.factories import make_clause, make_limit, make_mapping, make_standard
 
 pytestmark = pytest.mark.django_db
@@ -42,7 +51,7 @@ def admin_urls(objects):
 
 def test_every_domain_model_is_registered():
     registered = {m for m in admin.site._registry if m._meta.app_label == "standards"}
-    assert registered == {*DOMAIN_MODELS, NegotiationNote}
+    assert registered == {*DOMAIN_MODELS, NegotiationNote, DelegationMember, GlossaryTerm}
 
 
 def test_editor_opens_every_changelist_and_form(client_for, editor, one_of_each):

@@ -34,7 +34,7 @@ from django.utils import timezone
 from openpyxl import Workbook
 
 from standards.exchange import RESOURCES
-from standards.models import NegotiationNote, Parameter, PendingImport
+from standards.models import GlossaryTerm, NegotiationNote, Parameter, PendingImport
 from standards.search import MAX_QUERY_LENGTH
 from tests.factories import make_clause, make_limit, make_mapping, make_standard
 
@@ -76,6 +76,7 @@ def world(db):
         text="Kazakhstan proposes n=5.", author=superuser,
     )  # fmt: skip
     Group.objects.get_or_create(name="Hostile testers")
+    GlossaryTerm.objects.create(key="lead", category="parameter", term_en="Lead", variants="Pb")
     now = timezone.now()
     for model in (AccessAttempt, AccessFailureLog, AccessLog):
         model.objects.create(

@@ -1,0 +1,91 @@
+"""The glossary (standards/glossary.py) and search in every language: a concept's forms
+in English, Russian, Kazakh and Chinese, inflected or abbreviated, find what a reader
+means, and the same concept finds the same clauses and mappings in every language."""
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from standards.glossary import concepts_for, search_forms
+from standards.models import ClauseMapping, GlossaryTerm, Parameter
+from standards.search import matching_clauses
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def reference():
+    call_command("load_reference_data", verbosity=0)
+
+
+def clause_ids(query):
+    return set(matching_clauses(query).values_list("pk", flat=True))
+
+
+def mapping_keys(query):
+    return set(ClauseMapping.objects.matching(q=query).values_list("key", flat=True))
+
+
+@pytest.mark.parametrize(
+    "query", ["сальмонелла", "Сальмонелла", "свинца", "листерии", "қорғасын", "KZCN-001"]
+)
+def test_each_query_of_a_reader_finds_clauses_and_mappings(reference, query):
+    assert clause_ids(query), query
+    assert mapping_keys(query), query
+
+
+def test_the_same_concept_finds_the_same_in_every_language(reference):
+    salmonella = [
+        "Salmonella",
+        "сальмонелл",
+        "сальмонелла",
+        "Сальмонеллы",
+        "沙门氏菌",
+        "сальмонеллалар",
+    ]
+    found = {query: (clause_ids(query), mapping_keys(query)) for query in salmonella}
+    assert len({frozenset(clauses) for clauses, _keys in found.values()}) == 1, found
+    assert len({frozenset(keys) for _clauses, keys in found.values()}) == 1, found
+    lead = ["lead", "свинец", "свинца", "қорғасын", "铅", "Pb"]
+    assert len({frozenset(clause_ids(query)) for query in lead}) == 1
+
+
+def test_a_mapping_key_finds_the_clauses_it_cites(reference):
+    mapping = ClauseMapping.objects.get(key="KZCN-001")
+    cited = {c.pk for c in (*mapping.kz_clauses.all(), *mapping.cn_clauses.all())}
+    assert cited <= clause_ids("kzcn-001")
+
+
+def test_the_search_page_finds_a_russian_inflected_form(client_for, regulator, reference):
+    page = client_for(regulator).get(reverse("standards:search"), {"q": "свинца"}).text
+    assert "GB 2762" in page
+
+
+def test_short_forms_count_only_as_the_whole_query(db):
+    GlossaryTerm.objects.create(key="lead", category="parameter", term_en="Lead", variants="Pb")
+    assert [t.key for t in concepts_for("pb")] == ["lead"]
+    assert "pb" not in search_forms("lead")  # two letters would match inside other words
+    assert concepts_for("le") == []
+
+
+def test_editors_maintain_the_glossary_and_search_follows(client_for, editor, db):
+    from standards.models import Clause
+    from tests.factories import make_clause
+
+    make_clause(text_en="Mutton from sheep.")
+    assert not Clause.objects.filter(pk__in=matching_clauses("баранина").values("pk")).exists()
+    response = client_for(editor).post(
+        reverse("admin:standards_glossaryterm_add"),
+        {"key": "mutton", "category": "domain", "term_en": "Mutton", "term_ru": "Баранина"},
+    )
+    assert response.status_code == 302
+    assert clause_ids("баранина")
+
+
+def test_the_loader_keeps_the_glossary_and_the_kazakh_parameter_names(reference):
+    assert GlossaryTerm.objects.count() > 100
+    lead = GlossaryTerm.objects.get(key="lead")
+    assert (lead.term_ru, lead.term_zh) == ("Свинец", "铅")
+    assert Parameter.objects.get(key="lead").name_kk.startswith("Қорғасын")
+    assert Parameter.objects.get(key="lead").name_in("kk") == (lead.term_kk, "kk")
+    assert Parameter.objects.filter(name_kk="").count() == 0
