@@ -112,20 +112,6 @@ class Parameter(models.Model):
     # Every name a parameter has, in the order the search text lists them.
     NAME_FIELDS = ("name_en", "name_ru", "name_zh", "name_kk")
 
-    def local_name(self, language_code):
-        """The name in the interface language where the catalogue has one, else English."""
-        return self.name_in(language_code)[0]
-
-    def name_in(self, language_code):
-        """(name, its language code): the name in `language_code`, or the English one
-        (with "en") where there is none, so that a page can mark its real language."""
-        field = {"zh-hans": "name_zh", "zh": "name_zh", "ru": "name_ru", "kk": "name_kk"}.get(
-            language_code
-        )
-        if field and getattr(self, field):
-            return getattr(self, field), language_code
-        return self.name_en, "en"
-
 
 class GlossaryCategory(models.TextChoices):
     PARAMETER = "parameter", _("Parameter")

@@ -281,11 +281,6 @@ def test_statuses_and_alignments_in_their_declared_order(mappings):
         assert [unescape(text) for text in legend] == labels
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Selection sorts the chosen values by code (standards/reports/selection.py), "
-    "so the cover lists them in alphabetical order of their codes",
-)
 def test_cover_lists_the_chosen_statuses_in_their_declared_order(mappings):
     _form, selection = selection_from(
         QueryDict("gaps=0&lang=en&status=negotiation&status=not_started")

@@ -106,7 +106,7 @@ def build_report(selection, as_of=None):
         "LANGUAGE_CODE": selection.lang,
         "show_originals": selection.originals,
         "show_notes": selection.notes,
-        "classification": selection.classification,
+        "classification": str(selection.classification),  # in the report's language
         "portal_name": settings.PORTAL_NAME,
     }
 

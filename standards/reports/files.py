@@ -125,9 +125,11 @@ def _render_now(report_file, selection, as_of):
 
 def record_issued(fingerprint, selection_query, as_of):
     """Keep the fingerprint a report carries, with the data version it describes
-    (IssuedReport), once: /reports/verify/ reads it back."""
-    IssuedReport.objects.get_or_create(
-        fingerprint=fingerprint, defaults={"selection": selection_query, "as_of": as_of}
+    (IssuedReport), once: /reports/verify/ reads it back. One statement, which leaves a
+    fingerprint already kept as it is (INSERT … ON CONFLICT DO NOTHING)."""
+    IssuedReport.objects.bulk_create(
+        [IssuedReport(fingerprint=fingerprint, selection=selection_query, as_of=as_of)],
+        ignore_conflicts=True,
     )
 
 

@@ -174,8 +174,8 @@ class Selection:
         words = []
 
         def labels(values, choices):
-            names = dict(choices)
-            return ", ".join(str(names[v]) for v in values)
+            # In the choices' declared order, not the canonical (sorted) order of codes.
+            return ", ".join(str(label) for value, label in choices if value in values)
 
         words.append(
             (
@@ -205,7 +205,6 @@ class Selection:
                 _("gaps only (not equivalent, not harmonized)") if self.gaps else _("all"),
             )
         )
-        words.append((_("Classification"), self.classification))
         return words
 
 
