@@ -2,11 +2,13 @@
 
 `compare_limits` compares one Kazakh limit with one Chinese limit of the same parameter;
 `compare_sides` pairs the limits two clauses set and sums the pairs up; `describe` writes a
-short label ("CN stricter, 2.5×"). Each result says why as reason codes with arguments
-(`message`, limits.wording), which the portal writes in the reader's language; `reason` is
-the same in English, with parameter keys. Figures are compared only where their definitions agree:
+short label ("CN stricter, 2.5×"). Figures are compared only where their definitions agree:
 same parameter, same basis, same matrix, convertible units. The Chinese figure is converted
 into the Kazakh unit (a plain count, not a log count, when one side gives a log count).
+
+Each result says why as reason codes with arguments (`message`, `note_messages`,
+`detail_message`: limits.wording), which the portal writes in the reader's language;
+`reason`, `notes` and `detail` are the same in English, with parameter keys.
 
 No Django imports: a LimitSpec is built from a Limit with `LimitSpec.from_limit`.
 """
@@ -23,7 +25,6 @@ from limits.notation import MAX_EXPONENT, format_limit, format_number
 from limits.wording import Country, Family, Matrix, Param, Reason, Term, joined, params, render, say
 
 KZ, CN = "kz", "cn"
-COUNTRY = {KZ: "Kazakhstan", CN: "China"}
 ADJECTIVE = {KZ: "Kazakh", CN: "Chinese"}
 SHORT = {KZ: "KZ", CN: "CN"}
 KINDS = ("maximum", "minimum", "range", "absent", "prohibited", "prohibited_lod", "no_limit")
