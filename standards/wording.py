@@ -44,8 +44,7 @@ BASIS_WORDS = (
     gettext_noop("storage temperature"),
 )
 
-# The name fields of a Parameter, by language, before English: a field that does not
-# exist yet (a Kazakh name) is skipped.
+# The name fields of a Parameter, by language, before English (an empty one is skipped).
 NAME_FIELDS = {"ru": ("name_ru",), "kk": ("name_kk",), "zh": ("name_zh",)}
 
 
