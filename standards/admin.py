@@ -30,6 +30,7 @@ from standards.models import (
 )
 from standards.notes import notes_for_reader
 from standards.services import set_mappings
+from standards.translated import field_names
 from standards.versioning import VERSION_FIELD, VersionedAdmin, VersionedForm
 
 admin.site.site_header = _("KZ–CN meat requirements: back office")
@@ -91,6 +92,10 @@ class StandardAdmin(VersionedAdmin, ExchangeAdminMixin, SimpleHistoryAdmin):
         (
             _("Title"),
             {"fields": ["title_en", "title_original", "title_language", "binding_language"]},
+        ),
+        (
+            _("Working translations (not official texts)"),
+            {"fields": field_names("title")[1:], "classes": ["collapse"]},
         ),
         (
             _("Issue and dates"),
@@ -174,6 +179,13 @@ class ClauseAdmin(VersionedAdmin, ExchangeAdminMixin, SimpleHistoryAdmin):
     fieldsets = [
         (None, {"fields": ["standard", "reference", "parent", "heading"]}),
         (_("Text"), {"fields": ["text_en", "text_original", "original_language"]}),
+        (
+            _("Working translations (not official texts)"),
+            {
+                "fields": [*field_names("heading")[1:], "text_ru", "text_kk", "text_zh"],
+                "classes": ["collapse"],
+            },
+        ),
         (_("Scope"), {"fields": ["product_scope", "species", "topic"]}),
         (_("Source"), {"fields": ["confidence", "citation", "source_url"]}),
     ]
@@ -327,6 +339,17 @@ class ClauseMappingAdmin(VersionedAdmin, ExchangeAdminMixin, SimpleHistoryAdmin)
         (
             _("Assessment and negotiation"),
             {"fields": list(ClauseMapping.ASSESSMENT_FIELDS)},
+        ),
+        (
+            _("Working translations (not official texts)"),
+            {
+                "fields": [
+                    *field_names("title")[1:],
+                    *field_names("rationale")[1:],
+                    *field_names("proposed_action")[1:],
+                ],
+                "classes": ["collapse"],
+            },
         ),
         (
             _("Record"),

@@ -39,6 +39,7 @@ from openpyxl.utils import get_column_letter
 from standards import search_text
 from standards.models import Clause, ClauseMapping, GlossaryTerm, Limit, Parameter, Standard
 from standards.spreadsheets import unescape_cell, write_csv, write_xlsx
+from standards.translated import field_names
 
 # --- widgets -----------------------------------------------------------------------------
 
@@ -306,6 +307,8 @@ class StandardResource(PortalResource):
             "effective", "dates_note", "supersedes", "binding_language", "product_scope",
             "scope_note", "official_publisher", "official_url", "source", "source_url",
             "in_sheet",
+            # Working translations last: files exported before they existed still import.
+            *field_names("title")[1:],
         ]  # fmt: skip
         export_order = fields
 
@@ -368,6 +371,7 @@ class ClauseResource(PortalResource):
             "standard", "reference", "parent", "heading", "text_original",
             "original_language", "text_en", "product_scope", "species", "topic",
             "confidence", "citation", "source_url",
+            *field_names("heading")[1:], "text_ru", "text_kk", "text_zh",
         ]  # fmt: skip
         export_order = fields
 
@@ -482,6 +486,8 @@ class MappingResource(PortalResource):
             "reference_clauses", "alignment", "status", "rationale", "proposed_action",
             "notes", "responsible_side", "target_date", "confidence", "kz_evidence",
             "kz_evidence_note", "cn_evidence", "cn_evidence_note", "sheet_row",
+            *field_names("title")[1:], *field_names("rationale")[1:],
+            *field_names("proposed_action")[1:],
         ]  # fmt: skip
         export_order = fields
 

@@ -207,6 +207,10 @@ class Standard(models.Model):
     code = models.CharField(_("code"), max_length=200)
     title_en = models.CharField(_("title (English)"), max_length=500)
     title_original = models.CharField(_("title (original language)"), max_length=500, blank=True)
+    # Working translations of the title (the original is title_original).
+    title_ru = models.CharField(_("title (Russian)"), max_length=500, blank=True)
+    title_kk = models.CharField(_("title (Kazakh)"), max_length=500, blank=True)
+    title_zh = models.CharField(_("title (Chinese)"), max_length=500, blank=True)
     title_language = models.CharField(
         _("language of the original title"), max_length=2, choices=Language, blank=True
     )
@@ -346,11 +350,19 @@ class Clause(models.Model):
         verbose_name=_("parent clause"),
     )
     heading = models.CharField(_("heading"), max_length=300, blank=True)
+    heading_ru = models.CharField(_("heading (Russian)"), max_length=300, blank=True)
+    heading_kk = models.CharField(_("heading (Kazakh)"), max_length=300, blank=True)
+    heading_zh = models.CharField(_("heading (Chinese)"), max_length=300, blank=True)
     text_original = models.TextField(_("text (original language)"), blank=True)
     original_language = models.CharField(
         _("original language"), max_length=2, choices=Language, blank=True
     )
     text_en = models.TextField(_("text (English working translation)"), blank=True)
+    # Working translations of the text into the other working languages; the text in the
+    # original language is text_original (standards/translated.py picks one for a reader).
+    text_ru = models.TextField(_("text (Russian working translation)"), blank=True)
+    text_kk = models.TextField(_("text (Kazakh working translation)"), blank=True)
+    text_zh = models.TextField(_("text (Chinese working translation)"), blank=True)
     product_scope = models.CharField(
         _("product scope"), max_length=12, choices=ProductScope, default=ProductScope.BOTH
     )
@@ -622,6 +634,9 @@ class ClauseMapping(models.Model):
         help_text=_("Identifier used in URLs, reports and imports, e.g. KZCN-001."),
     )
     title = models.CharField(_("subject"), max_length=300)
+    title_ru = models.CharField(_("subject (Russian)"), max_length=300, blank=True)
+    title_kk = models.CharField(_("subject (Kazakh)"), max_length=300, blank=True)
+    title_zh = models.CharField(_("subject (Chinese)"), max_length=300, blank=True)
     product_group = models.CharField(_("product group"), max_length=12, choices=ProductGroup)
     topic = models.CharField(_("topic"), max_length=30, choices=Topic)
     kz_clauses = models.ManyToManyField(
@@ -644,6 +659,12 @@ class ClauseMapping(models.Model):
     )
     rationale = models.TextField(_("rationale"), blank=True)
     proposed_action = models.TextField(_("proposed action"), blank=True)
+    rationale_ru = models.TextField(_("rationale (Russian)"), blank=True)
+    rationale_kk = models.TextField(_("rationale (Kazakh)"), blank=True)
+    rationale_zh = models.TextField(_("rationale (Chinese)"), blank=True)
+    proposed_action_ru = models.TextField(_("proposed action (Russian)"), blank=True)
+    proposed_action_kk = models.TextField(_("proposed action (Kazakh)"), blank=True)
+    proposed_action_zh = models.TextField(_("proposed action (Chinese)"), blank=True)
     notes = models.TextField(_("source notes"), blank=True)
     responsible_side = models.CharField(
         _("responsible side"), max_length=5, choices=Side, blank=True, default=Side.NONE

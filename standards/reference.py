@@ -189,6 +189,12 @@ def _url(value):
     return text
 
 
+def _translations(field):
+    """Optional working translations of `field` (standards.translations fills them from
+    the translation files): {"title_ru": …, "title_kk": …, "title_zh": …}."""
+    return {f"{field}_{language}": (_text, False) for language in ("ru", "kk", "zh")}
+
+
 PARAMETER_SPEC = {
     "key": (_parameter_key, True),
     "name_en": (_required_text, True),
@@ -206,6 +212,7 @@ STANDARD_SPEC = {
     "title_en": (_required_text, True),
     "title_original": (_text, False),
     "title_language": (_choice(Language, allow_blank=True), False),
+    **_translations("title"),
     "issuing_body": (_text, False),
     "kind": (_choice(Standard.Kind), True),
     "edition": (_text, False),
@@ -231,6 +238,7 @@ MAPPING_SPEC = {
     "product_group": (_choice(ClauseMapping.ProductGroup), True),
     "topic": (_choice(Topic), True),
     "title": (_required_text, True),
+    **_translations("title"),
     "confidence": (_choice(Confidence), True),
     "alignment": (_choice(ClauseMapping.Alignment), True),
     "status": (_choice(ClauseMapping.Status), True),
@@ -238,6 +246,8 @@ MAPPING_SPEC = {
     "target_date": (_date, False),
     "rationale": (_text, False),
     "proposed_action": (_text, False),
+    **_translations("rationale"),
+    **_translations("proposed_action"),
     "notes": (_text, False),
     "kz_evidence": (_choice(Evidence), True),
     "kz_evidence_note": (_required_text, True),
@@ -253,7 +263,9 @@ CLAUSE_SPEC = {
     "ref": (_required_text, True),
     "parent": (_text, False),
     "heading": (_text, False),
+    **_translations("heading"),
     "text_en": (_required_text, True),
+    **_translations("text"),
     "text_original": (_text, False),
     "language": (_choice(Language, allow_blank=True), False),
     "scope": (_choice(ProductScope), True),
@@ -296,6 +308,9 @@ LIMIT_COPIED = [name for name in LIMIT_SPEC if name != "parameter"]
 MAPPING_FACTS = (
     "key",
     "title",
+    "title_ru",
+    "title_kk",
+    "title_zh",
     "product_group",
     "topic",
     "confidence",
@@ -307,6 +322,13 @@ MAPPING_FACTS = (
     "cn_evidence_note",
 )
 MAPPING_ASSESSMENT = ClauseMapping.ASSESSMENT_FIELDS
+# Working translations of the assessment: written where the mapping has none yet, never
+# over an editor's.
+MAPPING_ASSESSMENT_TRANSLATIONS = tuple(
+    f"{field}_{language}"
+    for field in ("rationale", "proposed_action")
+    for language in ("ru", "kk", "zh")
+)
 
 # The model field a constraint's violation is reported on (by the constraint's
 # violation_error_code): the figure to correct. A violation not listed names no field.
@@ -761,6 +783,14 @@ def _write_mappings(data, clauses, summary, reset_assessments):
         create_only = {name: raw[name] for name in MAPPING_ASSESSMENT}
         if reset_assessments:
             values.update(create_only)
+        if key in existing:
+            values.update(
+                (name, raw[name])
+                for name in MAPPING_ASSESSMENT_TRANSLATIONS
+                if raw[name] and not getattr(existing[key], name)
+            )
+        else:
+            create_only.update((name, raw[name]) for name in MAPPING_ASSESSMENT_TRANSLATIONS)
         mapping, outcome = _upsert(
             existing, ClauseMapping, key, values, raw["_where"], create_only=create_only
         )

@@ -20,7 +20,31 @@ from django.utils.translation import gettext as _
 from limits.compare import ABSENCE_UNCHECKED, CN, KZ, NOT_READ, SECONDARY
 from limits.notation import format_number
 from standards.models import ClauseMapping, Topic
+from standards.translated import MISSING, OFFICIAL, WORKING, translated
 from standards.wording import parameter_name, parameters_of, text
+
+
+def translated_html(obj, field, language=None, tag="span", css="", data="", hidden=""):
+    """`obj`'s `field` for the reader (standards.translated) in a `tag` element carrying
+    the text's real language, with † after a working translation (the one markup of
+    translated texts, on pages, reports and the comparison). `data` is a data-text
+    attribute's value, `hidden` " hidden" for an element shown by a toggle."""
+    text = translated(obj, field, language)
+    css_attribute = f' class="{css}"' if css else ""
+    data_attribute = f' data-text="{data}"' if data else ""
+    return (
+        f'<{tag}{css_attribute}{data_attribute} lang="{text.html_lang}"{hidden}>'
+        f"{_e(text.text)}{working_mark(text, field)}</{tag}>"
+    )
+
+
+def working_mark(text, field):
+    """† for a working translation: a translated text, or the English working text of a
+    clause whose original is in another language."""
+    if text.status == WORKING or (text.status == MISSING and field == "text"):
+        title = _e(_("Working translation, not an official text"))
+        return f'<abbr class="wt-mark" title="{title}">†</abbr>'
+    return ""
 
 
 def _e(value):
@@ -110,18 +134,19 @@ class RowRenderer:
                 f'<div class="mb-2"><p class="mb-1"><a href="{url}"><span class="fw-semibold">'
                 f"{_e(standard.code)}</span> {_e(clause.reference)}</a>{superseded}</p>"
             )
-            if clause.text_original:
+            # The text in the reader's language, and the original one toggle away (the
+            # same paragraph where the reader's language is the original's).
+            shown = translated(clause, "text")
+            css = "clause-text mb-1"
+            if clause.text_original and shown.status != OFFICIAL:
                 out.append(
-                    f'<p class="clause-text mb-1" data-text="en" lang="en"{hide_en}>'
-                    f"{_e(clause.text_en)}</p>"
-                    f'<p class="clause-text mb-1" data-text="original" '
+                    translated_html(clause, "text", tag="p", css=css, data="en", hidden=hide_en)
+                    + f'<p class="clause-text mb-1" data-text="original" '
                     f'lang="{_e(clause.original_language or "und")}"{hide_original}>'
                     f"{_e(clause.text_original)}</p>"
                 )
             else:
-                out.append(
-                    f'<p class="clause-text mb-1" data-text="en" lang="en">{_e(clause.text_en)}</p>'
-                )
+                out.append(translated_html(clause, "text", tag="p", css=css, data="en"))
             out.append("</div>")
         return "".join(out)
 
@@ -220,7 +245,7 @@ class RowRenderer:
             f'<article class="mapping-row" id="row-{key}" aria-labelledby="title-{key}">'
             f'<header class="d-flex flex-wrap align-items-center gap-2">'
             f'<h2 class="h6 mb-0 me-auto" id="title-{key}"><a href="{self.pair_url.format(key)}">'
-            f"{key} · {_e(mapping.title)}</a></h2>"
+            f"{key} · {translated_html(mapping, 'title')}</a></h2>"
             f'<span class="badge text-bg-light border">{self.groups[mapping.product_group]}</span>'
             f'<span class="badge text-bg-light border">{self.topics[mapping.topic]}</span>'
             f"{self.badges(mapping)}"
@@ -240,13 +265,15 @@ class RowRenderer:
         if limits or mapping.rationale:
             rationale = ""
             if mapping.rationale:
-                words = mapping.rationale.split()
+                shown = translated(mapping, "rationale")
+                words = shown.text.split()
                 text = " ".join(words)
                 if len(words) > RATIONALE_WORDS:  # Truncator's translated "…" costs a lookup
                     text = Truncator(text).words(RATIONALE_WORDS)
                 rationale = (
                     f'<p class="mb-0 small"><span class="fw-semibold">{label["rationale"]}:'
-                    f"</span> {_e(text)}</p>"
+                    f'</span> <span lang="{shown.html_lang}">{_e(text)}</span>'
+                    f"{working_mark(shown, 'rationale')}</p>"
                 )
             tail = f'<div class="px-3 pb-2">{limits}{rationale}</div>'
         return f"{head}{sides}{tail}</article>"

@@ -31,7 +31,11 @@ _pending = threading.local()
 
 def build(clause, parameters):
     """The search text of `clause` whose limits set `parameters` (in name order)."""
-    parts = [clause.standard.code, clause.reference, clause.heading, clause.text_en]
+    from standards.translated import field_names
+
+    parts = [clause.standard.code, clause.reference]
+    parts += [getattr(clause, name) for name in field_names("heading")]
+    parts += [getattr(clause, name) for name in ("text_en", "text_ru", "text_kk", "text_zh")]
     parts.append(clause.text_original)
     for parameter in parameters:
         parts += [getattr(parameter, name) for name in parameter.NAME_FIELDS]

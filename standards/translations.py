@@ -6,8 +6,9 @@ rationale and proposed actions by mapping key, clause headings and texts by
 official texts: the original in its binding language stays the binding one.
 
 `apply` reads every file, refuses a translation of a record the dataset does not have
-(so a renamed key cannot leave a translation behind unseen), and hands what the models
-store to the dataset: today the Kazakh parameter names (Parameter.name_kk).
+(so a renamed key cannot leave a translation behind unseen), and hands each text to the
+dataset's record as the model field that keeps it (title_ru, text_zh, name_kk…), where the
+dataset itself gives none. standards.translated picks the text a reader sees.
 """
 
 from pathlib import Path
@@ -15,6 +16,8 @@ from pathlib import Path
 import yaml
 
 LANGUAGES = ("ru", "kk", "zh-hans")
+# The suffix of the model fields of each language (standards.translated.SUFFIX).
+FIELD_SUFFIX = {"ru": "_ru", "kk": "_kk", "zh-hans": "_zh"}
 SECTIONS = ("mappings", "clauses", "standards", "parameters")
 FIELDS = {
     "mappings": {"title", "rationale", "proposed_action"},
@@ -93,7 +96,19 @@ def apply(directory, data):
                 raise TranslationError(
                     f"translations/{language}: {section} {missing[0]!r} is not in the dataset"
                 )
-    for key, fields in found.get("kk", {}).get("parameters", {}).items():
-        if fields.get("name") and not data.parameters[key].get("name_kk"):
-            data.parameters[key]["name_kk"] = fields["name"]
+    for language, sections in found.items():
+        for section, records in sections.items():
+            for key, fields in records.items():
+                record = _record(data, section, key)
+                for name, text in fields.items():
+                    target = f"{name}{FIELD_SUFFIX[language]}"
+                    if not record.get(target):
+                        record[target] = text
     data.translations = found
+
+
+def _record(data, section, key):
+    if section == "clauses":
+        standard, reference = key.split("|", 1)
+        return data.clauses[(standard, reference)]
+    return getattr(data, section)[key]

@@ -167,8 +167,8 @@ def test_comparison_row_truncates_a_long_rationale(client_for, regulator, pair):
     pair.rationale = " ".join(f"w{n}" for n in range(70))
     pair.save()
     text = client_for(regulator).get(reverse("standards:compare")).text
-    assert "w58 w59…</p>" in text and "w60" not in text
+    assert "w58 w59…</span></p>" in text and "w60" not in text
     pair.rationale = "Short   rationale\nhere."
     pair.save()
     text = client_for(regulator).get(reverse("standards:compare")).text
-    assert "Short rationale here.</p>" in text
+    assert "Short rationale here.</span></p>" in text

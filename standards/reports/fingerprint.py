@@ -10,6 +10,8 @@ from django.db.models import Count, Max
 
 from limits.notation import format_number
 from standards.models import Clause, ClauseMapping, Limit, NegotiationNote, Parameter, Standard
+from standards.translated import translated
+from standards.wording import base_language
 
 # Each table with the field its latest change shows in; notes are never edited, so their
 # creation time is enough.
@@ -75,6 +77,28 @@ def _clause_record(clause):
     }
 
 
+def _translations(language, mappings, documents):
+    """The texts a report in `language` prints instead of the English ones (with their
+    status): a changed translation changes the report, and so its fingerprint. English
+    reports print none, and their fingerprints stay what they were."""
+
+    def text(obj, field):
+        shown = translated(obj, field, language)
+        return [shown.text, shown.language, shown.status]
+
+    clauses = {c.pk: c for m in mappings for c in (*m.kz_side, *m.cn_side)}
+    return {
+        "mappings": {
+            m.key: [text(m, f) for f in ("title", "rationale", "proposed_action")] for m in mappings
+        },
+        "clauses": {
+            f"{c.standard.code}|{c.reference}": [text(c, "heading"), text(c, "text")]
+            for c in clauses.values()
+        },
+        "documents": {d.code: text(d, "title") for d in documents},
+    }
+
+
 def fingerprint(selection, mappings, documents):
     """SHA-256 over the filters and every included record, in a canonical JSON form."""
     records = {
@@ -121,6 +145,8 @@ def fingerprint(selection, mappings, documents):
             ]
             for m in mappings
         }
+    if base_language(selection.lang) != "en":
+        records["translations"] = _translations(selection.lang, mappings, documents)
     canonical = json.dumps(records, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 

@@ -1,8 +1,11 @@
 from django import template
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 
 from standards import wording
-from standards.rows import renderer
+from standards.rows import renderer, translated_html
+from standards.translated import OFFICIAL, english_field, translated
 
 register = template.Library()
 
@@ -89,3 +92,34 @@ def web_url(value):
 
     text = str(value or "").strip()
     return text if urlsplit(text).scheme.lower() in ("http", "https") else ""
+
+
+@register.simple_tag
+def tr(obj, field, language=None, tag="span", css=""):
+    """`obj`'s `field` in the reader's language (standards.translated), in an element
+    that carries the text's real language, marked † where it is a working translation."""
+    return mark_safe(translated_html(obj, field, language, tag, css))
+
+
+@register.simple_tag
+def tr_english(obj, field, language=None):
+    """The English text one toggle away, where the reader sees another language."""
+    text = translated(obj, field, language)
+    if text.language == "en":
+        return ""
+    english = getattr(obj, english_field(obj, field)) or ""
+    if not english:
+        return ""
+    return format_html(
+        '<details class="english-text"><summary>{}</summary><p class="clause-text mb-1" '
+        'lang="en">{}</p></details>',
+        gettext("English working text"),
+        english,
+    )
+
+
+@register.filter
+def shows_original(obj, field="text"):
+    """Whether the reader's text of `obj` is already its official original (so the
+    original is not printed a second time)."""
+    return translated(obj, field).status == OFFICIAL
