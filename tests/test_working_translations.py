@@ -10,6 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.http import QueryDict
 from django.test import Client
+from django.urls import reverse
 from pypdf import PdfReader
 
 from standards import reference
@@ -145,3 +146,42 @@ def test_spreadsheets_carry_every_language(loaded):
     )
     assert {"heading_zh", "text_zh"} <= set(ClauseResource.column_names())
     assert "title_kk" in StandardResource.column_names()
+
+
+# --- the two-language report ------------------------------------------------------------
+
+
+def test_a_two_language_report_prints_both_languages_side_by_side(loaded):
+    text = pdf_text("q=KZCN-001&gaps=0&lang=zh-hans&lang2=ru")
+    assert "铅（Pb）" in text and "Свинец (Pb)" in text  # the subject in both
+    assert "理由说明" in text and "Обоснование" in text  # every label in both
+    assert "目录 / Содержание" in text  # one contents list, in both languages
+    assert "供联合工作组使用 / Для совместной рабочей группы" in text  # the mark in both
+    assert not re.search(r"\b(?:cu-decision-299-2010|gb-2762-2025)\b", text)
+
+
+def test_the_pair_of_languages_is_part_of_the_selection_and_the_fingerprint(loaded):
+    one = selection_from(QueryDict("q=KZCN-001&gaps=0&lang=zh-hans"))[1]
+    two = selection_from(QueryDict("q=KZCN-001&gaps=0&lang=zh-hans&lang2=ru"))[1]
+    other = selection_from(QueryDict("q=KZCN-001&gaps=0&lang=zh-hans&lang2=kk"))[1]
+    assert len({one.query_string(), two.query_string(), other.query_string()}) == 3
+    assert len({fingerprint_for(one), fingerprint_for(two), fingerprint_for(other)}) == 3
+    form, refused = selection_from(QueryDict("gaps=0&lang=ru&lang2=ru"))
+    assert refused is None and "lang2" in form.errors
+
+
+def test_the_html_report_in_two_languages(loaded, negotiator):
+    page = page_in(
+        "en",
+        negotiator,
+        reverse("standards:report-html") + "?q=KZCN-001&gaps=0&lang=ru&lang2=zh-hans",
+    )
+    assert 'class="bilingual"' in page
+    assert "Свинец (Pb)" in page and "铅（Pb）" in page
+    ids = re.findall(r'\sid="([^"]+)"', page)
+    assert len(ids) == len(set(ids))  # the second column's ids are prefixed
+    refused = Client()
+    refused.force_login(negotiator)
+    assert (
+        refused.get(reverse("standards:report-pdf") + "?gaps=0&lang=ru&lang2=ru").status_code == 400
+    )

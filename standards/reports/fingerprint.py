@@ -147,6 +147,8 @@ def fingerprint(selection, mappings, documents):
         }
     if base_language(selection.lang) != "en":
         records["translations"] = _translations(selection.lang, mappings, documents)
+    if selection.lang2:  # a two-language report prints the second language's texts too
+        records["second_language"] = _translations(selection.lang2, mappings, documents)
     canonical = json.dumps(records, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 

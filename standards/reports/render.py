@@ -18,6 +18,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from standards.reports import render_process
+from standards.reports.bilingual import build_bilingual
 from standards.reports.content import about, build_report, table
 from standards.spreadsheets import write_csv, write_xlsx
 
@@ -62,16 +63,21 @@ def produce(selection, fmt, as_of):
 
 def to_pdf(report):
     selection = report["selection"]
-    html = render_to_string(
-        "reports/gap_pdf.html",
-        {
-            **report,
-            "title": _("Gap report: veterinary and sanitary requirements for meat"),
-            "subject": _("Kazakhstan – China requirements not yet aligned"),
-            "lang": selection.lang,
-            "query": selection.query_string(),
-        },
-    )
+    context = {
+        **report,
+        "title": _("Gap report: veterinary and sanitary requirements for meat"),
+        "subject": _("Kazakhstan – China requirements not yet aligned"),
+        "lang": selection.lang,
+        "query": selection.query_string(),
+    }
+    if selection.lang2:
+        bilingual = build_bilingual(selection, report["as_of"], report=report)
+        context["bilingual"] = bilingual
+        context["title"] = bilingual["title"]
+        context["classification"] = " / ".join(
+            bilingual[side]["classification"] for side in ("first", "second")
+        )
+    html = render_to_string("reports/gap_pdf.html", context)
     return render_pdf(html, identifier=report["fingerprint"][:32].encode())
 
 

@@ -67,6 +67,15 @@ class ReportForm(forms.Form):
     lang = forms.ChoiceField(
         label=_("Language of the report"), choices=REPORT_LANGUAGES, required=False, initial="en"
     )
+    lang2 = forms.ChoiceField(
+        label=_("Second language (a two-language report)"),
+        choices=[("", _("— none: one language —")), *REPORT_LANGUAGES],
+        required=False,
+        help_text=_(
+            "The two languages side by side, as bilateral documents are: every heading and "
+            "label in both, each text in both."
+        ),
+    )
     originals = forms.BooleanField(label=_("Include the original-language texts"), required=False)
     notes = forms.BooleanField(label=_("Include the negotiation notes"), required=False)
     audience = forms.ChoiceField(
@@ -79,6 +88,12 @@ class ReportForm(forms.Form):
             "report also carries your delegation's internal notes."
         ),
     )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("lang2") and cleaned.get("lang2") == (cleaned.get("lang") or "en"):
+            self.add_error("lang2", _("Choose a second language other than the first."))
+        return cleaned
 
     def __init__(self, *args, user=None, **kwargs):
         """`user`: the requester, who may choose only the audiences allowed to them
@@ -94,7 +109,7 @@ class ReportForm(forms.Form):
             Row(
                 Column("product", css_class="col-md-3"),
                 Column("gaps", css_class="col-md-5"),
-                Column("lang", css_class="col-md-4"),
+                Column("lang", "lang2", css_class="col-md-4"),
             ),
             Row(
                 Column("topic", css_class="col-md-3"),
@@ -126,9 +141,15 @@ class Selection:
         gaps = cleaned.get("gaps")
         self.gaps = True if gaps is None else bool(gaps)
         self.lang = cleaned.get("lang") or "en"
+        self.lang2 = cleaned.get("lang2") or ""
         self.originals = bool(cleaned.get("originals"))
         self.notes = bool(cleaned.get("notes"))
         self.audience = cleaned.get("audience") or SHARED
+
+    @property
+    def languages(self):
+        """The report's languages: one, or two side by side."""
+        return [self.lang, self.lang2] if self.lang2 else [self.lang]
 
     @property
     def classification(self):
@@ -146,6 +167,8 @@ class Selection:
             params.append(("q", self.q))
         params.append(("gaps", "1" if self.gaps else "0"))
         params.append(("lang", self.lang))
+        if self.lang2:
+            params.append(("lang2", self.lang2))
         if self.originals:
             params.append(("originals", "on"))
         if self.notes:

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy
 from standards.history import differences_since
 from standards.models import IssuedReport, ReportFile
 from standards.reports import files
+from standards.reports.bilingual import build_bilingual
 from standards.reports.content import build_report
 from standards.reports.fingerprint import fingerprint
 from standards.reports.render import RenderFailed
@@ -42,7 +43,13 @@ def gap_html(request):
         return _too_large(request, too_large.count)
     with translation.override(selection.lang):
         report = build_report(selection)
-        body = render_to_string("reports/_body.html", report, request=request)
+        if selection.lang2:
+            bilingual = build_bilingual(selection, report["as_of"], report=report)
+            body = render_to_string(
+                "reports/_body_bilingual.html", {"bilingual": bilingual}, request=request
+            )
+        else:
+            body = render_to_string("reports/_body.html", report, request=request)
     files.record_issued(report["fingerprint"], selection.query_string(), report["as_of"])
     return render(
         request,
