@@ -206,8 +206,9 @@ class RowRenderer:
                 result = pair.result
                 css = "" if result.verdict == "equivalent" else ' class="limit-differs"'
                 parameter = parameter_name((kz or cn).parameter, self.language)
-                kz_text = f'<span class="limit-figure">{_e(kz)}</span>' if kz else "—"
-                cn_text = f'<span class="limit-figure">{_e(cn)}</span>' if cn else "—"
+                # The notation is written in English ("not detected in 25 g").
+                kz_text = f'<span class="limit-figure" lang="en">{_e(kz)}</span>' if kz else "—"
+                cn_text = f'<span class="limit-figure" lang="en">{_e(cn)}</span>' if cn else "—"
                 notes = "".join(
                     f'<br><span class="small">{_e(self.sentence(note, parameters))}</span>'
                     for note in result.note_messages
