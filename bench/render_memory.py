@@ -13,6 +13,8 @@ the two columns stay bounded however many renders follow. Run:
 
 `--in-process` draws the PDFs in the requesting process itself, as the portal did before
 the render child (the peer of this benchmark): that process keeps what it grows to.
+`--large N` first renders one report of N synthetic mappings (1,000 take about 1 GB while
+they render) and prints what each process keeps after it.
 """
 
 import argparse
@@ -47,6 +49,31 @@ def in_process_renderer():
     render_process.render = render
 
 
+def large_render(mappings):
+    """One report of `mappings` synthetic mappings; the memory kept after it."""
+    from django.core.management import call_command
+    from django.http import QueryDict
+
+    from standards.models import Standard
+    from standards.reports import render_process
+    from standards.reports.fingerprint import data_version
+    from standards.reports.render import produce
+    from standards.reports.selection import selection_from
+
+    call_command("generate_synthetic", mappings=mappings, verbosity=0)
+    query = "gaps=0&lang=en&" + "&".join(
+        f"standard={key}"
+        for key in Standard.objects.filter(key__startswith="syn-").values_list("key", flat=True)
+    )
+    _form, selection = selection_from(QueryDict(query))
+    produce(selection, "pdf", data_version()[1])
+    child = render_process.child_pid()
+    print(
+        f"after one report of {mappings} mappings: requesting process {rss_mb():.1f} MB, "
+        + (f"render child {rss_mb(child):.1f} MB" if child else "render child replaced")
+    )
+
+
 def run(renders):
     from django.conf import settings
     from django.http import QueryDict
@@ -79,11 +106,14 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--renders", type=int, default=45)
     parser.add_argument("--in-process", action="store_true")
+    parser.add_argument("--large", type=int, default=0, metavar="N")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmpdir, reference_database(tmpdir):
         if args.in_process:
             in_process_renderer()
         rows = run(args.renders)
+        if args.large:
+            large_render(args.large)
     parent = [row[0] for row in rows]
     child = [row[1] for row in rows]
     total = [a + b for a, b in rows]

@@ -45,6 +45,9 @@ def gap_html(request):
         report = build_report(selection)
         if selection.lang2:
             bilingual = build_bilingual(selection, report["as_of"], report=report)
+            report["classification"] = " / ".join(
+                bilingual[side]["classification"] for side in ("first", "second")
+            )
             body = render_to_string(
                 "reports/_body_bilingual.html", {"bilingual": bilingual}, request=request
             )
