@@ -159,21 +159,21 @@ def assert_all_pdfs(answers, process, log_path):
     assert "corrupted" not in log and "invalid next size" not in log, log[-3000:]
 
 
-def test_ten_parallel_pdf_renders_on_make_runs_server(server_env, tmp_path):
-    port = free_port()
-    log_path = tmp_path / "runserver.log"
+def serve_and_render(argv, env, log_path, port):
+    """Start the server, fire the ten renders at it, check every answer, stop it."""
     with log_path.open("w") as log:
-        process = start(
-            [sys.executable, "manage.py", "runserver", "--noreload", f"{HOST}:{port}"],
-            {**server_env, "DEBUG": "True"},
-            log,
-        )
+        process = start(argv, env, log)
         try:
             wait_for(port, process)
-            answers = ten_renders_at_once(port)
-            assert_all_pdfs(answers, process, log_path)
+            assert_all_pdfs(ten_renders_at_once(port), process, log_path)
         finally:
             stop(process)
+
+
+def test_ten_parallel_pdf_renders_on_make_runs_server(server_env, tmp_path):
+    port = free_port()
+    argv = [sys.executable, "manage.py", "runserver", "--noreload", f"{HOST}:{port}"]
+    serve_and_render(argv, {**server_env, "DEBUG": "True"}, tmp_path / "runserver.log", port)
 
 
 def test_ten_parallel_pdf_renders_on_make_serves_server(server_env, tmp_path):
@@ -181,20 +181,6 @@ def test_ten_parallel_pdf_renders_on_make_serves_server(server_env, tmp_path):
     manage(env, "collectstatic", "--noinput", "--verbosity", "0")
     port = free_port()
     env["PORT"] = str(port)
-    log_path = tmp_path / "gunicorn.log"
-    with log_path.open("w") as log:
-        process = start(
-            [
-                str(Path(sys.executable).with_name("gunicorn")),
-                "--config",
-                "portal/gunicorn.conf.py",
-            ],
-            env,
-            log,
-        )
-        try:
-            wait_for(port, process)
-            answers = ten_renders_at_once(port)
-            assert_all_pdfs(answers, process, log_path)
-        finally:
-            stop(process)
+    gunicorn = str(Path(sys.executable).with_name("gunicorn"))
+    argv = [gunicorn, "--config", "portal/gunicorn.conf.py"]
+    serve_and_render(argv, env, tmp_path / "gunicorn.log", port)
