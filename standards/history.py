@@ -229,7 +229,7 @@ def differences_since(mappings, as_of):
 
     ids = {m.pk: m for m in mappings}
     then = {}
-    for record in ClauseMapping.history.filter(pk__in=list(ids), updated_at__lte=as_of).order_by(
+    for record in ClauseMapping.history.filter(id__in=list(ids), updated_at__lte=as_of).order_by(
         "id", "updated_at", "history_id"
     ):
         then[record.id] = record  # the last one of each mapping wins

@@ -54,6 +54,11 @@ def test_an_ambiguous_short_fingerprint_asks_for_the_whole_one(client_for, negot
 
 
 def test_a_stale_fingerprint_says_what_changed_since_by_mapping(client_for, negotiator, data):
+    from tests.factories import make_mapping
+
+    for _ in range(3):  # history ids no longer equal the mappings' ids
+        data["settled"].save()
+    later = make_mapping(key="KZCN-047", title="Later", topic="microbiology")
     client = client_for(negotiator)
     fingerprint = issued_pdf(client)
     time.sleep(0.01)  # the edits come after the report's data version
@@ -69,3 +74,8 @@ def test_a_stale_fingerprint_says_what_changed_since_by_mapping(client_for, nego
     assert "alignment" in row and "status" in row and "limits" in row
     assert "KZCN-046</a>" in response.text  # shares the edited clause's limits
     assert "rationale" not in row  # what did not change is not listed
+    later.status = "agreed"
+    later.save()
+    response = client.post(VERIFY, {"fingerprint": fingerprint[:12]})
+    row = response.text.split('href="/pairs/KZCN-047/"')[1].split("</tr>")[0]
+    assert "status" in row and "added since" not in row
