@@ -665,7 +665,7 @@ class LoadSummary:
         ):
             parts = [
                 f"{self.counts[(model_name, o)]} {o}"
-                for o in ("created", "updated", "unchanged", "deleted")
+                for o in ("created", "updated", "unchanged", "deleted", "kept")
                 if self.counts[(model_name, o)]
             ]
             yield f"{model_name}: {', '.join(parts) or 'none'}"

@@ -3,8 +3,10 @@ meetings, audits and signings the sources support, each with its source and conf
 
 The loader reads them with the rest (`read_rounds`) and writes them (`write_rounds`):
 a round is created or updated by its number, its agenda set to the mappings named by
-key. Rounds editors record in the admin are never deleted, and never overwritten: a
-number already taken by a round that did not come from the dataset stops the load.
+key. Rounds editors record in the admin are never deleted, and never overwritten: where
+an editor's round (or one moved from the notes' meetings) already has a dataset round's
+number, that dataset round is left out and counted as "kept", so that the load, which
+every upgrade runs, never stops on it; renumbering the editor's round lets it in.
 """
 
 import datetime
@@ -101,9 +103,10 @@ def read_rounds(raw_rounds, file):
 
 def write_rounds(rounds, mappings):
     """Create or update the dataset's rounds by number, their agenda from `mappings`
-    ({key: ClauseMapping}); (created, updated, unchanged) counts."""
+    ({key: ClauseMapping}); counts of created, updated, unchanged and kept (left out:
+    the number is an editor's round's)."""
     existing = {r.number: r for r in Round.objects.prefetch_related("agenda")}
-    counts = {"created": 0, "updated": 0, "unchanged": 0}
+    counts = {"created": 0, "updated": 0, "unchanged": 0, "kept": 0}
     for number, raw in rounds.items():
         values = {name: raw[name] for name in FIELDS}
         agenda = [mappings[key] for key in raw["agenda"]]
@@ -114,10 +117,8 @@ def write_rounds(rounds, mappings):
             counts["created"] += 1
             continue
         if not round_.from_dataset:
-            raise RoundDataError(
-                f"round {number} exists and was not loaded from the dataset "
-                f"({round_.title!r}); give one of them another number"
-            )
+            counts["kept"] += 1  # the editor's round keeps the number
+            continue
         changed = [name for name, value in values.items() if getattr(round_, name) != value]
         for name in changed:
             setattr(round_, name, values[name])

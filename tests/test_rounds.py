@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from standards.models import ActionItem, DelegationMember, NegotiationNote, Round
-from standards.reference import ReferenceDataError, load_reference_data
+from standards.reference import load_reference_data
 from standards.views.dashboard import rounds_context
 from tests.factories import make_clause, make_mapping
 
@@ -272,9 +272,12 @@ def test_seeded_rounds_carry_source_and_confidence():
 
 def test_loader_keeps_editors_rounds():
     make_round(1, title="Editors' round")
-    with pytest.raises(ReferenceDataError, match="not loaded from the dataset"):
-        load_reference_data()
-    assert Round.objects.get().title == "Editors' round"
-    Round.objects.update(number=40)
+    summary = load_reference_data()  # never stops on a taken number
+    assert summary.counts[("rounds", "kept")] == 1
+    assert "1 kept" in " ".join(summary.lines())
+    assert Round.objects.get(number=1).title == "Editors' round"
+    assert Round.objects.count() == 5  # the four other dataset rounds
+    Round.objects.filter(number=1).update(number=40)
     load_reference_data()
     assert Round.objects.filter(number=40, title="Editors' round").exists()
+    assert Round.objects.count() == 6
