@@ -19,13 +19,16 @@ from standards.exchange import (
     StandardResource,
 )
 from standards.models import (
+    ActionItem,
     Clause,
     ClauseMapping,
+    Decision,
     DelegationMember,
     GlossaryTerm,
     Limit,
     NegotiationNote,
     Parameter,
+    Round,
     Standard,
 )
 from standards.notes import notes_for_reader
@@ -451,3 +454,65 @@ class DelegationMemberAdmin(admin.ModelAdmin):
     list_select_related = ["user"]
     search_fields = ["user__username"]
     autocomplete_fields = ["user"]
+
+
+class DecisionInline(admin.StackedInline):
+    model = Decision
+    fields = ["position", "text", "outcome", "mappings"]
+    autocomplete_fields = ["mappings"]
+    extra = 0
+
+
+class ActionItemInline(admin.StackedInline):
+    model = ActionItem
+    form = VersionedForm
+    fields = [
+        "what",
+        "owner_side",
+        "responsible_body",
+        "due_on",
+        "status",
+        "evidence",
+        "mappings",
+        VERSION_FIELD,
+    ]
+    autocomplete_fields = ["mappings"]
+    extra = 0
+    show_change_link = True
+
+
+@admin.register(Round)
+class RoundAdmin(VersionedAdmin, SimpleHistoryAdmin):
+    """A round of the talks: delegations, agenda, minutes, decisions and action items."""
+
+    form = VersionedForm
+    list_display = ["number", "title", "starts_on", "ends_on", "place", "format", "confidence"]
+    list_filter = ["format", "confidence"]
+    search_fields = ["title", "place", "kz_head", "cn_head", "summary", "source"]
+    autocomplete_fields = ["agenda"]
+    inlines = [DecisionInline, ActionItemInline]
+    fieldsets = [
+        (None, {"fields": ["number", "title", "format", "place"]}),
+        (_("Dates"), {"fields": ["starts_on", "ends_on", "dates_note"]}),
+        (
+            _("Delegations"),
+            {"fields": ["kz_head", "kz_delegation", "cn_head", "cn_delegation"]},
+        ),
+        (_("Agenda and minutes"), {"fields": ["agenda", "summary"]}),
+        (_("Source"), {"fields": ["source", "confidence"]}),
+    ]
+
+
+@admin.register(ActionItem)
+class ActionItemAdmin(VersionedAdmin, SimpleHistoryAdmin):
+    form = VersionedForm
+    list_display = ["what", "round", "owner_side", "responsible_body", "due_on", "status"]
+    list_filter = ["status", "owner_side", "due_on"]
+    list_select_related = ["round"]
+    search_fields = ["what", "responsible_body", "evidence", "round__title"]
+    autocomplete_fields = ["round", "mappings"]
+    fieldsets = [
+        (None, {"fields": ["round", "what", "owner_side", "responsible_body", "due_on"]}),
+        (_("Outcome"), {"fields": ["status", "evidence"]}),
+        (_("Mappings"), {"fields": ["mappings"]}),
+    ]

@@ -81,6 +81,10 @@ PARTS = (
     Part("standards.Clause"),
     Part("standards.ClauseMapping"),
     Part("standards.Limit"),
+    # Before the notes, which point at their round.
+    Part("standards.Round"),
+    Part("standards.Decision"),
+    Part("standards.ActionItem"),
     Part("standards.NegotiationNote"),
     Part("standards.DelegationMember"),
     Part("standards.IssuedReport"),
@@ -95,6 +99,10 @@ PARTS = (
     Part("standards.HistoricalClauseMapping_cn_clauses"),
     Part("standards.HistoricalClauseMapping_reference_clauses"),
     Part("standards.HistoricalLimit"),
+    Part("standards.HistoricalRound"),
+    Part("standards.HistoricalRound_agenda"),
+    Part("standards.HistoricalActionItem"),
+    Part("standards.HistoricalActionItem_mappings"),
     Part("admin.LogEntry", natural_keys=True),
 )
 

@@ -186,7 +186,7 @@ class NoteForm(forms.ModelForm):
 
     class Meta:
         model = NegotiationNote
-        fields = ["side", "meeting", "date", "text", "visibility", "corrects"]
+        fields = ["side", "meeting", "round", "date", "text", "visibility", "corrects"]
         field_classes = {"corrects": NoteChoiceField}
         widgets = {
             "date": forms.DateInput(attrs={"type": "date"}),
@@ -203,6 +203,8 @@ class NoteForm(forms.ModelForm):
         )
         self.fields["corrects"].required = False
         self.fields["corrects"].empty_label = _("— a new note, not a correction —")
+        self.fields["round"].required = False
+        self.fields["round"].empty_label = _("— no round —")
         visibility = self.fields["visibility"]
         if self.delegation is None:
             visibility.choices = [
@@ -217,6 +219,7 @@ class NoteForm(forms.ModelForm):
                 Column("meeting", css_class="col-md-5"),
                 Column("date", css_class="col-md-4"),
             ),
+            "round",
             "text",
             "visibility",
             "corrects",

@@ -1,7 +1,9 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -1099,6 +1101,201 @@ class Delegation(models.TextChoices):
     CHINA = "cn", _("Chinese delegation")
 
 
+class RoundFormat(models.TextChoices):
+    IN_PERSON = "in_person", _("In person")
+    VIDEO = "video", _("Video conference")
+    LETTERS = "letters", _("Exchange of letters")
+
+
+class Round(models.Model):
+    """A round of the talks, a meeting or a step of the procedure (an audit, a signing):
+    its dates, place, format and delegations, an agenda of mappings, the minutes (a
+    summary and decisions) and the action items taken from it. A round without minutes
+    says so; nothing is recorded that the source does not give."""
+
+    Format = RoundFormat
+
+    number = models.PositiveIntegerField(_("number"), unique=True)
+    title = models.CharField(_("title"), max_length=300)
+    starts_on = models.DateField(_("starts on"), null=True, blank=True)
+    ends_on = models.DateField(_("ends on"), null=True, blank=True)
+    dates_note = models.CharField(
+        _("dates as given by the source"),
+        max_length=200,
+        blank=True,
+        help_text=_("e.g. “Dec 2023” where the source gives no day."),
+    )
+    place = models.CharField(_("place"), max_length=200, blank=True)
+    format = models.CharField(_("format"), max_length=10, choices=RoundFormat, blank=True)
+    kz_head = models.CharField(_("head of the Kazakh delegation"), max_length=200, blank=True)
+    cn_head = models.CharField(_("head of the Chinese delegation"), max_length=200, blank=True)
+    kz_delegation = models.TextField(_("Kazakh delegation"), blank=True)
+    cn_delegation = models.TextField(_("Chinese delegation"), blank=True)
+    summary = models.TextField(
+        _("minutes: summary"),
+        blank=True,
+        help_text=_("Empty when no minutes are recorded for this round."),
+    )
+    source = models.TextField(_("source"), blank=True)
+    confidence = models.CharField(
+        _("source confidence"), max_length=6, choices=Confidence, default=Confidence.LOW
+    )
+    agenda = models.ManyToManyField(
+        ClauseMapping, blank=True, related_name="rounds", verbose_name=_("agenda")
+    )
+    # Set by the reference loader: it updates only the rounds it created.
+    from_dataset = models.BooleanField(
+        _("from the reference dataset"), default=False, editable=False
+    )
+    updated_at = models.DateTimeField(_("last changed"), auto_now=True)
+
+    history = HistoricalRecords(m2m_fields=[agenda])
+
+    class Meta:
+        ordering = ["-number"]
+        verbose_name = _("round")
+        verbose_name_plural = _("rounds")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(number__gte=1),
+                name="round_number_positive",
+                violation_error_code="round_number_positive",
+                violation_error_message=_("A round's number is at least 1."),
+            ),
+            models.CheckConstraint(
+                condition=Q(format="") | Q(format__in=RoundFormat.values),
+                name="round_format_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(confidence__in=Confidence.values), name="round_confidence_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True)
+                | (Q(starts_on__isnull=False) & Q(ends_on__gte=F("starts_on"))),
+                name="round_ends_not_before_start",
+                violation_error_code="round_ends_not_before_start",
+                violation_error_message=_("A round ends on or after the day it starts."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.number}. {self.title}"
+
+    def get_absolute_url(self):
+        return reverse("standards:round-detail", args=[self.number])
+
+
+class DecisionOutcome(models.TextChoices):
+    AGREED = "agreed", _("Agreed")
+    NOT_AGREED = "not_agreed", _("Not agreed")
+    DEFERRED = "deferred", _("Deferred")
+    NOTED = "noted", _("Noted")
+
+
+class Decision(models.Model):
+    """One decision of a round's minutes, with its outcome and the mappings it is about."""
+
+    Outcome = DecisionOutcome
+
+    round = models.ForeignKey(
+        Round, on_delete=models.CASCADE, related_name="decisions", verbose_name=_("round")
+    )
+    text = models.TextField(_("decision"))
+    outcome = models.CharField(_("outcome"), max_length=10, choices=DecisionOutcome)
+    mappings = models.ManyToManyField(
+        ClauseMapping, blank=True, related_name="decisions", verbose_name=_("mappings")
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["round", "position", "pk"]
+        verbose_name = _("decision")
+        verbose_name_plural = _("decisions")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(outcome__in=DecisionOutcome.values), name="decision_outcome_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.round.number}: {self.text[:60]}"
+
+
+class ActionItemStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    DONE = "done", _("Done")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class ActionItem(models.Model):
+    """Something a side owes after a round: what, who, by when, and the evidence that it
+    was done (required once it is done)."""
+
+    Status = ActionItemStatus
+    Side = NegotiationNoteSide
+
+    round = models.ForeignKey(
+        Round, on_delete=models.CASCADE, related_name="action_items", verbose_name=_("round")
+    )
+    what = models.TextField(_("what"))
+    owner_side = models.CharField(_("owner side"), max_length=5, choices=NegotiationNoteSide)
+    responsible_body = models.CharField(_("responsible body"), max_length=300, blank=True)
+    due_on = models.DateField(_("due on"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=9, choices=ActionItemStatus, default=ActionItemStatus.OPEN
+    )
+    evidence = models.TextField(
+        _("evidence"),
+        blank=True,
+        help_text=_("Required when done: the document, announcement or letter that shows it."),
+    )
+    mappings = models.ManyToManyField(
+        ClauseMapping, blank=True, related_name="action_items", verbose_name=_("mappings")
+    )
+    updated_at = models.DateTimeField(_("last changed"), auto_now=True)
+
+    history = HistoricalRecords(m2m_fields=[mappings])
+
+    class Meta:
+        ordering = ["round", F("due_on").asc(nulls_last=True), "pk"]
+        verbose_name = _("action item")
+        verbose_name_plural = _("action items")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(owner_side__in=NegotiationNoteSide.values),
+                name="action_owner_side_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=ActionItemStatus.values), name="action_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="done") | ~Q(evidence=""),
+                name="action_done_has_evidence",
+                violation_error_code="action_done_has_evidence",
+                violation_error_message=_("An action item that is done needs its evidence."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.round.number}: {self.what[:60]}"
+
+    def clean(self):
+        super().clean()
+        if self.status == ActionItemStatus.DONE and not self.evidence.strip():
+            raise ValidationError(
+                {"evidence": _("An action item that is done needs its evidence.")},
+                code="action_done_has_evidence",
+            )
+
+    def is_overdue(self, today=None):
+        today = today or timezone.localdate()
+        return (
+            self.status == ActionItemStatus.OPEN
+            and self.due_on is not None
+            and (self.due_on < today)
+        )
+
+
 class NegotiationNote(models.Model):
     """A note or position recorded on a mapping during the talks. Append-only: a
     correction is a new note that points at the note it corrects.
@@ -1116,6 +1313,14 @@ class NegotiationNote(models.Model):
     side = models.CharField(_("side"), max_length=5, choices=NegotiationNoteSide)
     meeting = models.CharField(
         _("meeting or round"), max_length=200, help_text=_("e.g. “Round 3, Astana”.")
+    )
+    round = models.ForeignKey(
+        Round,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="notes",
+        verbose_name=_("round"),
     )
     date = models.DateField(_("date"))
     text = models.TextField(_("note or position"))

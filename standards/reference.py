@@ -25,7 +25,7 @@ import yaml
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import DatabaseError, transaction
 
-from standards import glossary, search_text, translations
+from standards import glossary, round_data, search_text, translations
 from standards.models import (
     ABSENCE_EVIDENCE,
     CONFIDENCE_OF_EVIDENCE,
@@ -381,6 +381,7 @@ class Dataset:
     clauses: dict = field(default_factory=dict)
     mappings: dict = field(default_factory=dict)
     terms: dict = field(default_factory=dict)  # the glossary, by key
+    rounds: dict = field(default_factory=dict)  # the rounds of the talks, by number
     # {language: {section: {key: {field: text}}}}: standards.translations
     translations: dict = field(default_factory=dict)
 
@@ -406,6 +407,7 @@ def read_dataset(directory=DATA_DIR):
         _read_standards(content, path.name, data)
         _read_mappings(content, path.name, data, clause_refs)
         _read_terms(content, path.name, data)
+        _read_rounds(content, path.name, data)
     _cross_check(data, clause_refs)
     try:
         translations.apply(directory / "translations", data)
@@ -425,6 +427,23 @@ def _read_terms(content, file, data):
     data.terms.update(terms)
 
 
+def _read_rounds(content, file, data):
+    try:
+        rounds = round_data.read_rounds(_list_or_fail(content, "rounds", file), file)
+    except round_data.RoundDataError as exc:
+        raise ReferenceDataError(file, "rounds", None, str(exc)) from None
+    duplicate = sorted(set(rounds) & set(data.rounds))
+    if duplicate:
+        raise ReferenceDataError(file, "rounds", "number", f"duplicate number {duplicate[0]}")
+    for number, values in rounds.items():
+        unknown = [key for key in values["agenda"] if key not in data.mappings]
+        if unknown:
+            raise ReferenceDataError(
+                file, f"round {number}", "agenda", f"no mapping {unknown[0]!r} defined"
+            )
+    data.rounds.update(rounds)
+
+
 def _read_file(path):
     """The top-level lists of one data file by name ({} for an empty file)."""
     name = path.name
@@ -438,13 +457,13 @@ def _read_file(path):
         return {}
     if not isinstance(content, dict):
         raise ReferenceDataError(name, "file", None, "expected top-level lists by name")
-    unknown = sorted(set(content) - {"parameters", "standards", "mappings", "terms"})
+    unknown = sorted(set(content) - {"parameters", "standards", "mappings", "terms", "rounds"})
     if unknown:
         raise ReferenceDataError(
             name,
             "file",
             unknown[0],
-            "unknown list (expected parameters, standards, mappings, terms)",
+            "unknown list (expected parameters, standards, mappings, terms, rounds)",
         )
     return content
 
@@ -635,10 +654,18 @@ class LoadSummary:
         return any(n for (_, outcome), n in self.counts.items() if outcome != "unchanged")
 
     def lines(self):
-        for model_name in ("parameters", "standards", "clauses", "limits", "mappings", "glossary"):
+        for model_name in (
+            "parameters",
+            "standards",
+            "clauses",
+            "limits",
+            "mappings",
+            "glossary",
+            "rounds",
+        ):
             parts = [
                 f"{self.counts[(model_name, o)]} {o}"
-                for o in ("created", "updated", "unchanged", "deleted")
+                for o in ("created", "updated", "unchanged", "deleted", "kept")
                 if self.counts[(model_name, o)]
             ]
             yield f"{model_name}: {', '.join(parts) or 'none'}"
@@ -717,9 +744,15 @@ def _write(data, summary, reset_assessments):
     parameters = _write_parameters(data, summary)
     standards = _write_standards(data, summary)
     clauses = _write_clauses(data, standards, parameters, summary)
-    _write_mappings(data, clauses, summary, reset_assessments)
+    mappings = _write_mappings(data, clauses, summary, reset_assessments)
     for outcome, count in glossary.write_terms(data.terms).items():
         summary.counts[("glossary", outcome)] += count
+    try:
+        counts = round_data.write_rounds(data.rounds, mappings)
+    except round_data.RoundDataError as exc:
+        raise ReferenceDataError("rounds", "write", "number", str(exc)) from None
+    for outcome, count in counts.items():
+        summary.counts[("rounds", outcome)] += count
 
 
 def _write_parameters(data, summary):
@@ -802,6 +835,8 @@ def _write_mappings(data, clauses, summary, reset_assessments):
             # Reports key their cache on the data version: a changed link is a change.
             mapping.save(update_fields=["updated_at"])
         summary.add("mappings", _combine(outcome, changed), mapping, raw["_where"])
+        existing[key] = mapping
+    return existing
 
 
 def _combine(outcome, relations_changed):

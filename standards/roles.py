@@ -16,7 +16,17 @@ ROLES = (REGULATOR, NEGOTIATOR, EDITOR, ADMINISTRATOR)
 # Roles that work in the admin and therefore need is_staff.
 STAFF_ROLES = (EDITOR, ADMINISTRATOR)
 
-DOMAIN_MODELS = ("standard", "clause", "clausemapping", "limit", "parameter", "glossaryterm")
+DOMAIN_MODELS = (
+    "standard",
+    "clause",
+    "clausemapping",
+    "limit",
+    "parameter",
+    "glossaryterm",
+    "round",
+    "decision",
+    "actionitem",
+)
 READ = [("standards", f"view_{model}") for model in (*DOMAIN_MODELS, "negotiationnote")]
 EXPORT = [("standards", "export_report")]
 # Negotiation notes are append-only: adding is the only write.

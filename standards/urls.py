@@ -1,6 +1,15 @@
 from django.urls import path
 
-from standards.views import compare, consistency, dashboard, documents, pairs, reports, search
+from standards.views import (
+    compare,
+    consistency,
+    dashboard,
+    documents,
+    pairs,
+    reports,
+    rounds,
+    search,
+)
 
 app_name = "standards"
 
@@ -11,6 +20,8 @@ urlpatterns = [
     path("standards/<slug:key>/", documents.standard_detail, name="standard-detail"),
     path("pairs/<str:key>/", pairs.mapping_detail, name="mapping-detail"),
     path("pairs/<str:key>/notes/", pairs.add_note, name="note-add"),
+    path("rounds/", rounds.round_list, name="round-list"),
+    path("rounds/<int:number>/", rounds.round_detail, name="round-detail"),
     path("search/", search.search, name="search"),
     path("consistency/", consistency.consistency, name="consistency"),
     path("reports/", reports.builder, name="reports"),

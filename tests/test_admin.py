@@ -4,6 +4,7 @@ from django.db import connection
 from django.urls import reverse
 
 from standards.models import (
+    ActionItem,
     Clause,
     ClauseMapping,
     DelegationMember,
@@ -11,13 +12,14 @@ from standards.models import (
     Limit,
     NegotiationNote,
     Parameter,
+    Round,
     Standard,
 )
 from tests.factories import make_clause, make_limit, make_mapping, make_standard
 
 pytestmark = pytest.mark.django_db
 
-DOMAIN_MODELS = [Standard, Clause, ClauseMapping, Limit, Parameter]
+DOMAIN_MODELS = [Standard, Clause, ClauseMapping, Limit, Parameter, Round, ActionItem]
 
 
 @pytest.fixture
@@ -31,7 +33,13 @@ def one_of_each():
     )
     limit = make_limit(cn)
     mapping = make_mapping(kz=[kz], cn=[cn], title="Volatile basic nitrogen")
+    round_ = Round.objects.create(number=1, title="Round 1, Astana", source="test")
+    round_.agenda.set([mapping])
+    round_.decisions.create(text="Methods to be compared", outcome="deferred")
+    action = round_.action_items.create(what="Send the method", owner_side="kz")
     return {
+        Round: round_,
+        ActionItem: action,
         Standard: kz.standard,
         Clause: cn,
         ClauseMapping: mapping,

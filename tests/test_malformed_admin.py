@@ -34,7 +34,7 @@ from django.utils import timezone
 from openpyxl import Workbook
 
 from standards.exchange import RESOURCES
-from standards.models import GlossaryTerm, NegotiationNote, Parameter, PendingImport
+from standards.models import GlossaryTerm, NegotiationNote, Parameter, PendingImport, Round
 from standards.search import MAX_QUERY_LENGTH
 from tests.factories import make_clause, make_limit, make_mapping, make_standard
 
@@ -71,9 +71,15 @@ def world(db):
     limit = make_limit(clause)
     mapping = make_mapping(kz=[clause], title="Volatile basic nitrogen")
     superuser = get_user_model().objects.create_superuser("root", "root@example.org", "pw")
+    round_ = Round.objects.create(number=1, title="Round 1", source="test")
+    round_.agenda.set([mapping])
+    round_.decisions.create(text="Methods to be compared", outcome="deferred")
+    round_.action_items.create(
+        what="Send the method", owner_side="kz", due_on=datetime.date(2026, 6, 1)
+    )
     NegotiationNote.objects.create(
         mapping=mapping, side="kz", meeting="Round 1", date=datetime.date(2026, 5, 12),
-        text="Kazakhstan proposes n=5.", author=superuser,
+        text="Kazakhstan proposes n=5.", author=superuser, round=round_,
     )  # fmt: skip
     Group.objects.get_or_create(name="Hostile testers")
     GlossaryTerm.objects.create(key="lead", category="parameter", term_en="Lead", variants="Pb")

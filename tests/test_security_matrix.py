@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from health.heartbeat import record as record_heartbeat
-from standards.models import ReportFile
+from standards.models import ReportFile, Round
 from tests.factories import make_clause, make_mapping, make_standard
 
 pytestmark = pytest.mark.django_db
@@ -78,6 +78,8 @@ EXPECTED = {
             "administrator": 400,
         },
     },
+    "standards:round-list": {"GET": readers(), "POST": every(405)},
+    "standards:round-detail": {"GET": readers(), "POST": every(405)},
     "standards:search": {"GET": readers(), "POST": every(405)},
     "standards:consistency": {"GET": EDITORS, "POST": every(405)},
     "standards:reports": {"GET": readers(), "POST": every(405)},
@@ -113,6 +115,8 @@ def test_every_url_has_an_expectation():
 def world(regulator, negotiator, editor, administrator):
     standard = make_standard(key="tr-cu-034-2013")
     mapping = make_mapping(key="KZCN-001", kz=[make_clause(standard)])
+    round_ = Round.objects.create(number=1, title="Round 1, Astana", source="test")
+    round_.agenda.set([mapping])
     record_heartbeat("matrix")  # a running report worker, for /healthz
     job = ReportFile.objects.create(
         key="k" * 64,
@@ -127,6 +131,7 @@ def world(regulator, negotiator, editor, administrator):
         "standards:standard-detail": [standard.key],
         "standards:mapping-detail": [mapping.key],
         "standards:note-add": [mapping.key],
+        "standards:round-detail": [round_.number],
         "standards:report-job": [job.pk],
         "standards:report-download": [job.pk],
     }

@@ -1,7 +1,8 @@
 from collections import Counter, defaultdict
 
-from django.db.models import Count, F
+from django.db.models import Count, F, Q
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
@@ -11,7 +12,7 @@ from standards.charts import (
     shared_label_width,
     stacked_bars,
 )
-from standards.models import ClauseMapping, Topic
+from standards.models import ActionItem, ClauseMapping, Round, Topic
 from standards.views import reader_required
 
 Status = ClauseMapping.Status
@@ -110,6 +111,31 @@ def dashboard_context():
     }
 
 
+def rounds_context(today=None):
+    """The next round (starting today or later), the open action items past their due
+    date, and the decisions of the last round held (the highest-numbered round not
+    scheduled for a later day)."""
+    today = today or timezone.localdate()
+    next_round = Round.objects.filter(starts_on__gte=today).order_by("starts_on", "number").first()
+    overdue = (
+        ActionItem.objects.filter(status=ActionItem.Status.OPEN, due_on__lt=today)
+        .select_related("round")
+        .order_by("due_on", "pk")
+    )
+    last_round = (
+        Round.objects.filter(Q(starts_on__lte=today) | Q(starts_on__isnull=True))
+        .order_by("-number")
+        .prefetch_related("decisions")
+        .first()
+    )
+    return {
+        "next_round": next_round,
+        "overdue_actions": list(overdue),
+        "last_round": last_round,
+        "last_decisions": list(last_round.decisions.all()) if last_round else [],
+    }
+
+
 @reader_required
 def dashboard(request):
-    return render(request, "standards/dashboard.html", dashboard_context())
+    return render(request, "standards/dashboard.html", {**dashboard_context(), **rounds_context()})
