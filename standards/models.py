@@ -526,11 +526,12 @@ class ClauseMappingQuerySet(models.QuerySet):
                 status__in=GAP_SETTLED_STATUSES
             )
         if q:
-            clause_ids = matching_clause_ids(q)
+            forms = search_forms(normalise_query(q))  # one glossary query
+            clause_ids = matching_clause_ids(q, forms)
             if clause_ids is None:
                 return queryset.none()
             titles = Q()
-            for form in search_forms(normalise_query(q)):
+            for form in forms:
                 titles |= Q(title__icontains=form)
             queryset = queryset.filter(_citing(clause_ids) | titles | Q(key__iexact=q.strip()))
         return queryset

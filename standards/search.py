@@ -48,14 +48,14 @@ def normalise_query(query):
     return " ".join((query or "").replace("\x00", "").split())[:MAX_QUERY_LENGTH]
 
 
-def matching_clause_ids(query):
+def matching_clause_ids(query, forms=None):
     """A values("pk") queryset of the clauses matching `query`, or None when the query
     holds nothing to search for."""
-    clauses = matching_clauses(query)
+    clauses = matching_clauses(query, forms)
     return None if clauses is None else clauses.values("pk")
 
 
-def matching_clauses(query):
+def matching_clauses(query, forms=None):
     """The clauses matching `query` as a queryset to build on (the search page filters
     on the condition itself, which PostgreSQL serves from the indexes, rather than on a
     list of ids, which it joined against a scan of every clause), or None when the query
@@ -67,7 +67,8 @@ def matching_clauses(query):
         return None
     clauses = Clause.objects.all()
     condition = Q()
-    for form in search_forms(query):
+    # `forms`: the glossary's forms of the query, where the caller has them already.
+    for form in forms if forms is not None else search_forms(query):
         condition |= Q(search_text__contains=form)
     condition |= _cited_by_key(query)
     if connection.vendor != "postgresql":
