@@ -1297,6 +1297,87 @@ class ActionItem(models.Model):
         )
 
 
+class BaselineImmutable(Exception):
+    """A baseline is never changed or deleted: a correction is a new baseline."""
+
+
+class Baseline(models.Model):
+    """The state of the data when a round was closed, addressable as "round-3".
+
+    Nothing is copied: the state is read from the history the portal keeps of every
+    mapping, clause, limit and standard (standards/baselines.py, `as_of` its moment).
+    What is kept here is the moment, who took it, and the digest and counts of that
+    state, so that the baseline's state can be checked again at any time. A baseline is
+    never changed (the database refuses an UPDATE) nor deleted; a correction is a new
+    baseline of the same round, with a reason, and "round-3" then means the newest."""
+
+    round = models.ForeignKey(
+        Round, on_delete=models.PROTECT, related_name="baselines", verbose_name=_("round")
+    )
+    sequence = models.PositiveSmallIntegerField(_("sequence"), default=1)
+    taken_at = models.DateTimeField(_("taken at"))
+    taken_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("taken by"),
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    digest = models.CharField(_("digest of the state"), max_length=64)
+    mapping_count = models.PositiveIntegerField(_("mappings"), default=0)
+    clause_count = models.PositiveIntegerField(_("clauses"), default=0)
+    limit_count = models.PositiveIntegerField(_("limits"), default=0)
+    standard_count = models.PositiveIntegerField(_("standards"), default=0)
+
+    class Meta:
+        ordering = ["round__number", "sequence"]
+        verbose_name = _("baseline")
+        verbose_name_plural = _("baselines")
+        get_latest_by = "taken_at"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "sequence"], name="baseline_sequence_unique_in_round"
+            ),
+            models.CheckConstraint(
+                condition=Q(sequence=1) | ~Q(reason=""),
+                name="baseline_correction_has_reason",
+                violation_error_code="baseline_correction_has_reason",
+                violation_error_message=_("A corrected baseline needs a reason."),
+            ),
+        ]
+
+    def __str__(self):
+        return str(self.title)
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise BaselineImmutable(
+                "A baseline is never changed; take a corrected baseline with a reason."
+            )
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise BaselineImmutable("A baseline is never deleted.")
+
+    @property
+    def label(self):
+        """The address of this baseline in "since=" and "as_of=": round-3, or round-3.2
+        for a correction (round-3 alone means the round's newest baseline)."""
+        number = self.round.number
+        return f"round-{number}" if self.sequence == 1 else f"round-{number}.{self.sequence}"
+
+    @property
+    def title(self):
+        if self.sequence == 1:
+            return _("Round %(number)s baseline") % {"number": self.round.number}
+        return _("Round %(number)s baseline, correction %(correction)s") % {
+            "number": self.round.number,
+            "correction": self.sequence - 1,
+        }
+
+
 class NegotiationNote(models.Model):
     """A note or position recorded on a mapping during the talks. Append-only: a
     correction is a new note that points at the note it corrects.
