@@ -505,25 +505,20 @@ class ClauseMappingQuerySet(models.QuerySet):
         from standards.glossary import search_forms
         from standards.search import matching_clause_ids, normalise_query
 
-        queryset = self
-        for field, value in (
-            ("product_group", product),
-            ("topic", topic),
-            ("status", status),
-            ("alignment", alignment),
-            ("confidence", confidence),
-        ):
-            if values := _several(value):
-                queryset = queryset.filter(**{f"{field}__in": values})
+        queryset = filter_by_fields(
+            self,
+            product=product,
+            topic=topic,
+            status=status,
+            alignment=alignment,
+            confidence=confidence,
+            gaps_only=gaps_only,
+        )
         if standards := _several(standard):
             queryset = queryset.filter(_citing(Clause.objects.filter(standard__in=standards)))
         if jurisdictions := _several(jurisdiction):
             queryset = queryset.filter(
                 _citing(Clause.objects.filter(standard__jurisdiction__in=jurisdictions))
-            )
-        if gaps_only:
-            queryset = queryset.exclude(alignment__in=GAP_SETTLED_ALIGNMENTS).exclude(
-                status__in=GAP_SETTLED_STATUSES
             )
         if q:
             forms = search_forms(normalise_query(q))  # one glossary query
@@ -535,6 +530,27 @@ class ClauseMappingQuerySet(models.QuerySet):
                 titles |= Q(title__icontains=form)
             queryset = queryset.filter(_citing(clause_ids) | titles | Q(key__iexact=q.strip()))
         return queryset
+
+
+def filter_by_fields(
+    queryset, *, product=(), topic=(), status=(), alignment=(), confidence=(), gaps_only=False
+):
+    """The filters of `matching` that read the mapping's own fields, for any queryset
+    with them: today's mappings, or their history rows (a report as of a baseline)."""
+    for field, value in (
+        ("product_group", product),
+        ("topic", topic),
+        ("status", status),
+        ("alignment", alignment),
+        ("confidence", confidence),
+    ):
+        if values := _several(value):
+            queryset = queryset.filter(**{f"{field}__in": values})
+    if gaps_only:
+        queryset = queryset.exclude(alignment__in=GAP_SETTLED_ALIGNMENTS).exclude(
+            status__in=GAP_SETTLED_STATUSES
+        )
+    return queryset
 
 
 def _several(value):

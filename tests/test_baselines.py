@@ -252,3 +252,93 @@ def test_a_day_is_its_start_and_until_a_day_its_end():
     start = baselines.moment("2024-02-01")
     end = baselines.moment("2024-02-01", end_of_day=True)
     assert (end.at - start.at).total_seconds() == pytest.approx(86400, abs=0.001)
+
+
+# --- gap reports as of a baseline -------------------------------------------------------------
+
+
+def report_of(query):
+    from django.http import QueryDict
+
+    from standards.reports.content import build_report
+    from standards.reports.selection import selection_from
+
+    form, selection = selection_from(QueryDict(query))
+    assert selection is not None, form.errors
+    return build_report(selection)
+
+
+def add_note(mapping, author, text):
+    import datetime
+
+    from standards.models import NegotiationNote
+
+    return NegotiationNote.objects.create(
+        mapping=mapping,
+        author=author,
+        side="joint",
+        visibility="shared",
+        date=datetime.date(2026, 11, 30),
+        text=text,
+    )
+
+
+def test_a_report_as_of_a_baseline_is_the_report_made_then(world):
+    add_note(world["agreed_later"], world["editor"], "Both sides accept 0.5 mg/kg.")
+    made_then = report_of("gaps=0&notes=on&originals=on")
+    baselines.take_baseline(world["round"], world["editor"])
+    script_edits(world)
+    add_note(world["agreed_later"], world["editor"], "Written after the round.")
+
+    as_of = report_of("gaps=0&notes=on&originals=on&as_of=round-3")
+
+    assert as_of["fingerprint"] == made_then["fingerprint"]
+    assert [m.key for m, _c in as_of["rows"]] == [m.key for m, _c in made_then["rows"]]
+    assert as_of["as_of"] == as_of["baseline"].taken_at
+    # Today's report differs: the edits since show in it.
+    assert report_of("gaps=0&notes=on&originals=on")["fingerprint"] != made_then["fingerprint"]
+
+
+def test_a_report_as_of_a_baseline_filters_the_state_then(world):
+    baselines.take_baseline(world["round"], world["editor"])
+    script_edits(world)  # KZCN-001 is agreed and China stricter only since
+    keys = [m.key for m, _c in report_of("gaps=0&status=negotiation&as_of=round-3")["rows"]]
+    assert keys == ["KZCN-001"]
+    keys = [m.key for m, _c in report_of("gaps=0&status=negotiation")["rows"]]
+    assert keys == []
+    keys = [
+        m.key for m, _c in report_of(f"gaps=0&standard={world['cn_doc'].key}&as_of=round-3")["rows"]
+    ]
+    assert keys == ["KZCN-001"]
+
+
+def test_the_pdf_as_of_a_baseline_says_so_on_its_cover(world, negotiator, client):
+    import io
+
+    import pdfplumber
+
+    baselines.take_baseline(world["round"], world["editor"])
+    script_edits(world)
+    client.force_login(negotiator)
+    response = client.get("/reports/gap.pdf?gaps=0&as_of=round-3")
+    assert response.status_code == 200
+    with pdfplumber.open(io.BytesIO(response.content)) as pdf:
+        cover = pdf.pages[0].extract_text()
+    assert "Round 3 baseline" in cover
+    assert "when the round was closed" in cover
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("as_of=round-9", "Round 9 has no baseline yet."),
+        ("as_of=round-three", "is not a baseline"),
+        ("as_of=round-3&q=lead", "Leave the search empty."),
+    ],
+)
+def test_a_report_as_of_a_missing_baseline_is_refused(world, regulator, client, query, message):
+    baselines.take_baseline(world["round"], world["editor"])
+    client.force_login(regulator)
+    response = client.get(f"/reports/gap/?{query}")
+    assert response.status_code == 400
+    assert message in response.content.decode()

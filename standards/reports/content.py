@@ -21,9 +21,11 @@ REPORT_TITLE = _("Gap report: veterinary and sanitary requirements for meat")
 
 
 def included(selection):
-    mappings = list(selection.mappings().for_list().order_by("topic", "key"))
+    """(mappings, documents) of a report: today's, or as they stood at its baseline."""
+    mappings = selection.included_mappings()
     if selection.notes:
-        _attach_notes(mappings, selection.audience)
+        at = selection.baseline.taken_at if selection.baseline else None
+        _attach_notes(mappings, selection.audience, at)
     documents = sorted(
         {c.standard.pk: c.standard for m in mappings for c in (*m.kz_side, *m.cn_side)}.values(),
         key=lambda s: (s.jurisdiction, s.code),
@@ -31,14 +33,15 @@ def included(selection):
     return mappings, documents
 
 
-def _attach_notes(mappings, audience):
+def _attach_notes(mappings, audience, at=None):
     """Each mapping's negotiation notes in `note_list`, oldest first (one query): those the
     report's audience may read (standards/notes.py), each marked with the notes among
-    them that correct it."""
+    them that correct it. `at`: only the notes written by then (notes are never edited)."""
     by_mapping = {m.pk: [] for m in mappings}
-    notes = notes_for_audience(
-        NegotiationNote.objects.filter(mapping__in=list(by_mapping)), audience
-    ).select_related("corrects")
+    notes = NegotiationNote.objects.filter(mapping__in=list(by_mapping))
+    if at is not None:
+        notes = notes.filter(created_at__lte=at)
+    notes = notes_for_audience(notes, audience).select_related("corrects")
     for note in notes.order_by("date", "created_at", "pk"):
         by_mapping[note.mapping_id].append(note)
     for mapping in mappings:
@@ -47,7 +50,9 @@ def _attach_notes(mappings, audience):
 
 def build_report(selection, as_of=None):
     """Everything the HTML and PDF report show, for an already validated selection."""
-    if as_of is None:
+    if selection.baseline is not None:
+        as_of = selection.baseline.taken_at
+    elif as_of is None:
         _version, as_of = data_version()
     mappings, documents = included(selection)
     rows = [(m, compute_alignment(m)) for m in mappings]
@@ -101,6 +106,7 @@ def build_report(selection, as_of=None):
         "charts": charts,
         "draft": draft or not mappings,
         "as_of": timezone.localtime(as_of),
+        "baseline": selection.baseline,
         "fingerprint": fingerprint(selection, mappings, documents),
         # Parameter names follow the report's language, not the reader's interface.
         "LANGUAGE_CODE": selection.lang,

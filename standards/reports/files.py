@@ -14,7 +14,7 @@ from django.http import HttpResponse
 from django.utils import timezone
 
 from standards.models import IssuedReport, ReportFile
-from standards.reports.fingerprint import cache_key, data_version
+from standards.reports.fingerprint import cache_key, version_of
 from standards.reports.render import produce
 
 CONTENT_TYPES = {
@@ -38,7 +38,7 @@ class TooLarge(Exception):
 
 def check_size(selection):
     """The number of mappings the selection holds; TooLarge beyond the limit."""
-    count = selection.mappings().count()
+    count = selection.count()
     if count > settings.REPORT_MAX_MAPPINGS:
         raise TooLarge(count)
     return count
@@ -50,7 +50,7 @@ def report_file_for(selection, fmt, user):
     single-flight per cache key: the request that claims the key renders it, requests
     arriving meanwhile get the pending record. A failed or abandoned render is tried
     again. Raises TooLarge."""
-    version, as_of = data_version()
+    version, as_of = version_of(selection)
     key = cache_key(version, selection, fmt)
     existing = ReportFile.objects.filter(key=key).first()
     if existing is not None:

@@ -40,6 +40,15 @@ def data_version():
     return digest, latest or datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
 
 
+def version_of(selection):
+    """(version, as-of time) of the data a report of `selection` shows: today's data
+    version, or its baseline's, which never changes."""
+    if selection.baseline is not None:
+        baseline = selection.baseline
+        return f"baseline:{baseline.pk}:{baseline.digest}", baseline.taken_at
+    return data_version()
+
+
 def cache_key(version, selection, fmt):
     return hashlib.sha256(f"{version}|{fmt}|{selection.query_string()}".encode()).hexdigest()
 
@@ -102,7 +111,8 @@ def _translations(language, mappings, documents):
 def fingerprint(selection, mappings, documents):
     """SHA-256 over the filters and every included record, in a canonical JSON form."""
     records = {
-        "selection": selection.query_string(),
+        # A report as of a baseline is the report made then: the same fingerprint.
+        "selection": selection.query_string(moment=False),
         "mappings": [
             {
                 "key": m.key,

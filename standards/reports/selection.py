@@ -89,8 +89,37 @@ class ReportForm(forms.Form):
         ),
     )
 
+    as_of = forms.CharField(
+        label=_("As of a baseline"),
+        required=False,
+        max_length=20,
+        help_text=_(
+            "Empty: the data as it is now. A baseline (round-3, or round-3.2 for a "
+            "correction): the data as it stood when that round was closed."
+        ),
+    )
+
+    def clean_as_of(self):
+        from standards.baselines import BadMoment, baseline_for
+
+        label = self.cleaned_data.get("as_of", "").strip()
+        if not label:
+            return None
+        try:
+            return baseline_for(label)
+        except BadMoment as refused:
+            raise forms.ValidationError(str(refused), code="bad_baseline") from None
+
     def clean(self):
         cleaned = super().clean()
+        if cleaned.get("as_of") and cleaned.get("q"):
+            self.add_error(
+                "q",
+                _(
+                    "A report as of a baseline selects by its filters; the text search "
+                    "reads today's texts only. Leave the search empty."
+                ),
+            )
         if cleaned.get("lang2") and cleaned.get("lang2") == (cleaned.get("lang") or "en"):
             self.add_error("lang2", _("Choose a second language other than the first."))
         return cleaned
@@ -117,7 +146,7 @@ class ReportForm(forms.Form):
                 Column("status", css_class="col-md-3"),
                 Column("standard", css_class="col-md-3"),
             ),
-            Row(Column("confidence", css_class="col-md-3")),
+            Row(Column("confidence", css_class="col-md-3"), Column("as_of", css_class="col-md-3")),
             Row(
                 Column("q", css_class="col-md-6"),
                 Column("originals", "notes", css_class="col-md-3"),
@@ -145,6 +174,7 @@ class Selection:
         self.originals = bool(cleaned.get("originals"))
         self.notes = bool(cleaned.get("notes"))
         self.audience = cleaned.get("audience") or SHARED
+        self.baseline = cleaned.get("as_of")  # a Baseline, or None: the data now
 
     @property
     def languages(self):
@@ -156,7 +186,9 @@ class Selection:
         """The mark on the report's cover and in its footer."""
         return AUDIENCES[self.audience]
 
-    def params(self):
+    def params(self, moment=True):
+        """The selection as query parameters; `moment=False` leaves out the baseline
+        (the fingerprint's form: a report as of round 3 is the report made then)."""
         params = [("product", v) for v in self.product]
         params += [("topic", v) for v in self.topic]
         params += [("alignment", v) for v in self.alignment]
@@ -175,12 +207,16 @@ class Selection:
             params.append(("notes", "on"))
         if self.audience != SHARED:
             params.append(("audience", self.audience))
+        if moment and self.baseline is not None:
+            params.append(("as_of", self.baseline.label))
         return params
 
-    def query_string(self):
-        return urlencode(self.params())
+    def query_string(self, moment=True):
+        return urlencode(self.params(moment))
 
     def mappings(self):
+        """Today's mappings of the selection (a queryset); `included_mappings` gives
+        those of a report, as of its baseline."""
         return ClauseMapping.objects.matching(
             product=self.product,
             topic=self.topic,
@@ -192,9 +228,55 @@ class Selection:
             gaps_only=self.gaps,
         )
 
+    def included_mappings(self):
+        """The mappings of the selection ready for a report (ClauseMapping.for_list()'s
+        form), ordered by topic and key: today's, or as they stood at the baseline."""
+        if self.baseline is None:
+            return list(self.mappings().for_list().order_by("topic", "key"))
+        return self._mappings_at_baseline()
+
+    def _mappings_at_baseline(self):
+        from standards.baselines import mappings_at
+        from standards.models import filter_by_fields
+
+        mappings = mappings_at(
+            self.baseline.taken_at,
+            narrow=lambda rows: filter_by_fields(
+                rows,
+                product=self.product,
+                topic=self.topic,
+                status=self.status,
+                alignment=self.alignment,
+                confidence=self.confidence,
+                gaps_only=self.gaps,
+            ),
+        )
+        if self.standards:  # citing one of them on any side, as `matching` selects
+            wanted = {s.pk for s in self.standards}
+            mappings = [
+                m
+                for m in mappings
+                if any(c.standard_id in wanted for c in (*m.kz_side, *m.cn_side, *m.reference_side))
+            ]
+        return mappings
+
+    def count(self):
+        """The number of mappings of the selection (today's, or at the baseline)."""
+        if self.baseline is None:
+            return self.mappings().count()
+        return len(self._mappings_at_baseline())
+
     def describe(self):
         """The filters in words, in the active language."""
         words = []
+        if self.baseline is not None:
+            words.append(
+                (
+                    _("Baseline"),
+                    _("%(baseline)s: the data as they stood when the round was closed")
+                    % {"baseline": self.baseline.title},
+                )
+            )
 
         def labels(values, choices):
             # In the choices' declared order, not the canonical (sorted) order of codes.

@@ -6,7 +6,7 @@ from django_tasks import task
 
 from standards.models import ReportFile
 from standards.reports.files import record_issued
-from standards.reports.fingerprint import data_version
+from standards.reports.fingerprint import version_of
 from standards.reports.render import produce
 from standards.reports.selection import selection_from
 
@@ -20,7 +20,7 @@ def render_report(report_file_id):
     ReportFile.objects.filter(pk=report_file.pk).update(status=ReportFile.Status.RUNNING)
     try:
         _form, selection = selection_from(QueryDict(report_file.selection))
-        _version, as_of = data_version()
+        _version, as_of = version_of(selection)
         content, fingerprint, count = produce(selection, report_file.fmt, as_of)
     except Exception as exc:
         ReportFile.objects.filter(pk=report_file.pk).update(
