@@ -259,6 +259,9 @@ if WORKER_HEARTBEAT_WINDOW < MIN_HEARTBEAT_WINDOW:
 REPORT_BACKGROUND_THRESHOLD = envint("REPORT_BACKGROUND_THRESHOLD", 300)
 # 1,000 mappings take about 1 GB and a minute in WeasyPrint (bench/report_vs_chromium.py).
 REPORT_MAX_MAPPINGS = envint("REPORT_MAX_MAPPINGS", 2000)
+# "What changed" (/changes/): a page or report file lists at most this many mappings;
+# a wider window or selection is refused with a message to narrow it.
+CHANGES_MAX_ROWS = envint("CHANGES_MAX_ROWS", 500)
 # PDFs are drawn in a render process of each web process and of the worker
 # (standards/reports/render_process.py): replaced after this many renders, or as soon as it
 # holds more than REPORT_RENDER_MAX_MB after a render; ended after this many idle seconds;

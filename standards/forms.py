@@ -241,3 +241,99 @@ class NoteForm(forms.ModelForm):
                 % {"visibility": corrects.get_visibility_display()},
             )
         return cleaned
+
+
+class ChangesForm(forms.Form):
+    """What changed between two moments (/changes/): a GET form, so a list of changes is
+    a bookmarkable address. A moment is a baseline (round-3), a day or a date and time
+    (standards.baselines.moment); the filters are the comparison's, several values each."""
+
+    since = forms.CharField(
+        label=_("Since"),
+        max_length=40,
+        help_text=_("A baseline (round-3), a day (2024-02-01) or a date and time."),
+    )
+    until = forms.CharField(
+        label=_("Until"),
+        required=False,
+        max_length=40,
+        help_text=_("Empty: now. A baseline, a day (up to its end) or a date and time."),
+    )
+    product = forms.MultipleChoiceField(
+        label=_("Product groups"),
+        required=False,
+        choices=ClauseMapping.ProductGroup.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    topic = forms.MultipleChoiceField(
+        label=_("Topics"),
+        required=False,
+        choices=Topic.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    status = forms.MultipleChoiceField(
+        label=_("Negotiation statuses"),
+        required=False,
+        choices=ClauseMapping.Status.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    alignment = forms.MultipleChoiceField(
+        label=_("Alignments"),
+        required=False,
+        choices=ClauseMapping.Alignment.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    FILTERS = ("product", "topic", "status", "alignment")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _GetFormHelper()
+        self.helper.form_id = "changes-form"
+        self.helper.layout = Layout(
+            Row(Column("since", css_class="col-sm-6"), Column("until", css_class="col-sm-6")),
+            Row(
+                Column("product", css_class="col-sm-6 col-lg-3"),
+                Column("status", css_class="col-sm-6 col-lg-3"),
+                Column("alignment", css_class="col-sm-6 col-lg-3"),
+                Column("topic", css_class="col-sm-6 col-lg-3"),
+            ),
+            StrictButton(_("Show the changes"), type="submit", css_class="btn-primary"),
+        )
+
+    def _moment(self, name, end_of_day=False):
+        from standards.baselines import BadMoment, moment
+
+        value = self.cleaned_data.get(name, "").strip()
+        if not value:
+            return None
+        try:
+            return moment(value, end_of_day=end_of_day)
+        except BadMoment as refused:
+            raise forms.ValidationError(str(refused), code="bad_moment") from None
+
+    def clean_since(self):
+        return self._moment("since")
+
+    def clean_until(self):
+        return self._moment("until", end_of_day=True)
+
+    def clean(self):
+        cleaned = super().clean()
+        since, until = cleaned.get("since"), cleaned.get("until")
+        if since and until and until.at <= since.at:
+            self.add_error("until", _("“Until” comes after “since”."))
+        return cleaned
+
+    def filters(self):
+        return {name: self.cleaned_data.get(name) or [] for name in self.FILTERS}
+
+    def query_string(self):
+        """The canonical query of this list of changes, for its report links."""
+        from urllib.parse import urlencode
+
+        params = [("since", self.cleaned_data["since"].label)]
+        if self.cleaned_data.get("until"):
+            params.append(("until", self.cleaned_data["until"].label))
+        for name in self.FILTERS:
+            params += [(name, v) for v in sorted(self.cleaned_data.get(name) or [])]
+        return urlencode(params)

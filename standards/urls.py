@@ -1,6 +1,7 @@
 from django.urls import path
 
 from standards.views import (
+    changes,
     compare,
     consistency,
     dashboard,
@@ -22,6 +23,11 @@ urlpatterns = [
     path("pairs/<str:key>/notes/", pairs.add_note, name="note-add"),
     path("rounds/", rounds.round_list, name="round-list"),
     path("rounds/<int:number>/", rounds.round_detail, name="round-detail"),
+    path("rounds/<int:number>/baseline/", rounds.take_baseline, name="round-baseline"),
+    path("changes/", changes.changes, name="changes"),
+    path("changes/report.pdf", changes.changes_file, {"fmt": "pdf"}, name="changes-pdf"),
+    path("changes/report.csv", changes.changes_file, {"fmt": "csv"}, name="changes-csv"),
+    path("changes/report.xlsx", changes.changes_file, {"fmt": "xlsx"}, name="changes-xlsx"),
     path("search/", search.search, name="search"),
     path("consistency/", consistency.consistency, name="consistency"),
     path("reports/", reports.builder, name="reports"),

@@ -80,6 +80,27 @@ EXPECTED = {
     },
     "standards:round-list": {"GET": readers(), "POST": every(405)},
     "standards:round-detail": {"GET": readers(), "POST": every(405)},
+    # Closing a round: the editor's POST takes the baseline; the administrator's, after
+    # it, would be a correction and has no reason (400).
+    "standards:round-baseline": {
+        "GET": every(405),
+        "POST": {
+            "anonymous": LOGIN,
+            "regulator": 403,
+            "negotiator": 403,
+            "editor": 302,
+            "administrator": 400,
+        },
+    },
+    "standards:changes": {"GET": readers(), "POST": every(405)},
+    # Report files of what changed: no "since" is a 400 for those who may export.
+    **{
+        f"standards:changes-{fmt}": {
+            "GET": {**EXPORTERS, "negotiator": 400, "editor": 400, "administrator": 400},
+            "POST": every(405),
+        }
+        for fmt in ("pdf", "csv", "xlsx")
+    },
     "standards:search": {"GET": readers(), "POST": every(405)},
     "standards:consistency": {"GET": EDITORS, "POST": every(405)},
     "standards:reports": {"GET": readers(), "POST": every(405)},
@@ -132,6 +153,7 @@ def world(regulator, negotiator, editor, administrator):
         "standards:mapping-detail": [mapping.key],
         "standards:note-add": [mapping.key],
         "standards:round-detail": [round_.number],
+        "standards:round-baseline": [round_.number],
         "standards:report-job": [job.pk],
         "standards:report-download": [job.pk],
     }

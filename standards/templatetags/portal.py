@@ -123,3 +123,11 @@ def shows_original(obj, field="text"):
     """Whether the reader's text of `obj` is already its official original (so the
     original is not printed a second time)."""
     return translated(obj, field).status == OFFICIAL
+
+
+@register.simple_tag
+def redline(old, new):
+    """A word-level redline of two texts (standards.redline): escaped, <del> and <ins>."""
+    from standards.redline import redline as mark
+
+    return mark(old or "", new or "")

@@ -95,7 +95,7 @@ def gap_file(request, fmt):
     except files.TooLarge as too_large:
         return _too_large(request, too_large.count)
     except RenderFailed:
-        return _render_failed(request)
+        return render_failed(request)
     if report_file.status == ReportFile.Status.DONE:
         return files.serve(report_file)
     if report_file.requested_by_id == request.user.pk:
@@ -116,7 +116,7 @@ def _being_prepared(request):
     return response
 
 
-def _render_failed(request):
+def render_failed(request):
     """The render process crashed or ran out of time: nothing is kept, the next request
     renders again."""
     response = render(
