@@ -1,6 +1,6 @@
 from crispy_forms.bootstrap import StrictButton
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Column, Layout, Row
+from crispy_forms.layout import HTML, Column, Layout, Row
 from django import forms
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -291,12 +291,18 @@ class ChangesForm(forms.Form):
         self.helper.form_id = "changes-form"
         self.helper.layout = Layout(
             Row(Column("since", css_class="col-sm-6"), Column("until", css_class="col-sm-6")),
+            # The filters fold away once changes are shown; a chosen filter keeps them open.
+            HTML(
+                '<details class="mb-3"{% if not report or filtered %} open{% endif %}>'
+                '<summary class="mb-2">{% load i18n %}{% translate "Filters" %}</summary>'
+            ),
             Row(
                 Column("product", css_class="col-sm-6 col-lg-3"),
                 Column("status", css_class="col-sm-6 col-lg-3"),
                 Column("alignment", css_class="col-sm-6 col-lg-3"),
                 Column("topic", css_class="col-sm-6 col-lg-3"),
             ),
+            HTML("</details>"),
             StrictButton(_("Show the changes"), type="submit", css_class="btn-primary"),
         )
 

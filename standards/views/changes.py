@@ -47,6 +47,7 @@ def changes(request):
             "baselines": _baselines(),
             "can_export": request.user.has_perm("standards.export_report"),
             "too_many": too_many,
+            "filtered": report is not None and any(form.filters().values()),
             "max_rows": settings.CHANGES_MAX_ROWS,
         },
         status=status,
