@@ -159,19 +159,26 @@ def backfill_history(at):
 
 
 def _backfill_clause_sets(mappings):
+    """Give each history row of these mappings their clause sets as they are now."""
     history = history_model(ClauseMapping)
-    rows = {
-        row.id: row.history_id
-        for row in history.objects.filter(id__in=[m.pk for m in mappings]).only("id", "history_id")
-    }
+    rows = list(
+        history.objects.filter(id__in=[m.pk for m in mappings]).values_list("id", "history_id")
+    )
     for name in CLAUSE_SETS:
         through = getattr(ClauseMapping, name).through
         historical = history._meta.get_field(f"historicalclausemapping_{name}").related_model
-        links = through.objects.filter(clausemapping_id__in=list(rows)).values_list(
-            "clausemapping_id", "clause_id"
-        )
+        links = {}
+        for link_id, mapping_id, clause_id in through.objects.filter(
+            clausemapping_id__in=[m.pk for m in mappings]
+        ).values_list("id", "clausemapping_id", "clause_id"):
+            links.setdefault(mapping_id, []).append((link_id, clause_id))
         historical.objects.bulk_create(
-            [historical(history_id=rows[m], clause_id=c) for m, c in links], batch_size=1000
+            [
+                historical(id=link_id, history_id=history_id, clause_id=clause_id)
+                for mapping_id, history_id in rows
+                for link_id, clause_id in links.get(mapping_id, ())
+            ],
+            batch_size=1000,
         )
 
 
