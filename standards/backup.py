@@ -85,6 +85,8 @@ PARTS = (
     Part("standards.Round"),
     Part("standards.Decision"),
     Part("standards.ActionItem"),
+    # Never changed: a restore inserts them, as the history they read.
+    Part("standards.Baseline"),
     Part("standards.NegotiationNote"),
     Part("standards.DelegationMember"),
     Part("standards.IssuedReport"),

@@ -167,6 +167,10 @@ def build_portal():
         action_flag=CHANGE,
         change_message='[{"changed": {"fields": ["Rationale"]}}]',
     )
+    from standards.baselines import take_baseline
+    from standards.models import Round
+
+    take_baseline(Round.objects.order_by("number").first(), admin)
     ReportFile.objects.create(key="k" * 64, fmt="csv", selection="gaps=1", requested_by=admin)
     return first
 
@@ -198,6 +202,12 @@ def test_a_restored_portal_is_the_backed_up_portal(tmp_path):
     assert first["migrations"] == second["migrations"]
     assert first["counts"]["standards.historicalclausemapping_kz_clauses"] > 0
     assert first["counts"]["admin.logentry"] == 1
+    # A restored baseline still matches the history it reads.
+    from standards.baselines import verify
+    from standards.models import Baseline
+
+    assert first["counts"]["standards.baseline"] == 1
+    assert verify(Baseline.objects.get())
     assert table_counts(skip=skipped_tables()) == before
 
     # Nothing new in the history, times as they were, the same data version.
