@@ -24,6 +24,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from limits.notation import format_limit
+from standards.admin_forms import FIGURE_FIELDS
 from standards.alignment import compute_alignment
 from standards.baselines import hydrate, instance_of, state_rows
 from standards.history import CLAUSE_SETS, DECISIVE
@@ -45,22 +46,8 @@ MAPPING_FIELDS = (
 )
 # A clause's text: its heading and text, in the original language and in English.
 TEXT_FIELDS = ("heading", "text_original", "text_en")
-LIMIT_FIELDS = (
-    "parameter_id",
-    "kind",
-    "value",
-    "upper_value",
-    "unit",
-    "strict",
-    "basis",
-    "qualifier",
-    "matrix",
-    "plan_n",
-    "plan_c",
-    "plan_m",
-    "plan_big_m",
-    "evidence",
-)
+# What a limit requires: its figures (the admin's), its parameter and its evidence.
+LIMIT_FIELDS = ("parameter_id", *FIGURE_FIELDS, "evidence")
 STANDARD_FIELDS = ("status", "edition", "code", "title_en", "adopted", "effective")
 # The filters of the comparison that a list of changes takes, by the mapping's fields.
 FILTERS = (("product", "product_group"), ("topic", "topic"), ("status", "status"))
