@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
-from standards.history import CLAUSE_SETS
+from standards.history import CLAUSE_SETS, clause_set_snapshots
 from standards.models import Baseline, Clause, ClauseMapping, Limit, Parameter, Round, Standard
 
 TRACKED = (Standard, Clause, ClauseMapping, Limit)
@@ -65,14 +65,6 @@ def instance_of(row):
     return instance
 
 
-def clause_sets_of(rows):
-    """{history_id: {clause-set field: set of clause ids}} of these mapping history rows,
-    one query per clause set (standards.history.clause_set_snapshots)."""
-    from standards.history import clause_set_snapshots
-
-    return clause_set_snapshots(rows)
-
-
 def hydrate(rows, at):
     """ClauseMapping instances as they stood at `at`, from their history rows: each with
     its sides (kz_list, cn_list, reference_list, as ClauseMapping.for_list() gives them),
@@ -80,7 +72,7 @@ def hydrate(rows, at):
     gap report or a comparison of limits reads works on them unchanged. A constant number
     of queries."""
     rows = list(rows)
-    sets = clause_sets_of(rows)
+    sets = clause_set_snapshots(rows)
     clause_ids = set()
     for by_field in sets.values():
         for ids in by_field.values():
@@ -191,7 +183,7 @@ def state_digest(at):
         history = history_model(model)
         names = [f.attname for f in history.tracked_fields]
         rows = list(state_rows(model, at).order_by("id"))
-        sets = clause_sets_of(rows) if model is ClauseMapping else {}
+        sets = clause_set_snapshots(rows) if model is ClauseMapping else {}
         for row in rows:
             record = [model._meta.label, *(_canonical(getattr(row, n)) for n in names)]
             if sets:

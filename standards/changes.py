@@ -27,7 +27,7 @@ from limits.notation import format_limit
 from standards.admin_forms import FIGURE_FIELDS
 from standards.alignment import compute_alignment
 from standards.baselines import hydrate, instance_of, state_rows
-from standards.history import CLAUSE_SETS, DECISIVE
+from standards.history import CLAUSE_SETS, DECISIVE, clause_set_snapshots
 from standards.models import Clause, ClauseMapping, Limit, Parameter, Standard, Topic
 from standards.wording import parameter_name
 
@@ -311,8 +311,6 @@ def _mapping_entry(side, pk):
 
 def _clause_sets(entries, side):
     """Clauses added to or removed from each mapping's sides, before against after."""
-    from standards.baselines import clause_sets_of
-
     pairs = [
         (entry, side.before[pk], side.after[pk])
         for pk, entry in entries.items()
@@ -320,7 +318,7 @@ def _clause_sets(entries, side):
     ]
     if not pairs:
         return
-    sets = clause_sets_of([row for _e, b, a in pairs for row in (b, a)])
+    sets = clause_set_snapshots([row for _e, b, a in pairs for row in (b, a)])
     moved = []
     for entry, before, after in pairs:
         for name in CLAUSE_SETS:

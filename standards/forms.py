@@ -243,6 +243,13 @@ class NoteForm(forms.ModelForm):
         return cleaned
 
 
+def _several(label, choices):
+    """A filter that takes several values, as checkboxes."""
+    return forms.MultipleChoiceField(
+        label=label, required=False, choices=choices, widget=forms.CheckboxSelectMultiple
+    )
+
+
 class ChangesForm(forms.Form):
     """What changed between two moments (/changes/): a GET form, so a list of changes is
     a bookmarkable address. A moment is a baseline (round-3), a day or a date and time
@@ -259,30 +266,10 @@ class ChangesForm(forms.Form):
         max_length=40,
         help_text=_("Empty: now. A baseline, a day (up to its end) or a date and time."),
     )
-    product = forms.MultipleChoiceField(
-        label=_("Product groups"),
-        required=False,
-        choices=ClauseMapping.ProductGroup.choices,
-        widget=forms.CheckboxSelectMultiple,
-    )
-    topic = forms.MultipleChoiceField(
-        label=_("Topics"),
-        required=False,
-        choices=Topic.choices,
-        widget=forms.CheckboxSelectMultiple,
-    )
-    status = forms.MultipleChoiceField(
-        label=_("Negotiation statuses"),
-        required=False,
-        choices=ClauseMapping.Status.choices,
-        widget=forms.CheckboxSelectMultiple,
-    )
-    alignment = forms.MultipleChoiceField(
-        label=_("Alignments"),
-        required=False,
-        choices=ClauseMapping.Alignment.choices,
-        widget=forms.CheckboxSelectMultiple,
-    )
+    product = _several(_("Product groups"), ClauseMapping.ProductGroup.choices)
+    topic = _several(_("Topics"), Topic.choices)
+    status = _several(_("Negotiation statuses"), ClauseMapping.Status.choices)
+    alignment = _several(_("Alignments"), ClauseMapping.Alignment.choices)
     FILTERS = ("product", "topic", "status", "alignment")
 
     def __init__(self, *args, **kwargs):

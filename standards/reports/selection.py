@@ -235,22 +235,24 @@ class Selection:
             return list(self.mappings().for_list().order_by("topic", "key"))
         return self._mappings_at_baseline()
 
-    def _mappings_at_baseline(self):
-        from standards.baselines import mappings_at
+    def _narrow(self, rows):
+        """The selection's filters on the mappings' own fields, on their history rows."""
         from standards.models import filter_by_fields
 
-        mappings = mappings_at(
-            self.baseline.taken_at,
-            narrow=lambda rows: filter_by_fields(
-                rows,
-                product=self.product,
-                topic=self.topic,
-                status=self.status,
-                alignment=self.alignment,
-                confidence=self.confidence,
-                gaps_only=self.gaps,
-            ),
+        return filter_by_fields(
+            rows,
+            product=self.product,
+            topic=self.topic,
+            status=self.status,
+            alignment=self.alignment,
+            confidence=self.confidence,
+            gaps_only=self.gaps,
         )
+
+    def _mappings_at_baseline(self):
+        from standards.baselines import mappings_at
+
+        mappings = mappings_at(self.baseline.taken_at, narrow=self._narrow)
         if self.standards:  # citing one of them on any side, as `matching` selects
             wanted = {s.pk for s in self.standards}
             mappings = [
@@ -264,6 +266,10 @@ class Selection:
         """The number of mappings of the selection (today's, or at the baseline)."""
         if self.baseline is None:
             return self.mappings().count()
+        if not self.standards:  # the mappings' own fields alone: one COUNT
+            from standards.baselines import state_rows
+
+            return self._narrow(state_rows(ClauseMapping, self.baseline.taken_at)).count()
         return len(self._mappings_at_baseline())
 
     def describe(self):
