@@ -13,10 +13,12 @@ class StandardsConfig(AppConfig):
         from standards import (
             admin_bounds,
             checks,  # noqa: F401  (registers the system checks)
+            review,
             search_text,
         )
 
         search_text.connect()
+        review.connect()
         # django.contrib.admin, first of the installed apps, has imported every app's
         # admin module by now; a ModelAdmin registered later is bounded as it is.
         admin_bounds.bound_site(admin.site)

@@ -81,6 +81,7 @@ PARTS = (
     Part("standards.Clause"),
     Part("standards.ClauseMapping"),
     Part("standards.Limit"),
+    Part("standards.ReviewFlag"),
     # Before the notes, which point at their round.
     Part("standards.Round"),
     Part("standards.Decision"),

@@ -5,7 +5,14 @@ from django import forms
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from standards.models import ClauseMapping, Confidence, NegotiationNote, Standard, Topic
+from standards.models import (
+    ClauseMapping,
+    Confidence,
+    NegotiationNote,
+    ReviewCause,
+    Standard,
+    Topic,
+)
 from standards.notes import delegation_of, notes_for_reader
 from standards.search import MAX_QUERY_LENGTH
 
@@ -330,3 +337,56 @@ class ChangesForm(forms.Form):
         for name in self.FILTERS:
             params += [(name, v) for v in sorted(self.cleaned_data.get(name) or [])]
         return urlencode(params)
+
+
+class ClearFlagsForm(forms.Form):
+    """Clearing re-review flags of one mapping: which of its open flags, and why."""
+
+    flags = forms.ModelMultipleChoiceField(
+        label=_("Flags re-reviewed"),
+        queryset=None,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "required": _("Choose the flags you re-reviewed."),
+            "invalid_choice": _(
+                "A chosen flag is no longer open (someone cleared it in the meantime): "
+                "reload the page."
+            ),
+            "invalid_pk_value": _("“%(pk)s” is not a flag."),
+        },
+    )
+    reason = forms.CharField(
+        label=_("Outcome of the re-review"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("What the re-review found, e.g. “the new edition keeps the same limit”."),
+        error_messages={"required": _("Give the outcome of the re-review.")},
+    )
+
+    def __init__(self, *args, mapping, **kwargs):
+        super().__init__(*args, **kwargs)
+        from standards.review import open_flags
+
+        self.fields["flags"].queryset = open_flags().filter(mapping=mapping)
+
+    def clean_reason(self):
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise forms.ValidationError(_("Give the outcome of the re-review."))
+        return reason
+
+
+class ReviewQueueForm(forms.Form):
+    """The re-review queue's filters (/review/), several values each."""
+
+    cause = _several(_("Cause"), ReviewCause.choices)
+    product = _several(_("Product group"), ClauseMapping.ProductGroup.choices)
+    topic = _several(_("Topic"), Topic.choices)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _GetFormHelper()
+        self.helper.layout = Layout(
+            Row(Column("cause"), Column("product"), Column("topic")),
+            StrictButton(_("Filter"), type="submit", css_class="btn-primary"),
+        )

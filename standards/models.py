@@ -1033,6 +1033,95 @@ class Limit(models.Model):
         return instance
 
 
+class ReviewCause(models.TextChoices):
+    CLAUSE_TEXT = "clause_text", _("Clause text changed")
+    LIMIT = "limit", _("Limit changed")
+    EDITION = "edition", _("Edition changed")
+    SUPERSEDED = "superseded", _("Cited standard superseded")
+
+
+class ReviewFlag(models.Model):
+    """A settled pair in doubt: a text, a limit or a standard it cites changed after the
+    mapping was agreed or harmonized (standards.review raises it). The mapping needs
+    re-review until an editor clears the flag with a reason. `before` and `after` hold
+    what changed, {field: text}, as it read when the pair was settled and as it reads
+    now; one open flag per mapping and subject gathers every later edit of that subject."""
+
+    Cause = ReviewCause
+
+    mapping = models.ForeignKey(
+        ClauseMapping, on_delete=models.CASCADE, related_name="review_flags"
+    )
+    cause = models.CharField(_("cause"), max_length=12, choices=ReviewCause)
+    # "clause:12", "limit:7", "standard:3": what changed, for one open flag per subject.
+    subject = models.CharField(_("subject"), max_length=40)
+    clause = models.ForeignKey(
+        Clause, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    standard = models.ForeignKey(
+        Standard, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    parameter = models.ForeignKey(
+        Parameter, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    before = models.JSONField(_("before"), default=dict, blank=True)
+    after = models.JSONField(_("after"), default=dict, blank=True)
+    status_then = models.CharField(
+        _("mapping status when raised"), max_length=20, choices=ClauseMappingStatus
+    )
+    raised_at = models.DateTimeField(_("raised"), default=timezone.now)
+    changed_at = models.DateTimeField(_("last changed"), default=timezone.now)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("changed by"),
+    )
+    change_reason = models.CharField(_("reason given with the change"), max_length=500, blank=True)
+    cleared_at = models.DateTimeField(_("cleared"), null=True, blank=True)
+    cleared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("cleared by"),
+    )
+    clear_reason = models.TextField(_("reason for clearing"), blank=True)
+
+    class Meta:
+        ordering = ["-raised_at", "-pk"]
+        verbose_name = _("re-review flag")
+        verbose_name_plural = _("re-review flags")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["mapping", "subject"],
+                condition=Q(cleared_at__isnull=True),
+                name="review_flag_one_open_per_subject",
+            ),
+            models.CheckConstraint(
+                condition=Q(cleared_at__isnull=True) | ~Q(clear_reason=""),
+                name="review_flag_cleared_with_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(cause__in=ReviewCause.values), name="review_flag_cause_valid"
+            ),
+        ]
+        indexes = [
+            # The re-review queue and the comparison's badge: the open flags.
+            models.Index(fields=["cleared_at", "mapping"], name="review_flag_open_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.mapping_id} {self.get_cause_display()}"
+
+    @property
+    def is_open(self):
+        return self.cleared_at is None
+
+
 class ReportFileStatus(models.TextChoices):
     QUEUED = "queued", _("Queued")
     RUNNING = "running", _("Being rendered")

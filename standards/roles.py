@@ -27,7 +27,10 @@ DOMAIN_MODELS = (
     "decision",
     "actionitem",
 )
-READ = [("standards", f"view_{model}") for model in (*DOMAIN_MODELS, "negotiationnote", "baseline")]
+READ = [
+    ("standards", f"view_{model}")
+    for model in (*DOMAIN_MODELS, "negotiationnote", "baseline", "reviewflag")
+]
 EXPORT = [("standards", "export_report")]
 # Negotiation notes are append-only: adding is the only write.
 NOTE = [("standards", "add_negotiationnote")]
@@ -35,7 +38,10 @@ EDIT = [
     ("standards", f"{action}_{model}")
     for model in DOMAIN_MODELS
     for action in ("add", "change", "delete")
-] + [("standards", "add_baseline")]  # closing a round; a baseline is never changed
+] + [
+    ("standards", "add_baseline"),  # closing a round; a baseline is never changed
+    ("standards", "change_reviewflag"),  # clearing a flag after re-review
+]
 MANAGE_USERS = [
     ("auth", f"{action}_{model}")
     for model in ("user", "group")

@@ -80,6 +80,7 @@ class RowRenderer:
             "no_kz": _e(_("No Kazakh requirement")),
             "no_cn": _e(_("No Chinese requirement")),
             "superseded": _e(_("superseded")),
+            "needs_review": _e(_("Needs re-review")),
             "rationale": _e(_("Rationale")),
             "caption": _e(_("Limits set by each side, compared")),
             "parameter": _e(_("Parameter")),
@@ -151,13 +152,17 @@ class RowRenderer:
         return "".join(out)
 
     def badges(self, mapping):
-        """The alignment and status badges of a mapping."""
+        """The alignment and status badges of a mapping, and "needs re-review" where a
+        source it was settled on changed (`needs_review`, annotated by the caller)."""
         label = self.label
+        review = ""
+        if getattr(mapping, "needs_review", False):
+            review = f' <span class="badge badge-review">{label["needs_review"]}</span>'
         return (
             f'<span class="badge badge-alignment badge-alignment-{mapping.alignment}">'
             f"{label['alignment']}: {self.alignments[mapping.alignment]}</span> "
             f'<span class="badge badge-status badge-status-{mapping.status}">'
-            f"{label['status']}: {self.statuses[mapping.status]}</span>"
+            f"{label['status']}: {self.statuses[mapping.status]}</span>{review}"
         )
 
     def amount(self, judged):

@@ -8,6 +8,7 @@ from standards.views import (
     documents,
     pairs,
     reports,
+    review,
     rounds,
     search,
 )
@@ -21,6 +22,8 @@ urlpatterns = [
     path("standards/<slug:key>/", documents.standard_detail, name="standard-detail"),
     path("pairs/<str:key>/", pairs.mapping_detail, name="mapping-detail"),
     path("pairs/<str:key>/notes/", pairs.add_note, name="note-add"),
+    path("pairs/<str:key>/review/", pairs.clear_flags, name="flags-clear"),
+    path("review/", review.review_queue, name="review-queue"),
     path("rounds/", rounds.round_list, name="round-list"),
     path("rounds/<int:number>/", rounds.round_detail, name="round-detail"),
     path("rounds/<int:number>/baseline/", rounds.take_baseline, name="round-baseline"),

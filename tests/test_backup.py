@@ -136,6 +136,20 @@ def build_portal():
     )
     gone.delete()
 
+    # A settled pair whose clause text changed: an open re-review flag, and a cleared one.
+    from standards.review import clear
+
+    settled = mappings.get(key="KZCN-005")
+    set_mappings(mappings.filter(pk=settled.pk), "status", "agreed", user=editor, reason="Agreed")
+    clause = settled.cn_clauses.first() or settled.kz_clauses.first()
+    for text in ("Amended text.", "Amended again."):
+        clause.text_en = text
+        clause._history_user = editor
+        clause.save()
+    clear(settled.review_flags.all(), user=admin, reason="Same requirement.")
+    clause.text_en = "Amended a third time."
+    clause.save()
+
     first = mappings.first()
     first.kz_clauses.add(Clause.objects.filter(standard__jurisdiction="kz").last())
     older, newer = Standard.objects.order_by("pk")[:2]
@@ -207,6 +221,7 @@ def test_a_restored_portal_is_the_backed_up_portal(tmp_path):
     from standards.models import Baseline
 
     assert first["counts"]["standards.baseline"] == 1
+    assert first["counts"]["standards.reviewflag"] >= 2  # restored, none raised anew
     assert verify(Baseline.objects.get())
     assert table_counts(skip=skipped_tables()) == before
 

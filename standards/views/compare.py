@@ -6,6 +6,7 @@ from django.shortcuts import render
 from standards.alignment import compute_alignment
 from standards.forms import CompareFilterForm
 from standards.models import MAPPING_FILTERS, ClauseMapping
+from standards.review import needs_review
 from standards.rows import render_rows
 from standards.views import reader_required
 
@@ -38,6 +39,7 @@ def compare(request):
         .with_ranks()
         .order_by(*(form.ordering() if form.is_bound else ["key"]))
         .for_list()
+        .annotate(needs_review=needs_review())
     )
     paginator = Paginator(mappings, cleaned.get("per_page") or 50)
     page = paginator.get_page(request.GET.get("page"))

@@ -1,21 +1,44 @@
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from standards import review
 from standards.alignment import compute_alignment
-from standards.forms import NoteForm
+from standards.forms import ClearFlagsForm, NoteForm
 from standards.history import timeline
 from standards.models import ClauseMapping
 from standards.notes import mark_superseded, notes_for_reader
 from standards.views import is_editor, reader_required
 
+# Cleared flags shown on a pair page, newest first.
+CLEARED_SHOWN = 20
 
-def _pair_page(request, mapping, note_form=None, status=200):
+
+def _flags(mapping):
+    """The mapping's open re-review flags, and the last cleared ones, described."""
+    flags = mapping.review_flags.select_related(
+        "clause__standard", "standard", "parameter", "changed_by", "cleared_by"
+    ).order_by("-changed_at", "-pk")
+    open_flags = review.described(list(flags.filter(cleared_at__isnull=True)))
+    cleared = review.described(
+        list(flags.filter(cleared_at__isnull=False).order_by("-cleared_at")[:CLEARED_SHOWN])
+    )
+    return open_flags, cleared
+
+
+def _pair_page(request, mapping, note_form=None, status=200, clear_form=None):
     transitions, changes = timeline(mapping)
     can_note = request.user.has_perm("standards.add_negotiationnote")
     if note_form is None and can_note:
         note_form = NoteForm(mapping=mapping, user=request.user)
+    open_flags, cleared_flags = _flags(mapping)
+    mapping.needs_review = bool(open_flags)
+    can_clear = is_editor(request.user) and request.user.has_perm("standards.change_reviewflag")
     clauses = [*mapping.kz_side, *mapping.cn_side, *mapping.reference_side]
     return render(
         request,
@@ -37,6 +60,10 @@ def _pair_page(request, mapping, note_form=None, status=200):
                 )
             ),
             "note_form": note_form,
+            "open_flags": open_flags,
+            "cleared_flags": cleared_flags,
+            "can_clear": can_clear,
+            "clear_form": clear_form,
         },
         status=status,
     )
@@ -67,3 +94,37 @@ def add_note(request, key):
         form.instance.author = request.user
         note = form.save()
     return redirect(note)
+
+
+@reader_required(methods=("POST",), editors_only=True)
+def clear_flags(request, key):
+    """Re-reviewed: clear the chosen open flags of the mapping, with the outcome."""
+    if not request.user.has_perm("standards.change_reviewflag"):
+        raise PermissionDenied
+    mapping = _mapping_or_404(key)
+    form = ClearFlagsForm(request.POST, mapping=mapping)
+    if not form.is_valid():
+        return _pair_page(request, mapping, clear_form=form, status=400)
+    chosen = form.cleaned_data["flags"]
+    cleared = review.clear(
+        review.open_flags().filter(pk__in=[flag.pk for flag in chosen]),
+        user=request.user,
+        reason=form.cleaned_data["reason"],
+    )
+    if cleared < len(chosen):
+        # Cleared by someone else between the form and this request: theirs stands.
+        messages.warning(
+            request, _("Some of these flags were cleared by someone else in the meantime.")
+        )
+    if cleared:
+        messages.success(
+            request,
+            ngettext("%(count)d flag cleared.", "%(count)d flags cleared.", cleared)
+            % {"count": cleared},
+        )
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        back = mapping.get_absolute_url() + "#review-heading"
+    return redirect(back)
