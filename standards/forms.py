@@ -386,7 +386,17 @@ class ReviewQueueForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = _GetFormHelper()
+        # The filters fold away; a chosen filter keeps them open.
         self.helper.layout = Layout(
-            Row(Column("cause"), Column("product"), Column("topic")),
+            HTML(
+                '<details class="mb-3"{% if form.is_bound %} open{% endif %}>'
+                '<summary class="mb-2">{% load i18n %}{% translate "Filters" %}</summary>'
+            ),
+            Row(
+                Column("cause", css_class="col-sm-6 col-lg-4"),
+                Column("product", css_class="col-sm-6 col-lg-4"),
+                Column("topic", css_class="col-sm-12 col-lg-4"),
+            ),
             StrictButton(_("Filter"), type="submit", css_class="btn-primary"),
+            HTML("</details>"),
         )

@@ -78,6 +78,12 @@ EXPECTED = {
             "administrator": 400,
         },
     },
+    # Clearing re-review flags: an empty form is a 400 for editors; readers may not.
+    "standards:flags-clear": {
+        "GET": every(405),
+        "POST": {**EDITORS, "editor": 400, "administrator": 400},
+    },
+    "standards:review-queue": {"GET": EDITORS, "POST": every(405)},
     "standards:round-list": {"GET": readers(), "POST": every(405)},
     "standards:round-detail": {"GET": readers(), "POST": every(405)},
     # Closing a round: the editor's POST takes the baseline; the administrator's, after
@@ -152,6 +158,7 @@ def world(regulator, negotiator, editor, administrator):
         "standards:standard-detail": [standard.key],
         "standards:mapping-detail": [mapping.key],
         "standards:note-add": [mapping.key],
+        "standards:flags-clear": [mapping.key],
         "standards:round-detail": [round_.number],
         "standards:round-baseline": [round_.number],
         "standards:report-job": [job.pk],
