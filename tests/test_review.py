@@ -296,7 +296,7 @@ def test_the_queue_lists_flagged_pairs_oldest_first(settled, client_for, editor)
     clause.save()
     _flag(settled)
     html = client_for(editor).get(reverse("standards:review-queue")).content.decode()
-    assert "2 pairs need re-review (2 open flags)." in html
+    assert "2 pairs need re-review. Open flags: 2." in html
     assert html.index("Q-1") < html.index(settled["agreed"].key)
     filtered = client_for(editor).get(reverse("standards:review-queue"), {"cause": "limit"})
     assert "0 pairs need re-review" in filtered.content.decode()

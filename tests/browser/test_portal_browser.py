@@ -185,3 +185,40 @@ def test_editor_pages_are_accessible(page, live_server, data, assert_accessible,
     page.goto(f"{live_server.url}{data['mapping'].get_absolute_url()}")
     expect(page.get_by_role("link", name="Edit in admin")).to_be_visible()
     assert_accessible(page)
+
+
+def test_editor_re_reviews_a_settled_pair_from_the_queue(
+    page, live_server, data, assert_accessible, django_user_model
+):
+    from standards.models import ReviewFlag
+    from standards.roles import EDITOR
+
+    editor = django_user_model.objects.create_user(username="editor", password="S3cure-pass!")
+    assign_role(editor, EDITOR)
+    mapping = data["mapping"]
+    mapping.status = "agreed"
+    mapping.save()
+    clause = mapping.cn_side[0]
+    clause.text_en = "Core heated to at least 72 °C for at least 30 minutes."
+    clause.save()
+
+    page.goto(f"{live_server.url}{reverse('login')}")
+    page.get_by_label("Username").fill("editor")
+    page.get_by_label("Password").fill("S3cure-pass!")
+    page.locator("main").get_by_role("button", name="Log in").click()
+    page.get_by_role("link", name="Re-review").click()
+    expect(page.get_by_role("heading", name="Re-review", exact=True)).to_be_visible()
+    expect(page.get_by_text("1 pair needs re-review. Open flags: 1.")).to_be_visible()
+    expect(page.locator(".redline del")).to_have_text("70")
+    expect(page.locator(".redline ins")).to_have_text("72")
+    assert_accessible(page)
+    page.get_by_role("button", name="Clear the flags").click()  # no outcome: refused
+    expect(page.get_by_text("1 pair needs re-review")).to_be_visible()  # still in the queue
+    page.get_by_label("Outcome of the re-review").fill("72 °C is stricter; still agreed.")
+    page.get_by_role("button", name="Clear the flags").click()
+    expect(page.get_by_text("1 flag cleared.")).to_be_visible()
+    expect(page.get_by_text("Nothing to re-review")).to_be_visible()
+    assert ReviewFlag.objects.get().clear_reason == "72 °C is stricter; still agreed."
+    page.goto(f"{live_server.url}{mapping.get_absolute_url()}")
+    expect(page.get_by_text("72 °C is stricter; still agreed.")).to_be_visible()
+    assert_accessible(page)
