@@ -250,6 +250,19 @@ class NoteForm(forms.ModelForm):
         return cleaned
 
 
+def _folded(open_when, *parts):
+    """Layout parts inside a "Filters" disclosure, open when the template condition
+    `open_when` holds."""
+    return (
+        HTML(
+            f'<details class="mb-3"{{% if {open_when} %}} open{{% endif %}}>'
+            '<summary class="mb-2">{% load i18n %}{% translate "Filters" %}</summary>'
+        ),
+        *parts,
+        HTML("</details>"),
+    )
+
+
 def _several(label, choices):
     """A filter that takes several values, as checkboxes."""
     return forms.MultipleChoiceField(
@@ -286,17 +299,15 @@ class ChangesForm(forms.Form):
         self.helper.layout = Layout(
             Row(Column("since", css_class="col-sm-6"), Column("until", css_class="col-sm-6")),
             # The filters fold away once changes are shown; a chosen filter keeps them open.
-            HTML(
-                '<details class="mb-3"{% if not report or filtered %} open{% endif %}>'
-                '<summary class="mb-2">{% load i18n %}{% translate "Filters" %}</summary>'
+            *_folded(
+                "not report or filtered",
+                Row(
+                    Column("product", css_class="col-sm-6 col-lg-3"),
+                    Column("status", css_class="col-sm-6 col-lg-3"),
+                    Column("alignment", css_class="col-sm-6 col-lg-3"),
+                    Column("topic", css_class="col-sm-6 col-lg-3"),
+                ),
             ),
-            Row(
-                Column("product", css_class="col-sm-6 col-lg-3"),
-                Column("status", css_class="col-sm-6 col-lg-3"),
-                Column("alignment", css_class="col-sm-6 col-lg-3"),
-                Column("topic", css_class="col-sm-6 col-lg-3"),
-            ),
-            HTML("</details>"),
             StrictButton(_("Show the changes"), type="submit", css_class="btn-primary"),
         )
 
@@ -388,15 +399,13 @@ class ReviewQueueForm(forms.Form):
         self.helper = _GetFormHelper()
         # The filters fold away; a chosen filter keeps them open.
         self.helper.layout = Layout(
-            HTML(
-                '<details class="mb-3"{% if form.is_bound %} open{% endif %}>'
-                '<summary class="mb-2">{% load i18n %}{% translate "Filters" %}</summary>'
-            ),
-            Row(
-                Column("cause", css_class="col-sm-6 col-lg-4"),
-                Column("product", css_class="col-sm-6 col-lg-4"),
-                Column("topic", css_class="col-sm-12 col-lg-4"),
-            ),
-            StrictButton(_("Filter"), type="submit", css_class="btn-primary"),
-            HTML("</details>"),
+            *_folded(
+                "form.is_bound",
+                Row(
+                    Column("cause", css_class="col-sm-6 col-lg-4"),
+                    Column("product", css_class="col-sm-6 col-lg-4"),
+                    Column("topic", css_class="col-sm-12 col-lg-4"),
+                ),
+                StrictButton(_("Filter"), type="submit", css_class="btn-primary"),
+            )
         )

@@ -155,36 +155,50 @@ def needs_review():
 # --- the receivers ------------------------------------------------------------------------
 
 
-def _stored(model, instance, fields):
-    if instance.pk is None:
-        return None
-    return model._base_manager.filter(pk=instance.pk).values(*fields).first()
+def _remember(fields):
+    """A pre_save receiver keeping the stored values of `fields` for `_changes`."""
+
+    def receiver(sender, instance, raw=False, **kwargs):
+        instance._review_before = None
+        if not _skipped(instance, raw) and instance.pk is not None:
+            stored = sender._base_manager.filter(pk=instance.pk).values(*fields).first()
+            instance._review_before = stored
+
+    return receiver
 
 
-def _clause_before(sender, instance, raw=False, **kwargs):
-    if not _skipped(instance, raw):
-        instance._review_before = _stored(Clause, instance, TEXT_FIELDS)
-
-
-def _clause_saved(sender, instance, created, raw=False, **kwargs):
+def _changes(instance, fields, created, raw):
+    """{field: (before, after)} of the fields a save changed ({} for a new record)."""
     stored = getattr(instance, "_review_before", None)
     instance._review_before = None
     if _skipped(instance, raw) or created or stored is None:
-        return
-    changed = [f for f in TEXT_FIELDS if (stored[f] or "") != (getattr(instance, f) or "")]
-    if not changed:
-        return
+        return {}
+    values = {f: (stored[f] or "", getattr(instance, f) or "") for f in fields}
+    return {f: pair for f, pair in values.items() if pair[0] != pair[1]}
+
+
+def _flag_changes(instance, changes, mappings, **flag):
     by, reason = _who(instance)
     raise_flags(
-        _settled_citing(Clause.objects.filter(pk=instance.pk)),
-        cause=ReviewCause.CLAUSE_TEXT,
-        subject=f"clause:{instance.pk}",
-        before={f: stored[f] or "" for f in changed},
-        after={f: getattr(instance, f) or "" for f in changed},
+        mappings,
+        before={f: old for f, (old, _new) in changes.items()},
+        after={f: new for f, (_old, new) in changes.items()},
         by=by,
         reason=reason,
-        clause=instance,
+        **flag,
     )
+
+
+def _clause_saved(sender, instance, created, raw=False, **kwargs):
+    if changes := _changes(instance, TEXT_FIELDS, created, raw):
+        _flag_changes(
+            instance,
+            changes,
+            _settled_citing(Clause.objects.filter(pk=instance.pk)),
+            cause=ReviewCause.CLAUSE_TEXT,
+            subject=f"clause:{instance.pk}",
+            clause=instance,
+        )
 
 
 def _limit_text(limit):
@@ -237,31 +251,17 @@ def _is_limit_delete(origin):
     return origin is None or model is Limit
 
 
-def _standard_before(sender, instance, raw=False, **kwargs):
-    if not _skipped(instance, raw):
-        instance._review_before = _stored(Standard, instance, STANDARD_FIELDS)
-
-
 def _standard_saved(sender, instance, created, raw=False, **kwargs):
-    stored = getattr(instance, "_review_before", None)
-    instance._review_before = None
-    if _skipped(instance, raw) or created or stored is None:
-        return
-    changed = [f for f in STANDARD_FIELDS if (stored[f] or "") != (getattr(instance, f) or "")]
-    if not changed:
-        return
-    superseded = instance.status == StandardStatus.SUPERSEDED and "status" in changed
-    by, reason = _who(instance)
-    raise_flags(
-        _settled_citing(Clause.objects.filter(standard=instance)),
-        cause=ReviewCause.SUPERSEDED if superseded else ReviewCause.EDITION,
-        subject=f"standard:{instance.pk}",
-        before={f: stored[f] or "" for f in changed},
-        after={f: getattr(instance, f) or "" for f in changed},
-        by=by,
-        reason=reason,
-        standard=instance,
-    )
+    if changes := _changes(instance, STANDARD_FIELDS, created, raw):
+        superseded = "status" in changes and instance.status == StandardStatus.SUPERSEDED
+        _flag_changes(
+            instance,
+            changes,
+            _settled_citing(Clause.objects.filter(standard=instance)),
+            cause=ReviewCause.SUPERSEDED if superseded else ReviewCause.EDITION,
+            subject=f"standard:{instance.pk}",
+            standard=instance,
+        )
 
 
 def _supersedes_changed(sender, instance, action, reverse, pk_set, **kwargs):
@@ -294,12 +294,19 @@ def _supersedes_changed(sender, instance, action, reverse, pk_set, **kwargs):
 
 def connect():
     """Connect the receivers (StandardsConfig.ready)."""
-    pre_save.connect(_clause_before, sender=Clause, dispatch_uid="review_clause_before")
+    pre_save.connect(
+        _remember(TEXT_FIELDS), sender=Clause, weak=False, dispatch_uid="review_clause_before"
+    )
     post_save.connect(_clause_saved, sender=Clause, dispatch_uid="review_clause_saved")
     pre_save.connect(_limit_before, sender=Limit, dispatch_uid="review_limit_before")
     post_save.connect(_limit_saved, sender=Limit, dispatch_uid="review_limit_saved")
     post_delete.connect(_limit_deleted, sender=Limit, dispatch_uid="review_limit_deleted")
-    pre_save.connect(_standard_before, sender=Standard, dispatch_uid="review_standard_before")
+    pre_save.connect(
+        _remember(STANDARD_FIELDS),
+        sender=Standard,
+        weak=False,
+        dispatch_uid="review_standard_before",
+    )
     post_save.connect(_standard_saved, sender=Standard, dispatch_uid="review_standard_saved")
     m2m_changed.connect(
         _supersedes_changed,
