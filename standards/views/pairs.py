@@ -9,6 +9,7 @@ from standards.history import timeline
 from standards.models import ClauseMapping
 from standards.notes import mark_superseded, notes_for_reader
 from standards.views import is_editor, reader_required
+from standards.views.watches import watch_of
 
 
 def _pair_page(request, mapping, note_form=None, status=200):
@@ -37,6 +38,7 @@ def _pair_page(request, mapping, note_form=None, status=200):
                 )
             ),
             "note_form": note_form,
+            "watch": watch_of(request.user, mapping=mapping),
         },
         status=status,
     )
