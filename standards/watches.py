@@ -282,13 +282,15 @@ class Run:
 
 
 def send_due(frequency=None, dry_run=False, now=None):
-    """Send the digests due now to the active users who watch something (of one
-    frequency, or all). Returns a Run with the counts. A failure for one user is logged
-    and counted; the others still get theirs."""
+    """Send the digests due now to the active users who watch something and may read
+    the portal (of one frequency, or all). Returns a Run with the counts. A failure for
+    one user is logged and counted; the others still get theirs."""
     now = now or timezone.now()
     users = get_user_model().objects.filter(is_active=True, watches__isnull=False).distinct()
     run, cache = Run(), {}
     for user in users.order_by("pk"):
+        if not user.has_perm("standards.view_clausemapping"):
+            continue  # no longer a reader of the portal (no role, or it was taken away)
         preference = preference_of(user) if not dry_run else _unsaved_preference(user)
         if frequency and preference.frequency != frequency:
             continue
