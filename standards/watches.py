@@ -148,17 +148,20 @@ def due_actions(round_ids, mapping_ids, since, until):
     return items
 
 
-def build_digest(user, since, until, changes=None):
-    """The Digest of what changed in what `user` watches in (since, until]. `changes`:
-    changes.between for that period, when the caller has it already (it is the same for
-    every user of a period and language)."""
+def build_digest(user, since, until, read_changes=None):
+    """The Digest of what changed in what `user` watches in (since, until].
+    `read_changes`: a function returning changes.between for that period, when the
+    caller shares it between users (it is the same for every user of a period and
+    language); it is called only when the user watches mappings or standards."""
     digest = Digest(since, until)
     found = watched(user)
     if found.empty:
         return digest
     mappings = watched_mappings(found)
     if mappings or found.standard_ids:
-        if changes is None:
+        if read_changes is not None:
+            changes = read_changes()
+        else:
             changes = between(Moment(since), Moment(until))
         keys = set(mappings.values())
         digest.mappings = [m for m in changes.mappings if m.transitions and m.key in keys]
@@ -227,19 +230,21 @@ def render_digest(user, digest, language):
 def deliver(user, preference, until, cache=None, dry_run=False):
     """Build `user`'s digest up to `until`, record it as a Notification and email it when
     they asked for email and have an address. Returns the Notification (unsaved on a dry
-    run), or None when the digest is empty. The period ends in either case (not on a dry
-    run). `cache` ({(since, until, language): Changes}) shares the history read between
-    users of the same period."""
+    run), or None when the digest is empty or another run sent it. The period ends in
+    either case (not on a dry run). `cache` ({(since, until, language): Changes})
+    shares the history read between users of the same period."""
     since = period_start(preference, until)
     language = preference.language or settings.LANGUAGE_CODE
+    cache = {} if cache is None else cache
+
+    def read_changes():
+        key = (since, until, language)
+        if key not in cache:
+            cache[key] = between(Moment(since), Moment(until))
+        return cache[key]
+
     with translation.override(language):
-        changes = None
-        if cache is not None:
-            key = (since, until, language)
-            if key not in cache:
-                cache[key] = between(Moment(since), Moment(until))
-            changes = cache[key]
-        digest = build_digest(user, since, until, changes)
+        digest = build_digest(user, since, until, read_changes)
     notification = None
     if not digest.empty:
         subject, text, html = render_digest(user, digest, language)
@@ -257,10 +262,15 @@ def deliver(user, preference, until, cache=None, dry_run=False):
             notification.emailed = wants_email
         return notification
     with transaction.atomic():
+        # Claim the period: a run that ended it first (two runs at once) sends it alone.
+        claimed = WatchPreference.objects.filter(
+            pk=preference.pk, last_sent_at=preference.last_sent_at
+        ).update(last_sent_at=until)
+        if not claimed:
+            return None
+        preference.last_sent_at = until
         if notification is not None:
             notification.save()
-        WatchPreference.objects.filter(pk=preference.pk).update(last_sent_at=until)
-        preference.last_sent_at = until
     if notification is not None and wants_email:
         message = EmailMultiAlternatives(
             notification.subject, text, settings.DEFAULT_FROM_EMAIL, [user.email]

@@ -462,3 +462,26 @@ def test_the_report_worker_sends_the_digests(settings):
     assert result.status == "SUCCESSFUL"
     assert Notification.objects.filter(user=user).count() == 1
     assert len(mail.outbox) == 1
+
+
+def test_a_period_another_run_ended_is_not_sent_again(regulator, world):
+    regulator.email = "reg@example.org"
+    regulator.save()
+    Watch.objects.create(user=regulator, kind="mapping", mapping=world["watched"])
+    preference = WatchPreference.objects.create(user=regulator, frequency="immediately")
+    set_status(world["watched"], ClauseMapping.Status.TECHNICAL_REVIEW)
+    stale = WatchPreference.objects.get(pk=preference.pk)
+    now = timezone.now()
+    assert watches.deliver(regulator, preference, now) is not None
+    # A second run that read the preference before the first ended the period.
+    assert watches.deliver(regulator, stale, now) is None
+    assert Notification.objects.count() == 1 and len(mail.outbox) == 1
+
+
+def test_a_user_watching_only_rounds_costs_no_history_read(regulator, world, monkeypatch):
+    Watch.objects.create(user=regulator, kind="round", round=world["round"])
+    monkeypatch.setattr(watches, "between", lambda *a, **k: pytest.fail("read the history"))
+    ActionItem.objects.create(
+        round=world["round"], what="Due", owner_side="kz", due_on=timezone.localdate()
+    )
+    assert watches.send_due().sent == 1
