@@ -485,3 +485,28 @@ def test_a_user_watching_only_rounds_costs_no_history_read(regulator, world, mon
         round=world["round"], what="Due", owner_side="kz", due_on=timezone.localdate()
     )
     assert watches.send_due().sent == 1
+
+
+def test_the_database_keeps_one_target_per_watch_and_each_once(regulator, world):
+    from django.db import IntegrityError, transaction
+
+    mapping = world["watched"]
+    Watch.objects.create(user=regulator, kind="mapping", mapping=mapping)
+    wrong = [
+        {"kind": "mapping", "mapping": mapping},  # twice
+        {"kind": "mapping"},  # no target
+        {"kind": "topic", "topic": "labelling", "mapping": mapping},  # two targets
+        {"kind": "round", "standard": world["old_edition"]},  # another kind's target
+        {"kind": "topic"},
+    ]
+    for fields in wrong:
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Watch.objects.create(user=regulator, **fields)
+    # The same target for another user is theirs.
+    Watch.objects.create(user=world_user(), kind="mapping", mapping=mapping)
+
+
+def world_user():
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.create_user("another", password="pw-another")
