@@ -174,6 +174,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                # The unread notifications badge in the navigation.
+                "standards.context_processors.notifications",
             ],
         },
     },
@@ -270,6 +272,27 @@ REPORT_RENDERS_PER_PROCESS = envint("REPORT_RENDERS_PER_PROCESS", 20)
 REPORT_RENDER_MAX_MB = envint("REPORT_RENDER_MAX_MB", 400)
 REPORT_RENDER_IDLE_SECONDS = envint("REPORT_RENDER_IDLE_SECONDS", 300)
 REPORT_RENDER_TIMEOUT = envint("REPORT_RENDER_TIMEOUT", 600)
+
+# Watches and digests (standards/watches.py): the worker sends the digests due every
+# DIGEST_INTERVAL_SECONDS (0: it does not; run `manage.py send_digests` instead).
+DIGEST_INTERVAL_SECONDS = envint("DIGEST_INTERVAL_SECONDS", 300)
+if DIGEST_INTERVAL_SECONDS < 0:
+    raise ImproperlyConfigured("DIGEST_INTERVAL_SECONDS must be 0 or more")
+# The portal's address, for the links in emails (no trailing slash needed).
+PORTAL_URL = os.environ.get("PORTAL_URL", "http://127.0.0.1:8000").strip()
+# Email: the console in development, SMTP otherwise, unless EMAIL_BACKEND says.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "").strip() or (
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend"
+)
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = envint("EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 30)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "portal@localhost")
 
 # Spreadsheet import (admin): every upload is previewed, then imported all or nothing.
 IMPORT_EXPORT_USE_TRANSACTIONS = True

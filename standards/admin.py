@@ -27,9 +27,12 @@ from standards.models import (
     GlossaryTerm,
     Limit,
     NegotiationNote,
+    Notification,
     Parameter,
     Round,
     Standard,
+    Watch,
+    WatchPreference,
 )
 from standards.notes import notes_for_reader
 from standards.services import set_mappings
@@ -516,3 +519,41 @@ class ActionItemAdmin(VersionedAdmin, SimpleHistoryAdmin):
         (_("Outcome"), {"fields": ["status", "evidence"]}),
         (_("Mappings"), {"fields": ["mappings"]}),
     ]
+
+
+class _ReadOnlyAdmin(admin.ModelAdmin):
+    """Users manage their own on /watches/ and /notifications/; administrators look."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Watch)
+class WatchAdmin(_ReadOnlyAdmin):
+    list_display = ["user", "kind", "mapping", "topic", "standard", "round", "created_at"]
+    list_filter = ["kind"]
+    list_select_related = ["user", "mapping", "standard", "round"]
+    search_fields = ["user__username"]
+
+
+@admin.register(WatchPreference)
+class WatchPreferenceAdmin(_ReadOnlyAdmin):
+    list_display = ["user", "frequency", "email", "language", "last_sent_at"]
+    list_filter = ["frequency", "email", "language"]
+    list_select_related = ["user"]
+    search_fields = ["user__username"]
+
+
+@admin.register(Notification)
+class NotificationAdmin(_ReadOnlyAdmin):
+    list_display = ["user", "subject", "created_at", "read_at", "emailed"]
+    list_filter = ["emailed"]
+    list_select_related = ["user"]
+    search_fields = ["user__username", "subject"]
+    date_hierarchy = "created_at"

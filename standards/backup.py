@@ -5,7 +5,8 @@ migration heads per app, object counts per model) and the objects, in Django's s
 format (the "python" serializer, written with full-precision timestamps).
 
 What is in it: users, groups and their memberships and permissions, standards, clauses,
-mappings with their clause sets, limits, parameters, negotiation notes, every history table
+mappings with their clause sets, limits, parameters, negotiation notes, rounds and baselines,
+users' watches, digest preferences and notifications, every history table
 (including the history of clause sets and of superseded editions) and the admin log.
 Rows keep their ids, so history, notes, "last changed by" and admin log entries keep
 pointing at the same records. Content types, permissions and groups are referred to by
@@ -90,6 +91,10 @@ PARTS = (
     Part("standards.Baseline"),
     Part("standards.NegotiationNote"),
     Part("standards.DelegationMember"),
+    # What each user watches, how they get their digests, and the digests they got.
+    Part("standards.Watch"),
+    Part("standards.WatchPreference"),
+    Part("standards.Notification"),
     Part("standards.IssuedReport"),
     Part("standards.GlossaryTerm"),
     Part("standards.HistoricalGlossaryTerm"),

@@ -6,12 +6,16 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from standards.models import (
+    WATCH_TARGETS,
     ClauseMapping,
     Confidence,
     NegotiationNote,
     ReviewCause,
+    Round,
     Standard,
     Topic,
+    Watch,
+    WatchPreference,
 )
 from standards.notes import delegation_of, notes_for_reader
 from standards.search import MAX_QUERY_LENGTH
@@ -409,3 +413,60 @@ class ReviewQueueForm(forms.Form):
                 StrictButton(_("Filter"), type="submit", css_class="btn-primary"),
             )
         )
+
+
+# A round's number in a form: more digits than this is no round (nor a database integer).
+MAX_NUMBER_DIGITS = 9
+
+
+class WatchForm(forms.Form):
+    """What to watch: a kind and its target, by the key a reader sees (a mapping's key,
+    a topic's code, a standard's key, a round's number)."""
+
+    kind = forms.ChoiceField(label=_("Kind"), choices=Watch.Kind.choices)
+    target = forms.CharField(label=_("What"), max_length=200)
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean(self):
+        cleaned = super().clean()
+        kind, target = cleaned.get("kind"), (cleaned.get("target") or "").strip()
+        if not kind or not target:
+            return cleaned
+        found = self._target(kind, target)
+        if found is None:
+            raise forms.ValidationError(
+                _("Nothing of that kind is called “%(target)s”."),
+                code="unknown_target",
+                params={"target": target[:60]},
+            )
+        cleaned["values"] = {"kind": kind, WATCH_TARGETS[kind]: found}
+        return cleaned
+
+    @staticmethod
+    def _target(kind, target):
+        if "\x00" in target:
+            return None
+        if kind == Watch.Kind.TOPIC:
+            return target if target in Topic.values else None
+        if kind == Watch.Kind.ROUND:
+            number = target.isascii() and target.isdigit() and len(target) <= MAX_NUMBER_DIGITS
+            return Round.objects.filter(number=int(target)).first() if number else None
+        model, field = {
+            Watch.Kind.MAPPING: (ClauseMapping, "key"),
+            Watch.Kind.STANDARD: (Standard, "key"),
+        }[kind]
+        return model.objects.filter(**{field: target}).first()
+
+
+class WatchPreferenceForm(forms.ModelForm):
+    class Meta:
+        model = WatchPreference
+        fields = ["frequency", "email", "language"]
+        labels = {
+            "frequency": _("How often"),
+            "email": _("Also send them by email"),
+            "language": _("Language of the messages"),
+        }

@@ -1605,3 +1605,196 @@ class PendingImport(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class WatchKind(models.TextChoices):
+    MAPPING = "mapping", _("Mapping")
+    TOPIC = "topic", _("Topic")
+    STANDARD = "standard", _("Standard")
+    ROUND = "round", _("Round")
+
+
+# The field each kind of watch names its target by.
+WATCH_TARGETS = {
+    WatchKind.MAPPING: "mapping",
+    WatchKind.TOPIC: "topic",
+    WatchKind.STANDARD: "standard",
+    WatchKind.ROUND: "round",
+}
+
+
+def _watch_targets_match_kind():
+    """Each kind of watch names exactly its own target and none of the others."""
+    condition = Q()
+    for kind, name in WATCH_TARGETS.items():
+        names_only_its_target = Q(kind=kind)
+        for other in WATCH_TARGETS.values():
+            if other == "topic":
+                names_only_its_target &= ~Q(topic="") if other == name else Q(topic="")
+            else:
+                isnull = {f"{other}__isnull": other != name}
+                names_only_its_target &= Q(**isnull)
+        condition |= names_only_its_target
+    return condition
+
+
+class Watch(models.Model):
+    """A user's interest in a mapping, a topic, a standard or a round: the digests
+    (standards.watches) tell them what changed there. The mappings of a watched topic
+    or standard count as watched."""
+
+    Kind = WatchKind
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="watches",
+        verbose_name=_("user"),
+    )
+    kind = models.CharField(_("kind"), max_length=8, choices=WatchKind)
+    mapping = models.ForeignKey(
+        ClauseMapping,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="watches",
+        verbose_name=_("mapping"),
+    )
+    topic = models.CharField(_("topic"), max_length=30, choices=Topic, blank=True)
+    standard = models.ForeignKey(
+        Standard,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="watches",
+        verbose_name=_("standard"),
+    )
+    round = models.ForeignKey(
+        Round,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="watches",
+        verbose_name=_("round"),
+    )
+    created_at = models.DateTimeField(_("watched since"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["kind", "created_at", "pk"]
+        verbose_name = _("watch")
+        verbose_name_plural = _("watches")
+        constraints = [
+            models.CheckConstraint(
+                condition=_watch_targets_match_kind(), name="watch_target_matches_kind"
+            ),
+            models.UniqueConstraint(
+                fields=["user", "mapping"],
+                condition=Q(kind=WatchKind.MAPPING),
+                name="watch_mapping_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "topic"],
+                condition=Q(kind=WatchKind.TOPIC),
+                name="watch_topic_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "standard"],
+                condition=Q(kind=WatchKind.STANDARD),
+                name="watch_standard_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "round"],
+                condition=Q(kind=WatchKind.ROUND),
+                name="watch_round_unique",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user.get_username()} · {self.get_kind_display()} · {self.target}"
+
+    @property
+    def target(self):
+        if self.kind == WatchKind.TOPIC:
+            return self.get_topic_display()
+        return getattr(self, WATCH_TARGETS.get(self.kind, "mapping"), None)
+
+    def target_url(self):
+        target = self.target
+        return target.get_absolute_url() if hasattr(target, "get_absolute_url") else ""
+
+
+class DigestFrequency(models.TextChoices):
+    IMMEDIATELY = "immediately", _("Immediately")
+    DAILY = "daily", _("Daily")
+    WEEKLY = "weekly", _("Weekly")
+
+
+class WatchPreference(models.Model):
+    """How a user receives the digests of what they watch: how often, whether by email
+    as well as on /notifications/, and in which language."""
+
+    Frequency = DigestFrequency
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="watch_preference",
+        verbose_name=_("user"),
+    )
+    frequency = models.CharField(
+        _("frequency"), max_length=11, choices=DigestFrequency, default=DigestFrequency.DAILY
+    )
+    email = models.BooleanField(_("by email"), default=True)
+    language = models.CharField(
+        _("language"), max_length=10, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
+    last_sent_at = models.DateTimeField(
+        _("last digest up to"),
+        null=True,
+        blank=True,
+        help_text=_("The end of the period the last digest covered; the next one starts here."),
+    )
+
+    class Meta:
+        verbose_name = _("watch preference")
+        verbose_name_plural = _("watch preferences")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(frequency__in=DigestFrequency.values),
+                name="watch_preference_frequency_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user.get_username()} · {self.get_frequency_display()}"
+
+
+class Notification(models.Model):
+    """A digest delivered to a user: on /notifications/, and by email when they asked."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        verbose_name=_("user"),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    subject = models.CharField(_("subject"), max_length=300)
+    body = models.TextField(_("text"))
+    link = models.CharField(_("link"), max_length=500, blank=True)
+    period_start = models.DateTimeField(_("covers from"))
+    period_end = models.DateTimeField(_("covers until"))
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+    emailed = models.BooleanField(_("sent by email"), default=False)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        indexes = [
+            # The unread count in every page's navigation.
+            models.Index(fields=["user", "read_at"], name="notification_unread_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.user.get_username()} · {self.subject}"

@@ -47,6 +47,11 @@ MANAGE_USERS = [
     for model in ("user", "group")
     for action in ("view", "add", "change", "delete")
 ] + [("standards", f"{action}_delegationmember") for action in ("view", "add", "change", "delete")]
+# Every user manages their own watches on /watches/ (no permission needed there);
+# administrators may look at everyone's in the admin, to help.
+MANAGE_USERS += [
+    ("standards", f"view_{model}") for model in ("watch", "watchpreference", "notification")
+]
 
 # Administrators watch the background worker's task results and the log-in attempts in
 # the admin, and unlock accounts (deleting a lockout).

@@ -11,6 +11,7 @@ from standards.views import (
     review,
     rounds,
     search,
+    watches,
 )
 
 app_name = "standards"
@@ -32,6 +33,11 @@ urlpatterns = [
     path("changes/report.csv", changes.changes_file, {"fmt": "csv"}, name="changes-csv"),
     path("changes/report.xlsx", changes.changes_file, {"fmt": "xlsx"}, name="changes-xlsx"),
     path("search/", search.search, name="search"),
+    path("watches/", watches.watches, name="watches"),
+    path("watches/add/", watches.watch_add, name="watch-add"),
+    path("watches/<int:pk>/remove/", watches.watch_remove, name="watch-remove"),
+    path("notifications/", watches.notifications, name="notifications"),
+    path("notifications/read/", watches.notifications_read, name="notifications-read"),
     path("consistency/", consistency.consistency, name="consistency"),
     path("reports/", reports.builder, name="reports"),
     path("reports/gap/", reports.gap_html, name="report-html"),

@@ -11,9 +11,12 @@ from standards.models import (
     GlossaryTerm,
     Limit,
     NegotiationNote,
+    Notification,
     Parameter,
     Round,
     Standard,
+    Watch,
+    WatchPreference,
 )
 from tests.factories import make_clause, make_limit, make_mapping, make_standard
 
@@ -59,7 +62,15 @@ def admin_urls(objects):
 
 def test_every_domain_model_is_registered():
     registered = {m for m in admin.site._registry if m._meta.app_label == "standards"}
-    assert registered == {*DOMAIN_MODELS, NegotiationNote, DelegationMember, GlossaryTerm}
+    # Watches, digest preferences and notifications: read-only, for administrators.
+    users_own = {Watch, WatchPreference, Notification}
+    assert registered == {
+        *DOMAIN_MODELS,
+        NegotiationNote,
+        DelegationMember,
+        GlossaryTerm,
+        *users_own,
+    }
 
 
 def test_editor_opens_every_changelist_and_form(client_for, editor, one_of_each):

@@ -185,6 +185,22 @@ def build_portal():
     from standards.models import Round
 
     take_baseline(Round.objects.order_by("number").first(), admin)
+    # What users watch, how they get their digests, a digest they got.
+    from standards.models import Notification, Watch, WatchPreference
+
+    Watch.objects.create(user=negotiator, kind="mapping", mapping=first)
+    Watch.objects.create(user=negotiator, kind="topic", topic="labelling")
+    Watch.objects.create(user=admin, kind="standard", standard=older)
+    Watch.objects.create(user=admin, kind="round", round=Round.objects.order_by("number").first())
+    WatchPreference.objects.create(user=negotiator, frequency="weekly", language="ru")
+    now = datetime.datetime(2026, 4, 3, 9, 30, 0, 123456, tzinfo=datetime.UTC)
+    Notification.objects.create(
+        user=negotiator,
+        subject="What changed",
+        body="KZCN-001: Not started → Under negotiation",
+        period_start=now - datetime.timedelta(days=7),
+        period_end=now,
+    )
     ReportFile.objects.create(key="k" * 64, fmt="csv", selection="gaps=1", requested_by=admin)
     return first
 
@@ -216,6 +232,8 @@ def test_a_restored_portal_is_the_backed_up_portal(tmp_path):
     assert first["migrations"] == second["migrations"]
     assert first["counts"]["standards.historicalclausemapping_kz_clauses"] > 0
     assert first["counts"]["admin.logentry"] == 1
+    assert first["counts"]["standards.watch"] == 4
+    assert first["counts"]["standards.notification"] == 1
     # A restored baseline still matches the history it reads.
     from standards.baselines import verify
     from standards.models import Baseline

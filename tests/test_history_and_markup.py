@@ -105,8 +105,8 @@ def test_standards_list_query_count_does_not_grow(
     client = client_for(regulator)
     client.get(reverse("standards:standard-list"))  # the session is read once per test
     # session, user, permissions (2), the standards with their clause counts, the
-    # documents superseding each.
-    with django_assert_num_queries(6):
+    # documents superseding each, the reader's unread notifications.
+    with django_assert_num_queries(7):
         response = client.get(reverse("standards:standard-list"))
     assert len(response.context["standards"]) == n
 
@@ -124,8 +124,9 @@ def test_pair_page_query_count_does_not_grow(
     # standards) and their limits (with their parameters) of each side (5: no reference
     # clause, so no limits to fetch for it), the mapping's history, the clause sets of
     # its records (3), the clauses those name, the history of its clauses' limits, the
-    # reader's delegation, the notes they may read.
-    with django_assert_num_queries(18):
+    # reader's delegation, the notes they may read, whether the reader watches the
+    # mapping, the reader's unread notifications.
+    with django_assert_num_queries(20):
         response = client.get(pair.get_absolute_url())
     assert response.status_code == 200
 
@@ -137,8 +138,9 @@ def test_html_report_query_count_does_not_grow(client_for, regulator, django_ass
     # session, user, permissions (2), the count against the cap, the data version (one
     # aggregate per table: 6), the mappings, then the clauses and limits of each side (5:
     # no reference clauses, so no limits to fetch for them); the reader's delegation (the
-    # classifications they may choose) and keeping the fingerprint the page shows.
-    with django_assert_num_queries(19):
+    # classifications they may choose), keeping the fingerprint the page shows and the
+    # reader's unread notifications.
+    with django_assert_num_queries(20):
         response = client.get(reverse("standards:report-html"), {"gaps": "0"})
     assert response.context["report"]["count"] == n
 

@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from health.heartbeat import record as record_heartbeat
-from standards.models import ReportFile, Round
+from standards.models import ReportFile, Round, Watch
 from tests.factories import make_clause, make_mapping, make_standard
 
 pytestmark = pytest.mark.django_db
@@ -117,6 +117,22 @@ EXPECTED = {
     "standards:report-job": {"GET": JOB_OWNER, "POST": every(405)},
     "standards:report-download": {"GET": JOB_OWNER, "POST": every(405)},
     "standards:report-verify": {"GET": readers(), "POST": readers(400)},  # empty form: 400
+    # Every role manages its own watches: an empty form is a 400.
+    "standards:watches": {"GET": readers(), "POST": readers(400)},
+    "standards:watch-add": {"GET": every(405), "POST": readers(400)},
+    # The administrator's watch: removed by the administrator alone, a 404 for the others.
+    "standards:watch-remove": {
+        "GET": every(405),
+        "POST": {
+            "anonymous": LOGIN,
+            "regulator": 404,
+            "negotiator": 404,
+            "editor": 404,
+            "administrator": 302,
+        },
+    },
+    "standards:notifications": {"GET": readers(), "POST": every(405)},
+    "standards:notifications-read": {"GET": every(405), "POST": readers(302)},
 }
 
 ADMIN_STAFF = {"anonymous": "admin-login", "regulator": "admin-login", "negotiator": "admin-login"}
@@ -154,7 +170,9 @@ def world(regulator, negotiator, editor, administrator):
         content=b"%PDF-1.7",
         requested_by=negotiator,
     )
+    watch = Watch.objects.create(user=administrator, kind=Watch.Kind.MAPPING, mapping=mapping)
     args = {
+        "standards:watch-remove": [watch.pk],
         "standards:standard-detail": [standard.key],
         "standards:mapping-detail": [mapping.key],
         "standards:note-add": [mapping.key],
@@ -234,11 +252,20 @@ def test_admin_entry_points_by_role(world):
             if role in ADMIN_STAFF:
                 _check(response, "admin-login", f"{url} as {role}")
             elif role == "editor" and any(
-                app in url for app in ("/auth/", "django_tasks", "/axes/", "delegationmember")
+                app in url
+                for app in (
+                    "/auth/",
+                    "django_tasks",
+                    "/axes/",
+                    "delegationmember",
+                    "/watch",
+                    "/notification/",
+                )
             ):
                 assert response.status_code == 403, url
             elif any(
-                app in url for app in ("django_tasks", "/axes/", "negotiationnote")
+                app in url
+                for app in ("django_tasks", "/axes/", "negotiationnote", "/watch", "/notification/")
             ) and url.endswith("/add/"):
                 assert response.status_code == 403, url  # read-only in the admin
             else:

@@ -4,6 +4,7 @@ from django.shortcuts import get_object_or_404, render
 from standards.forms import StandardFilterForm
 from standards.models import Clause, ClauseMapping, Standard
 from standards.views import is_editor, reader_required
+from standards.views.watches import watch_of
 
 
 @reader_required
@@ -76,5 +77,6 @@ def standard_detail(request, key):
             "clauses": clause_tree(list(standard.clauses.all())),
             # Where the team read a copy is internal: editors only.
             "can_edit": is_editor(request.user),
+            "watch": watch_of(request.user, standard=standard),
         },
     )

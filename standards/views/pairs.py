@@ -14,6 +14,7 @@ from standards.history import timeline
 from standards.models import ClauseMapping
 from standards.notes import mark_superseded, notes_for_reader
 from standards.views import is_editor, reader_required
+from standards.views.watches import watch_of
 
 # Cleared flags shown on a pair page, newest first.
 CLEARED_SHOWN = 20
@@ -64,6 +65,7 @@ def _pair_page(request, mapping, note_form=None, status=200, clear_form=None):
             "cleared_flags": cleared_flags,
             "can_clear": can_clear,
             "clear_form": clear_form,
+            "watch": watch_of(request.user, mapping=mapping),
         },
         status=status,
     )

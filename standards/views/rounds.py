@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from standards.models import ActionItem, ClauseMapping, Decision, Round
 from standards.notes import mark_superseded, notes_for_reader
 from standards.views import reader_required
+from standards.views.watches import watch_of
 
 
 @reader_required
@@ -67,6 +68,7 @@ def _round_page(request, number, status=200, baseline_error=""):
         "decisions": list(round_.decisions.all()),
         "action_items": mark_overdue(list(round_.action_items.all())),
         "notes": mark_superseded(list(notes.order_by("-date", "-created_at"))),
+        "watch": watch_of(request.user, round=round_),
     }
     return render(request, "standards/round_detail.html", context, status=status)
 

@@ -126,6 +126,8 @@ def test_regulator_filters_opens_a_pair_toggles_text_and_switches_language(
         "standards:reports",
         "standards:report-html",
         "standards:report-verify",
+        "standards:watches",
+        "standards:notifications",
         "password_change",
     ],
 )
@@ -222,3 +224,34 @@ def test_editor_re_reviews_a_settled_pair_from_the_queue(
     page.goto(f"{live_server.url}{mapping.get_absolute_url()}")
     expect(page.get_by_text("72 °C is stricter; still agreed.")).to_be_visible()
     assert_accessible(page)
+
+
+def test_regulator_watches_a_pair_and_reads_a_notification(
+    page, live_server, data, assert_accessible, django_user_model
+):
+    from django.utils import timezone
+
+    from standards.models import Notification
+
+    log_in(page, live_server)
+    page.goto(f"{live_server.url}{data['mapping'].get_absolute_url()}")
+    page.locator("main").get_by_role("button", name="Watch", exact=True).click()
+    expect(page.locator("main").get_by_role("button", name="Unwatch")).to_be_visible()
+    assert_accessible(page)
+    page.goto(f"{live_server.url}{reverse('standards:watches')}")
+    expect(page.get_by_role("link", name="KZCN-038 FMD virus inactivation")).to_be_visible()
+    assert_accessible(page)
+    now = timezone.now()
+    Notification.objects.create(
+        user=django_user_model.objects.get(username="regulator"),
+        subject="What changed in what you watch",
+        body="KZCN-038: Under negotiation → Agreed",
+        period_start=now,
+        period_end=now,
+        link="/changes/",
+    )
+    page.goto(f"{live_server.url}{reverse('standards:notifications')}")
+    expect(page.locator("#unread-count")).to_contain_text("1")
+    assert_accessible(page)
+    page.get_by_role("button", name="Mark all as read").click()
+    expect(page.locator("#unread-count")).to_have_count(0)

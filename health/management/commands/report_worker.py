@@ -1,7 +1,8 @@
 """`manage.py report_worker`: django-tasks-db's `db_worker` that also records a heartbeat.
 
 Takes the same options as `db_worker`. /healthz reports the worker as down when no
-heartbeat is younger than WORKER_HEARTBEAT_WINDOW seconds.
+heartbeat is younger than WORKER_HEARTBEAT_WINDOW seconds. It also queues the digests
+of what users watch every DIGEST_INTERVAL_SECONDS (0: never).
 """
 
 import os
@@ -10,6 +11,7 @@ from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
 from django_tasks_db.management.commands.db_worker import Command as DBWorkerCommand
 
 from health.heartbeat import Heartbeat
+from standards.watches import DigestSchedule
 
 
 class Command(DBWorkerCommand):
@@ -25,5 +27,7 @@ class Command(DBWorkerCommand):
             # With --reload this process only watches files; its child runs the tasks
             # and records the heartbeat.
             return super().handle(*args, **options)
-        with Heartbeat(worker_id=options["worker_id"]):
+        # The heartbeat, and the digests of what users watch queued every
+        # DIGEST_INTERVAL_SECONDS (standards.watches), each from a thread of its own.
+        with Heartbeat(worker_id=options["worker_id"]), DigestSchedule():
             return super().handle(*args, **options)
