@@ -209,6 +209,13 @@ def test_a_new_preference_takes_the_language_the_reader_reads_in(regulator):
     client = client_of(regulator)
     page = client.get(reverse("standards:watches"), HTTP_ACCEPT_LANGUAGE="ru").content.decode()
     assert '<option value="ru" selected>' in page
+    # The first watch keeps it for the digests.
+    client.post(
+        reverse("standards:watch-add"),
+        {"kind": "topic", "target": "labelling"},
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    )
+    assert WatchPreference.objects.get(user=regulator).language == "zh-hans"
 
 
 def notification(user, subject="Digest", read=False):

@@ -78,6 +78,10 @@ def watch_add(request):
     try:
         with transaction.atomic():
             Watch.objects.get_or_create(user=request.user, **form.cleaned_data["values"])
+            preference = _preference(request.user)
+            if preference.pk is None:
+                # The first watch: digests in the language the reader reads the portal in.
+                preference.save()
     except IntegrityError:
         pass  # the same watch, added by a second click at the same moment
     messages.success(request, _("You now watch this."))
