@@ -9,7 +9,9 @@ and:
 - the changes of the watched standards: a new edition superseding one, its status;
 - the open action items of the watched rounds or mappings due within DUE_SOON_DAYS or
   overdue, when that is news in the period: the item was saved, came within the days
-  before its due date, or became overdue.
+  before its due date, or became overdue;
+- the watched mappings that came to need re-review in the period, or whose open flag
+  took a further change (standards.review).
 An empty digest sends nothing; the period still ends, so the next digest starts there.
 """
 
@@ -31,6 +33,7 @@ from django.utils.translation import gettext as _
 from django_tasks import task
 
 from standards.baselines import Moment
+from standards.review import described, open_flags
 from standards.changes import between
 from standards.models import (
     ActionItem,
@@ -110,14 +113,15 @@ class Digest:
     mappings: list = field(default_factory=list)  # [changes.MappingChange] with transitions
     standards: list = field(default_factory=list)  # [changes.StandardChange]
     actions: list = field(default_factory=list)  # [ActionItem], `overdue` set
+    flags: list = field(default_factory=list)  # [ReviewFlag], described
 
     @property
     def empty(self):
-        return not (self.mappings or self.standards or self.actions)
+        return not (self.mappings or self.standards or self.actions or self.flags)
 
     @property
     def count(self):
-        return len(self.mappings) + len(self.standards) + len(self.actions)
+        return len(self.mappings) + len(self.standards) + len(self.actions) + len(self.flags)
 
 
 def due_actions(round_ids, mapping_ids, since, until):
@@ -171,7 +175,21 @@ def build_digest(user, since, until, read_changes=None):
             )
             digest.standards = [s for s in changes.standards if s.code in codes]
     digest.actions = due_actions(found.round_ids, set(mappings), since, until)
+    digest.flags = review_flags(set(mappings), since, until)
     return digest
+
+
+def review_flags(mapping_ids, since, until):
+    """The open re-review flags of these mappings raised or changed in (since, until]."""
+    if not mapping_ids:
+        return []
+    flags = (
+        open_flags()
+        .filter(mapping_id__in=sorted(mapping_ids), changed_at__gt=since, changed_at__lte=until)
+        .select_related("mapping", "clause__standard", "standard", "parameter")
+        .order_by("mapping__key", "raised_at", "pk")
+    )
+    return described(list(flags))
 
 
 def preference_of(user):

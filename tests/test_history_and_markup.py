@@ -124,9 +124,9 @@ def test_pair_page_query_count_does_not_grow(
     # standards) and their limits (with their parameters) of each side (5: no reference
     # clause, so no limits to fetch for it), the mapping's history, the clause sets of
     # its records (3), the clauses those name, the history of its clauses' limits, the
-    # reader's delegation, the notes they may read, whether the reader watches the
-    # mapping, the reader's unread notifications.
-    with django_assert_num_queries(20):
+    # reader's delegation, the notes they may read, its re-review flags, whether the
+    # reader watches the mapping, the reader's unread notifications.
+    with django_assert_num_queries(21):
         response = client.get(pair.get_absolute_url())
     assert response.status_code == 200
 

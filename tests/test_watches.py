@@ -517,3 +517,36 @@ def world_user():
     from django.contrib.auth import get_user_model
 
     return get_user_model().objects.create_user("another", password="pw-another")
+
+
+def test_a_watched_settled_pair_that_needs_re_review_is_in_the_digest(regulator, world):
+    """A source of a watched agreed pair changes: the digest says it needs re-review,
+    with the change, and the email carries it in the reader's language."""
+    regulator.email = "reg@example.org"
+    regulator.save()
+    Watch.objects.create(user=regulator, kind="mapping", mapping=world["watched"])
+    Watch.objects.create(user=regulator, kind="mapping", mapping=world["unwatched"])
+    WatchPreference.objects.create(user=regulator, frequency="immediately", language="zh-hans")
+    for key in ("watched", "by_standard"):
+        set_status(world[key], ClauseMapping.Status.AGREED)
+    since = timezone.now()
+    clause = world["watched"].cn_clauses.get()
+    clause.text_en = "Lead not more than 0.1 mg/kg."
+    clause.save()
+    digest = watches.build_digest(regulator, since, timezone.now())
+    [flag] = digest.flags
+    assert flag.mapping.key == "KZCN-001"  # not the unwatched, unflagged one
+    assert flag.rows[0][2] == "Lead not more than 0.1 mg/kg."
+    WatchPreference.objects.filter(user=regulator).update(last_sent_at=since)
+    mail.outbox.clear()
+    run = watches.send_due(now=timezone.now())
+    assert run.sent == 1
+    [message] = mail.outbox
+    assert "需要复核" in message.body and "KZCN-001" in message.body
+    assert "/pairs/KZCN-001/#review-heading" in message.body
+    assert "<ins>Lead not more than 0.1 mg/kg.</ins>" in message.alternatives[0][0]
+    # Cleared: the next digest has nothing of it.
+    from standards.review import clear, open_flags
+
+    clear(open_flags(), user=None, reason="Checked.")
+    assert watches.review_flags({world["watched"].pk}, since, timezone.now()) == []

@@ -21,15 +21,19 @@ CLEARED_SHOWN = 20
 
 
 def _flags(mapping):
-    """The mapping's open re-review flags, and the last cleared ones, described."""
+    """The mapping's open re-review flags, and the last cleared ones, described (one
+    query: a pair gathers a flag per changed source and subject, not per edit)."""
     flags = mapping.review_flags.select_related(
         "clause__standard", "standard", "parameter", "changed_by", "cleared_by"
     ).order_by("-changed_at", "-pk")
-    open_flags = review.described(list(flags.filter(cleared_at__isnull=True)))
-    cleared = review.described(
-        list(flags.filter(cleared_at__isnull=False).order_by("-cleared_at")[:CLEARED_SHOWN])
-    )
-    return open_flags, cleared
+    flags = list(flags)
+    open_flags = [flag for flag in flags if flag.cleared_at is None]
+    cleared = sorted(
+        (flag for flag in flags if flag.cleared_at is not None),
+        key=lambda flag: flag.cleared_at,
+        reverse=True,
+    )[:CLEARED_SHOWN]
+    return review.described(open_flags), review.described(cleared)
 
 
 def _pair_page(request, mapping, note_form=None, status=200, clear_form=None):
