@@ -1640,32 +1640,30 @@ class Milestone(models.Model):
             return
         others = Milestone.objects.filter(pathway_id=self.pathway_id).exclude(pk=self.pk)
         if self.status == MilestoneStatus.DONE:
-            earlier = others.filter(stage__lt=self.stage).exclude(status=MilestoneStatus.DONE)
-            first = earlier.order_by("stage").first()
-            if first is not None:
-                raise ValidationError(
-                    {
-                        "status": _(
-                            "This stage cannot be done while an earlier stage (%(stage)s) is "
-                            "not done."
-                        )
-                        % {"stage": first.get_stage_display()}
-                    },
-                    code="milestone_order",
-                )
+            first = (
+                others.filter(stage__lt=self.stage)
+                .exclude(status=MilestoneStatus.DONE)
+                .order_by("stage")
+                .first()
+            )
+            message = _("This stage cannot be done while an earlier stage (%(stage)s) is not done.")
         else:
-            later = others.filter(stage__gt=self.stage, status=MilestoneStatus.DONE)
-            first = later.order_by("stage").first()
-            if first is not None:
-                raise ValidationError(
-                    {
-                        "status": _(
-                            "This stage must be done: a later stage (%(stage)s) is done."
-                        )
-                        % {"stage": first.get_stage_display()}
-                    },
-                    code="milestone_order",
-                )
+            first = (
+                others.filter(stage__gt=self.stage, status=MilestoneStatus.DONE)
+                .order_by("stage")
+                .first()
+            )
+            message = _("This stage must be done: a later stage (%(stage)s) is done.")
+        if first is not None:
+            raise ValidationError(
+                {
+                    "status": ValidationError(
+                        message,
+                        code="milestone_order",
+                        params={"stage": first.get_stage_display()},
+                    )
+                }
+            )
 
     def is_overdue(self, today=None):
         today = today or timezone.localdate()
