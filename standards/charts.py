@@ -315,7 +315,8 @@ def milestone_timeline(chart_id, title, rows, legend, *, today=None, width=720, 
     to the day are drawn; a row's label links to `href` when one is given (the HTML page;
     the PDF passes none). Dates known only to the month belong in the table that goes
     with the chart. Plain Python, like the other charts: the same markup serves HTML and
-    PDF.
+    PDF. Without links the SVG is role="img"; with them role="group" (named by its
+    title), so that the links stay reachable by keyboard and screen reader.
     """
     if label_width is None:
         label_width = shared_label_width([(label, None) for label, _h, _s in rows])
@@ -324,8 +325,11 @@ def milestone_timeline(chart_id, title, rows, legend, *, today=None, width=720, 
     row_heights = [max(TIMELINE_ROW, len(lines) * LABEL_LINE + 6) for lines in label_lines]
     plot_bottom = 4 + sum(row_heights)
     legend_y = plot_bottom + TIMELINE_AXIS + 10
+    # An image, as the other charts are; with links, a group of them: an image's content
+    # is presentational, and a link inside it would be hidden from assistive technology.
+    role = "group" if any(href for _l, href, _s in rows) else "img"
     out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart chart-timeline" role="img" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart chart-timeline" role="{role}" '
         f'viewBox="0 0 {width} {round(legend_y + LEGEND_LINE + 8)}" width="100%" '
         f'font-family="{FONT_FAMILY}" '
         f'aria-labelledby="{chart_id}-title" id="{chart_id}">',

@@ -300,7 +300,8 @@ def test_dashboard_timeline_has_a_row_per_pathway(client_for, regulator, pathway
     add(other, Stage.PROTOCOL_SIGNED, Status.DONE, evidence="P", actual_date=TODAY - 9 * DAY)
     html = client_for(regulator).get(reverse("standards:home")).content.decode()
     svg = re.search(r'<svg[^>]*id="chart-pathway-timeline".*?</svg>', html, re.S).group(0)
-    assert 'role="img"' in svg and "<title" in svg
+    # With links a named group (an image's content is hidden from assistive technology).
+    assert 'role="group"' in svg and 'aria-labelledby="chart-pathway-timeline-title"' in svg
     links = re.findall(r'<a href="(/pathways/[^"]+)" class="timeline-link">', svg)
     assert links == [pathway.get_absolute_url(), other.get_absolute_url()]
     # Target dates (diamonds) against actual dates (circles).
@@ -322,6 +323,7 @@ def test_timeline_without_links_for_the_pdf(pathway):
 
     svg = timeline_svg(pathways_measured(), TODAY, links=False)
     assert "<a " not in svg and svg.startswith("<svg") and "Pathway beef-heat-treated" in svg
+    assert 'role="img"' in svg and "<title" in svg
 
 
 # --- the seed -------------------------------------------------------------------------
