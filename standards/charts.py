@@ -320,7 +320,7 @@ def milestone_timeline(chart_id, title, rows, legend, *, today=None, width=720, 
     """
     if label_width is None:
         label_width = shared_label_width([(label, None) for label, _h, _s in rows])
-    plot_width = width - label_width - 10
+    plot_width = width - label_width - 24  # room for the last year's label
     label_lines = [wrap_text(label, label_width - LABEL_GAP, LABEL_SIZE) for label, _h, _s in rows]
     row_heights = [max(TIMELINE_ROW, len(lines) * LABEL_LINE + 6) for lines in label_lines]
     plot_bottom = 4 + sum(row_heights)
@@ -344,8 +344,12 @@ def milestone_timeline(chart_id, title, rows, legend, *, today=None, width=720, 
     for (label, href, stages), lines, height in zip(rows, label_lines, row_heights, strict=True):
         middle = y + height / 2
         first = middle + 4 - (len(lines) - 1) * LABEL_LINE / 2
-        text = _text(0, first, lines, LABEL_SIZE, LABEL_LINE, ' fill="#212529"')
-        out.append(f'<a href="{escape(href)}" class="timeline-link">{text}</a>' if href else text)
+        if href:
+            link = ' fill="#0a58ca" text-decoration="underline"'
+            text = _text(0, first, lines, LABEL_SIZE, LABEL_LINE, link)
+            out.append(f'<a href="{escape(href)}" class="timeline-link">{text}</a>')
+        else:
+            out.append(_text(0, first, lines, LABEL_SIZE, LABEL_LINE, ' fill="#212529"'))
         out.append(
             f'<line x1="{label_width}" y1="{middle:.1f}" x2="{label_width + plot_width}" '
             f'y2="{middle:.1f}" stroke="#e9ecef"/>'
