@@ -396,3 +396,46 @@ def test_loader_keeps_what_an_editor_changed():
     milestone.refresh_from_db()
     assert milestone.status == Status.IN_PROGRESS
     assert Pathway.objects.get(key="poultry-meat").title == "Poultry"
+
+
+# --- the admin ------------------------------------------------------------------------
+
+
+def _form_data(milestone, **changes):
+    from django.forms.models import model_to_dict
+
+    data = {k: ("" if v is None else v) for k, v in model_to_dict(milestone).items()}
+    data["loaded_version"] = milestone.updated_at.isoformat()
+    data.update(changes)
+    return data
+
+
+def test_admin_asks_why_a_status_or_target_changed():
+    from standards.admin_forms import MilestoneForm
+
+    milestone = add(make_pathway(), Stage.RISK_ASSESSMENT, target_date=TODAY)
+    form = MilestoneForm(
+        instance=milestone, data=_form_data(milestone, status="slipped", slip_reason="late")
+    )
+    assert not form.is_valid() and "change_reason" in form.errors
+    form = MilestoneForm(
+        instance=milestone,
+        data=_form_data(milestone, status="slipped", slip_reason="late", change_reason="Late"),
+    )
+    assert form.is_valid(), form.errors
+
+
+def test_an_editors_save_in_the_admin_takes_the_milestone_from_the_loader(client_for, editor):
+    load_reference_data()
+    milestone = Milestone.objects.get(pathway__key="beef-heat-treated")
+    url = reverse("admin:standards_milestone_change", args=[milestone.pk])
+    data = _form_data(
+        milestone, status="in_progress", change_reason="GACC asked for the questionnaire"
+    )
+    data["pathway"] = milestone.pathway_id
+    response = client_for(editor).post(url, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    milestone.refresh_from_db()
+    assert milestone.status == "in_progress" and not milestone.from_dataset
+    assert milestone.history.first().history_change_reason == "GACC asked for the questionnaire"
+    assert load_reference_data().counts[("milestones", "kept")] == 1
