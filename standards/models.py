@@ -1540,7 +1540,7 @@ class Milestone(models.Model):
         _("dates as given by the source"),
         max_length=200,
         blank=True,
-        help_text=_("e.g. “Apr 2019” where the source gives no day."),
+        help_text=_("e.g. “Dec 2023” where the source gives no day."),
     )
     status = models.CharField(
         _("status"), max_length=11, choices=MilestoneStatus, default=MilestoneStatus.PLANNED

@@ -271,7 +271,7 @@ class Migration(migrations.Migration):
                     "dates_note",
                     models.CharField(
                         blank=True,
-                        help_text="e.g. “Apr 2019” where the source gives no day.",
+                        help_text="e.g. “Dec 2023” where the source gives no day.",
                         max_length=200,
                         verbose_name="dates as given by the source",
                     ),
@@ -505,7 +505,7 @@ class Migration(migrations.Migration):
                     "dates_note",
                     models.CharField(
                         blank=True,
-                        help_text="e.g. “Apr 2019” where the source gives no day.",
+                        help_text="e.g. “Dec 2023” where the source gives no day.",
                         max_length=200,
                         verbose_name="dates as given by the source",
                     ),
