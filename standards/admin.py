@@ -9,7 +9,7 @@ from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from standards.admin_exchange import ExchangeAdminMixin
-from standards.admin_forms import LimitForm, MappingForm
+from standards.admin_forms import LimitForm, MappingForm, MilestoneForm
 from standards.exchange import (
     ClauseResource,
     GlossaryResource,
@@ -26,9 +26,11 @@ from standards.models import (
     DelegationMember,
     GlossaryTerm,
     Limit,
+    Milestone,
     NegotiationNote,
     Notification,
     Parameter,
+    Pathway,
     Round,
     Standard,
     Watch,
@@ -557,3 +559,86 @@ class NotificationAdmin(_ReadOnlyAdmin):
     list_select_related = ["user"]
     search_fields = ["user__username", "subject"]
     date_hierarchy = "created_at"
+
+
+MILESTONE_FIELDS = [
+    "stage",
+    "status",
+    "owner_side",
+    "responsible_body",
+    "baseline_date",
+    "target_date",
+    "actual_date",
+    "dates_note",
+    "evidence",
+    "citation",
+    "slip_reason",
+    "source",
+    "confidence",
+]
+
+
+class MilestoneInline(admin.StackedInline):
+    model = Milestone
+    form = MilestoneForm
+    fields = [*MILESTONE_FIELDS, "change_reason", VERSION_FIELD]
+    extra = 0
+    show_change_link = True
+
+
+@admin.register(Pathway)
+class PathwayAdmin(VersionedAdmin, SimpleHistoryAdmin):
+    """A market-access pathway: the product line, the mappings that must be settled, the
+    rounds, and its milestones. An editor's save takes it (and its milestones) out of the
+    reference loader's hands."""
+
+    form = VersionedForm
+    list_display = ["key", "title", "species", "processing_form", "confidence"]
+    list_filter = ["species", "processing_form", "confidence"]
+    search_fields = ["key", "title", "zone", "summary", "source"]
+    prepopulated_fields = {"key": ["title"]}
+    autocomplete_fields = ["mappings", "rounds"]
+    inlines = [MilestoneInline]
+    fieldsets = [
+        (None, {"fields": ["key", "title", "species", "processing_form", "zone", "summary"]}),
+        (_("Mappings and rounds"), {"fields": ["mappings", "rounds"]}),
+        (_("Source"), {"fields": ["source", "confidence"]}),
+    ]
+
+    def save_model(self, request, obj, form, change):
+        obj.from_dataset = False
+        super().save_model(request, obj, form, change)
+
+    def save_formset(self, request, form, formset, change):
+        for inline_form in formset.forms:
+            if inline_form.has_changed():
+                inline_form.instance.from_dataset = False
+                inline_form.instance._change_reason = inline_form.cleaned_data.get(
+                    "change_reason", ""
+                )
+        super().save_formset(request, form, formset, change)
+
+
+@admin.register(Milestone)
+class MilestoneAdmin(VersionedAdmin, SimpleHistoryAdmin):
+    form = MilestoneForm
+    list_display = ["pathway", "stage", "status", "owner_side", "target_date", "actual_date"]
+    list_filter = ["status", "stage", "owner_side"]
+    list_select_related = ["pathway"]
+    search_fields = ["pathway__key", "pathway__title", "evidence", "citation", "slip_reason"]
+    autocomplete_fields = ["pathway"]
+    fieldsets = [
+        (None, {"fields": ["pathway", "stage", "status", "owner_side", "responsible_body"]}),
+        (
+            _("Dates"),
+            {"fields": ["baseline_date", "target_date", "actual_date", "dates_note"]},
+        ),
+        (_("Evidence"), {"fields": ["evidence", "citation", "slip_reason"]}),
+        (_("Source"), {"fields": ["source", "confidence"]}),
+        (_("Reason for this change"), {"fields": ["change_reason"]}),
+    ]
+
+    def save_model(self, request, obj, form, change):
+        obj.from_dataset = False
+        obj._change_reason = form.cleaned_data.get("change_reason", "")
+        super().save_model(request, obj, form, change)

@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from limits.notation import NotationError, ParsedLimit, format_parsed, parse_notation
-from standards.models import ClauseMapping, Limit, Parameter
+from standards.models import ClauseMapping, Limit, Milestone, Parameter
 from standards.versioning import VersionedForm
 
 # A combined "≥70 °C for ≥30 min" sets a temperature and a time: the time goes to this
@@ -157,6 +157,44 @@ class MappingForm(VersionedForm):
                             sorted(
                                 str(ClauseMapping._meta.get_field(f).verbose_name) for f in decisive
                             )
+                        )
+                    },
+                    code="reason_required",
+                ),
+            )
+        return cleaned
+
+
+class MilestoneForm(VersionedForm):
+    """A milestone in the admin: a change of status or target date must say why (a
+    slip keeps its history, with the reason)."""
+
+    change_reason = forms.CharField(
+        label=_("Reason"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            "Required when the status or the target date changes; kept in the history "
+            "with the change."
+        ),
+    )
+
+    class Meta:
+        model = Milestone
+        fields = "__all__"
+
+    def clean(self):
+        cleaned = super().clean()
+        decisive = {"status", "target_date"} & set(self.changed_data)
+        if self.instance.pk and decisive and not cleaned.get("change_reason", "").strip():
+            self.add_error(
+                "change_reason",
+                forms.ValidationError(
+                    _("Say why the %(fields)s changed.")
+                    % {
+                        "fields": _(" and ").join(
+                            sorted(str(Milestone._meta.get_field(f).verbose_name) for f in decisive)
                         )
                     },
                     code="reason_required",

@@ -87,6 +87,9 @@ PARTS = (
     Part("standards.Round"),
     Part("standards.Decision"),
     Part("standards.ActionItem"),
+    # After the mappings and rounds they link to.
+    Part("standards.Pathway"),
+    Part("standards.Milestone"),
     # Never changed: a restore inserts them, as the history they read.
     Part("standards.Baseline"),
     Part("standards.NegotiationNote"),
@@ -111,6 +114,10 @@ PARTS = (
     Part("standards.HistoricalRound_agenda"),
     Part("standards.HistoricalActionItem"),
     Part("standards.HistoricalActionItem_mappings"),
+    Part("standards.HistoricalPathway"),
+    Part("standards.HistoricalPathway_mappings"),
+    Part("standards.HistoricalPathway_rounds"),
+    Part("standards.HistoricalMilestone"),
     Part("admin.LogEntry", natural_keys=True),
 )
 

@@ -3,6 +3,7 @@
 Plain Python; every piece of text is escaped here, so the result may be marked safe.
 """
 
+import datetime
 import unicodedata
 from html import escape
 
@@ -213,5 +214,155 @@ def stacked_bars(
                 ' fill="#212529"',
             )
         )
+    out.append("</svg>")
+    return "".join(out)
+
+
+# The milestone timeline: marker colours (contrast ≥ 3:1 on white, WCAG 1.4.11), the
+# height of a row, and the space for the year axis.
+TARGET_COLOUR = "#0a58ca"
+ACTUAL_COLOUR = "#146c43"
+TODAY_COLOUR = "#b02a37"
+TIMELINE_ROW = 28
+TIMELINE_AXIS = 22
+
+
+class _Axis:
+    """Whole years from the first date's to the year after the last one's, mapped onto
+    the plot's width."""
+
+    def __init__(self, dates, x, width):
+        self.first_year = min(dates).year
+        self.last_year = max(dates).year + 1
+        self.start = datetime.date(self.first_year, 1, 1).toordinal()
+        self.span = datetime.date(self.last_year, 1, 1).toordinal() - self.start
+        self.x, self.width = x, width
+
+    def x_of(self, day):
+        return self.x + self.width * (day.toordinal() - self.start) / self.span
+
+    def svg(self, top, bottom):
+        out = [
+            f'<line x1="{self.x}" y1="{bottom}" x2="{self.x + self.width}" y2="{bottom}" '
+            f'stroke="#495057"/>'
+        ]
+        step = max(1, (self.last_year - self.first_year) // 8)
+        for year in range(self.first_year, self.last_year + 1, step):
+            x = self.x_of(datetime.date(year, 1, 1))
+            out.append(
+                f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{bottom + 4}" stroke="#dee2e6"/>'
+            )
+            out.append(
+                f'<text x="{x:.1f}" y="{bottom + 17}" font-size="11" fill="#212529" '
+                f'text-anchor="middle">{year}</text>'
+            )
+        return out
+
+
+def _timeline_marks(axis, middle, name, target, actual, legend):
+    """The marks of one milestone: its target (a hollow diamond), its actual date (a
+    filled circle) and a line between them where it has both."""
+    out = []
+    if target and actual:
+        out.append(
+            f'<line x1="{axis.x_of(target):.1f}" y1="{middle:.1f}" '
+            f'x2="{axis.x_of(actual):.1f}" y2="{middle:.1f}" stroke="#6c757d" stroke-width="2"/>'
+        )
+    if target:
+        tx = axis.x_of(target)
+        out.append(
+            f'<path d="M{tx:.1f} {middle - 6:.1f} l6 6 l-6 6 l-6 -6 z" fill="#ffffff" '
+            f'stroke="{TARGET_COLOUR}" stroke-width="2" class="timeline-target">'
+            f"<title>{escape(name)}: {escape(str(legend['target']))} "
+            f"{target:%Y-%m-%d}</title></path>"
+        )
+    if actual:
+        out.append(
+            f'<circle cx="{axis.x_of(actual):.1f}" cy="{middle:.1f}" r="5" '
+            f'fill="{ACTUAL_COLOUR}" class="timeline-actual">'
+            f"<title>{escape(name)}: {escape(str(legend['actual']))} "
+            f"{actual:%Y-%m-%d}</title></circle>"
+        )
+    return out
+
+
+def _timeline_legend(y, width, legend):
+    marks = [
+        f'<path d="M7 {y} l6 6 l-6 6 l-6 -6 z" fill="#ffffff" stroke="{TARGET_COLOUR}" '
+        f'stroke-width="2"/>',
+        f'<circle cx="7" cy="{y + 6}" r="5" fill="{ACTUAL_COLOUR}"/>',
+        f'<line x1="2" y1="{y - 1}" x2="2" y2="{y + 13}" stroke="{TODAY_COLOUR}" '
+        f'stroke-dasharray="4 3"/>',
+    ]
+    out = []
+    for i, (key, mark) in enumerate(zip(("target", "actual", "today"), marks, strict=True)):
+        lx = i * width / 3
+        out.append(f'<g transform="translate({lx:.1f} 0)">{mark}</g>')
+        out.append(
+            f'<text x="{lx + LEGEND_TEXT_OFFSET:.1f}" y="{y + 11}" '
+            f'font-size="{LEGEND_SIZE}" fill="#212529">{escape(str(legend[key]))}</text>'
+        )
+    return out
+
+
+def milestone_timeline(chart_id, title, rows, legend, *, today=None, width=720, label_width=None):
+    """One row per pathway: its milestones' target dates (hollow diamonds) against their
+    actual dates (filled circles), joined by a line where a stage has both, on a common
+    axis of years, with today marked.
+
+    rows: [(label, href or None, [(stage label, target date or None, actual date or
+    None)])]; legend: {"target": text, "actual": text, "today": text}. Only dates known
+    to the day are drawn; a row's label links to `href` when one is given (the HTML page;
+    the PDF passes none). Dates known only to the month belong in the table that goes
+    with the chart. Plain Python, like the other charts: the same markup serves HTML and
+    PDF. Without links the SVG is role="img"; with them role="group" (named by its
+    title), so that the links stay reachable by keyboard and screen reader.
+    """
+    if label_width is None:
+        label_width = shared_label_width([(label, None) for label, _h, _s in rows])
+    plot_width = width - label_width - 24  # room for the last year's label
+    label_lines = [wrap_text(label, label_width - LABEL_GAP, LABEL_SIZE) for label, _h, _s in rows]
+    row_heights = [max(TIMELINE_ROW, len(lines) * LABEL_LINE + 6) for lines in label_lines]
+    plot_bottom = 4 + sum(row_heights)
+    legend_y = plot_bottom + TIMELINE_AXIS + 10
+    # An image, as the other charts are; with links, a group of them: an image's content
+    # is presentational, and a link inside it would be hidden from assistive technology.
+    role = "group" if any(href for _l, href, _s in rows) else "img"
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart chart-timeline" role="{role}" '
+        f'viewBox="0 0 {width} {round(legend_y + LEGEND_LINE + 8)}" width="100%" '
+        f'font-family="{FONT_FAMILY}" '
+        f'aria-labelledby="{chart_id}-title" id="{chart_id}">',
+        f'<title id="{chart_id}-title">{escape(title)}</title>',
+    ]
+    dates = [d for _l, _h, stages in rows for _s, *pair in stages for d in pair if d]
+    dates += [today] if today is not None else []
+    axis = _Axis(dates, label_width, plot_width) if dates else None
+    if axis:
+        out += axis.svg(4, plot_bottom)
+    y = 4
+    for (label, href, stages), lines, height in zip(rows, label_lines, row_heights, strict=True):
+        middle = y + height / 2
+        first = middle + 4 - (len(lines) - 1) * LABEL_LINE / 2
+        if href:
+            link = ' fill="#0a58ca" text-decoration="underline"'
+            text = _text(0, first, lines, LABEL_SIZE, LABEL_LINE, link)
+            out.append(f'<a href="{escape(href)}" class="timeline-link">{text}</a>')
+        else:
+            out.append(_text(0, first, lines, LABEL_SIZE, LABEL_LINE, ' fill="#212529"'))
+        out.append(
+            f'<line x1="{label_width}" y1="{middle:.1f}" x2="{label_width + plot_width}" '
+            f'y2="{middle:.1f}" stroke="#e9ecef"/>'
+        )
+        for stage_label, target, actual in stages if axis else []:
+            out += _timeline_marks(axis, middle, f"{label}: {stage_label}", target, actual, legend)
+        y += height
+    if axis and today is not None:
+        tx = axis.x_of(today)
+        out.append(
+            f'<line x1="{tx:.1f}" y1="4" x2="{tx:.1f}" y2="{plot_bottom}" '
+            f'stroke="{TODAY_COLOUR}" stroke-dasharray="4 3"/>'
+        )
+    out += _timeline_legend(legend_y, width, legend)
     out.append("</svg>")
     return "".join(out)

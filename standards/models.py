@@ -1402,6 +1402,278 @@ class ActionItem(models.Model):
         )
 
 
+class PathwaySpecies(models.TextChoices):
+    CATTLE = "cattle", _("Cattle")
+    SHEEP = "sheep", _("Sheep")
+    GOAT = "goat", _("Goats")
+    PIG = "pig", _("Pigs")
+    POULTRY = "poultry", _("Poultry")
+    HORSE = "horse", _("Horses")
+
+
+class ProcessingForm(models.TextChoices):
+    NOT_STATED = "", _("Not stated by the source")
+    CHILLED = "chilled", _("Chilled")
+    FROZEN = "frozen", _("Frozen")
+    HEAT_TREATED = "heat_treated", _("Heat-treated")
+    OFFAL = "offal", _("Offal and by-products")
+
+
+class Pathway(models.Model):
+    """One product line toward China (species × processing form × zone): the GACC
+    procedure's stages as milestones, the mappings that must be settled first and the
+    rounds where it was on the table."""
+
+    Species = PathwaySpecies
+    Form = ProcessingForm
+
+    key = models.SlugField(_("key"), max_length=80, unique=True)
+    title = models.CharField(_("title"), max_length=300)
+    species = models.CharField(_("species"), max_length=10, choices=PathwaySpecies)
+    processing_form = models.CharField(
+        _("processing form"), max_length=12, choices=ProcessingForm, blank=True
+    )
+    zone = models.CharField(
+        _("zone"),
+        max_length=300,
+        blank=True,
+        help_text=_("The areas the pathway is for, as the source names them."),
+    )
+    summary = models.TextField(_("summary"), blank=True)
+    source = models.TextField(_("source"), blank=True)
+    confidence = models.CharField(
+        _("source confidence"), max_length=6, choices=Confidence, default=Confidence.LOW
+    )
+    mappings = models.ManyToManyField(
+        ClauseMapping,
+        blank=True,
+        related_name="pathways",
+        verbose_name=_("mappings that must be settled"),
+    )
+    rounds = models.ManyToManyField(
+        Round, blank=True, related_name="pathways", verbose_name=_("rounds")
+    )
+    # Set by the reference loader; cleared when an editor saves the pathway in the
+    # admin, after which the loader leaves it alone.
+    from_dataset = models.BooleanField(
+        _("from the reference dataset"), default=False, editable=False
+    )
+    updated_at = models.DateTimeField(_("last changed"), auto_now=True)
+
+    history = HistoricalRecords(m2m_fields=[mappings, rounds])
+
+    class Meta:
+        ordering = ["key"]
+        verbose_name = _("market-access pathway")
+        verbose_name_plural = _("market-access pathways")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(species__in=PathwaySpecies.values), name="pathway_species_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(processing_form__in=ProcessingForm.values),
+                name="pathway_form_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(confidence__in=Confidence.values), name="pathway_confidence_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("standards:pathway-detail", args=[self.key])
+
+
+class MilestoneStage(models.IntegerChoices):
+    """The steps of GACC's market-access procedure, in their order (MARKET_ACCESS.md
+    §1.2 and §7)."""
+
+    APPLICATION = 1, _("Application")
+    QUESTIONNAIRE_ISSUED = 2, _("Questionnaire issued")
+    QUESTIONNAIRE_ANSWERED = 3, _("Questionnaire answered")
+    RISK_ASSESSMENT = 4, _("Risk assessment")
+    REVIEW = 5, _("Video or on-site review")
+    PROTOCOL_NEGOTIATED = 6, _("Protocol negotiated")
+    PROTOCOL_SIGNED = 7, _("Protocol signed")
+    CERTIFICATE_AGREED = 8, _("Certificate agreed")
+    ESTABLISHMENTS_REGISTERED = 9, _("Establishments registered")
+    GACC_ANNOUNCEMENT = 10, _("GACC announcement")
+    FIRST_SHIPMENT = 11, _("First shipment")
+
+
+class MilestoneStatus(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    IN_PROGRESS = "in_progress", _("In progress")
+    DONE = "done", _("Done")
+    SLIPPED = "slipped", _("Slipped")
+
+
+class Milestone(models.Model):
+    """One stage of a pathway: who owns it, its baseline, target and actual dates, the
+    evidence that it was reached and, when the target passed, why it slipped.
+
+    Rules (clean() and, where one row suffices, the database): done needs its evidence
+    and an actual date or the dates as the source gives them; slipped needs a reason.
+    The order rule needs the other milestones, so clean() alone holds it: a stage is not
+    done while an earlier recorded stage of the pathway is not done, and a stage is not
+    set back while a later one is done. A stage the sources say nothing of is simply not
+    recorded, and does not hold the others back."""
+
+    Stage = MilestoneStage
+    Status = MilestoneStatus
+    Side = NegotiationNoteSide
+
+    pathway = models.ForeignKey(
+        Pathway, on_delete=models.CASCADE, related_name="milestones", verbose_name=_("pathway")
+    )
+    stage = models.PositiveSmallIntegerField(_("stage"), choices=MilestoneStage)
+    owner_side = models.CharField(
+        _("owner side"), max_length=5, choices=NegotiationNoteSide, blank=True
+    )
+    responsible_body = models.CharField(_("responsible body"), max_length=300, blank=True)
+    baseline_date = models.DateField(_("baseline date"), null=True, blank=True)
+    target_date = models.DateField(_("target date"), null=True, blank=True)
+    actual_date = models.DateField(_("actual date"), null=True, blank=True)
+    dates_note = models.CharField(
+        _("dates as given by the source"),
+        max_length=200,
+        blank=True,
+        help_text=_("e.g. “Dec 2023” where the source gives no day."),
+    )
+    status = models.CharField(
+        _("status"), max_length=11, choices=MilestoneStatus, default=MilestoneStatus.PLANNED
+    )
+    evidence = models.TextField(
+        _("evidence"),
+        blank=True,
+        help_text=_(
+            "Required when done: the signed document, GACC announcement, registration or "
+            "shipment that shows it."
+        ),
+    )
+    citation = models.CharField(
+        _("official citation"),
+        max_length=300,
+        blank=True,
+        help_text=_("e.g. “GACC/MARA Announcement 2024 No. 20”."),
+    )
+    slip_reason = models.TextField(
+        _("slip reason"), blank=True, help_text=_("Required when the milestone slipped.")
+    )
+    source = models.TextField(_("source"), blank=True)
+    confidence = models.CharField(
+        _("source confidence"), max_length=6, choices=Confidence, default=Confidence.LOW
+    )
+    from_dataset = models.BooleanField(
+        _("from the reference dataset"), default=False, editable=False
+    )
+    updated_at = models.DateTimeField(_("last changed"), auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["pathway", "stage"]
+        verbose_name = _("milestone")
+        verbose_name_plural = _("milestones")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["pathway", "stage"],
+                name="milestone_stage_unique",
+                violation_error_message=_("The pathway already has this stage."),
+            ),
+            models.CheckConstraint(
+                condition=Q(stage__in=MilestoneStage.values), name="milestone_stage_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=MilestoneStatus.values), name="milestone_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(owner_side="") | Q(owner_side__in=NegotiationNoteSide.values),
+                name="milestone_owner_side_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(confidence__in=Confidence.values),
+                name="milestone_confidence_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="done")
+                | (~Q(evidence="") & (Q(actual_date__isnull=False) | ~Q(dates_note=""))),
+                name="milestone_done_has_evidence",
+                violation_error_code="milestone_done_has_evidence",
+                violation_error_message=_(
+                    "A milestone that is done needs its evidence and an actual date (or the "
+                    "dates as the source gives them)."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="slipped") | ~Q(slip_reason=""),
+                name="milestone_slipped_has_reason",
+                violation_error_code="milestone_slipped_has_reason",
+                violation_error_message=_("A milestone that slipped needs its slip reason."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.pathway.key}: {self.get_stage_display()}"
+
+    def clean(self):
+        super().clean()
+        errors = {}
+        if self.status == MilestoneStatus.DONE:
+            if not self.evidence.strip():
+                errors["evidence"] = _("A milestone that is done needs its evidence.")
+            if self.actual_date is None and not self.dates_note.strip():
+                errors["actual_date"] = _(
+                    "A milestone that is done needs its actual date, or the dates as the "
+                    "source gives them."
+                )
+        if self.status == MilestoneStatus.SLIPPED and not self.slip_reason.strip():
+            errors["slip_reason"] = _("A milestone that slipped needs its slip reason.")
+        if errors:
+            raise ValidationError(errors, code="milestone_incomplete")
+        self._check_order()
+
+    def _check_order(self):
+        if self.pathway_id is None or self.stage is None:
+            return
+        others = Milestone.objects.filter(pathway_id=self.pathway_id).exclude(pk=self.pk)
+        if self.status == MilestoneStatus.DONE:
+            first = (
+                others.filter(stage__lt=self.stage)
+                .exclude(status=MilestoneStatus.DONE)
+                .order_by("stage")
+                .first()
+            )
+            message = _("This stage cannot be done while an earlier stage (%(stage)s) is not done.")
+        else:
+            first = (
+                others.filter(stage__gt=self.stage, status=MilestoneStatus.DONE)
+                .order_by("stage")
+                .first()
+            )
+            message = _("This stage must be done: a later stage (%(stage)s) is done.")
+        if first is not None:
+            raise ValidationError(
+                {
+                    "status": ValidationError(
+                        message,
+                        code="milestone_order",
+                        params={"stage": first.get_stage_display()},
+                    )
+                }
+            )
+
+    def is_overdue(self, today=None):
+        today = today or timezone.localdate()
+        return (
+            self.status != MilestoneStatus.DONE
+            and self.target_date is not None
+            and self.target_date < today
+        )
+
+
 class BaselineImmutable(Exception):
     """A baseline is never changed or deleted: a correction is a new baseline."""
 

@@ -25,7 +25,7 @@ import yaml
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import DatabaseError, transaction
 
-from standards import glossary, round_data, search_text, translations
+from standards import glossary, pathway_data, round_data, search_text, translations
 from standards.models import (
     ABSENCE_EVIDENCE,
     CONFIDENCE_OF_EVIDENCE,
@@ -39,6 +39,7 @@ from standards.models import (
     Limit,
     Parameter,
     ProductScope,
+    Round,
     Standard,
     Topic,
     validate_mapping_key,
@@ -382,6 +383,7 @@ class Dataset:
     mappings: dict = field(default_factory=dict)
     terms: dict = field(default_factory=dict)  # the glossary, by key
     rounds: dict = field(default_factory=dict)  # the rounds of the talks, by number
+    pathways: dict = field(default_factory=dict)  # the market-access pathways, by key
     # {language: {section: {key: {field: text}}}}: standards.translations
     translations: dict = field(default_factory=dict)
 
@@ -408,7 +410,9 @@ def read_dataset(directory=DATA_DIR):
         _read_mappings(content, path.name, data, clause_refs)
         _read_terms(content, path.name, data)
         _read_rounds(content, path.name, data)
+        _read_pathways(content, path.name, data)
     _cross_check(data, clause_refs)
+    _check_pathways(data)
     try:
         translations.apply(directory / "translations", data)
     except translations.TranslationError as exc:
@@ -444,6 +448,31 @@ def _read_rounds(content, file, data):
     data.rounds.update(rounds)
 
 
+def _read_pathways(content, file, data):
+    try:
+        pathways = pathway_data.read_pathways(_list_or_fail(content, "pathways", file), file)
+    except pathway_data.PathwayDataError as exc:
+        raise ReferenceDataError(file, "pathways", None, str(exc)) from None
+    duplicate = sorted(set(pathways) & set(data.pathways))
+    if duplicate:
+        raise ReferenceDataError(file, "pathways", "key", f"duplicate key {duplicate[0]!r}")
+    for values in pathways.values():
+        values["_file"] = file
+    data.pathways.update(pathways)
+
+
+def _check_pathways(data):
+    """A pathway's mappings and rounds are the dataset's (all files read)."""
+    for key, values in data.pathways.items():
+        where = (values["_file"], f"pathway {key!r}")
+        unknown = [k for k in values["mappings"] if k not in data.mappings]
+        if unknown:
+            raise ReferenceDataError(*where, "mappings", f"no mapping {unknown[0]!r} defined")
+        unknown = [n for n in values["rounds"] if n not in data.rounds]
+        if unknown:
+            raise ReferenceDataError(*where, "rounds", f"no round {unknown[0]} defined")
+
+
 def _read_file(path):
     """The top-level lists of one data file by name ({} for an empty file)."""
     name = path.name
@@ -457,13 +486,14 @@ def _read_file(path):
         return {}
     if not isinstance(content, dict):
         raise ReferenceDataError(name, "file", None, "expected top-level lists by name")
-    unknown = sorted(set(content) - {"parameters", "standards", "mappings", "terms", "rounds"})
+    lists = {"parameters", "standards", "mappings", "terms", "rounds", "pathways"}
+    unknown = sorted(set(content) - lists)
     if unknown:
         raise ReferenceDataError(
             name,
             "file",
             unknown[0],
-            "unknown list (expected parameters, standards, mappings, terms, rounds)",
+            "unknown list (expected parameters, standards, mappings, terms, rounds, pathways)",
         )
     return content
 
@@ -662,6 +692,8 @@ class LoadSummary:
             "mappings",
             "glossary",
             "rounds",
+            "pathways",
+            "milestones",
         ):
             parts = [
                 f"{self.counts[(model_name, o)]} {o}"
@@ -753,6 +785,23 @@ def _write(data, summary, reset_assessments):
         raise ReferenceDataError("rounds", "write", "number", str(exc)) from None
     for outcome, count in counts.items():
         summary.counts[("rounds", outcome)] += count
+    # The dataset's rounds only: an editor's round that kept a number is not linked.
+    rounds = {
+        r.number: r
+        for r in Round.objects.filter(number__in=_round_numbers(data), from_dataset=True)
+    }
+    try:
+        counts, milestone_counts = pathway_data.write_pathways(data.pathways, mappings, rounds)
+    except pathway_data.PathwayDataError as exc:
+        raise ReferenceDataError("pathways", "write", "key", str(exc)) from None
+    for outcome, count in counts.items():
+        summary.counts[("pathways", outcome)] += count
+    for outcome, count in milestone_counts.items():
+        summary.counts[("milestones", outcome)] += count
+
+
+def _round_numbers(data):
+    return {n for values in data.pathways.values() for n in values["rounds"]}
 
 
 def _write_parameters(data, summary):

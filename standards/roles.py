@@ -26,6 +26,8 @@ DOMAIN_MODELS = (
     "round",
     "decision",
     "actionitem",
+    "pathway",
+    "milestone",
 )
 READ = [
     ("standards", f"view_{model}")

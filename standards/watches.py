@@ -33,7 +33,6 @@ from django.utils.translation import gettext as _
 from django_tasks import task
 
 from standards.baselines import Moment
-from standards.review import described, open_flags
 from standards.changes import between
 from standards.models import (
     ActionItem,
@@ -46,6 +45,7 @@ from standards.models import (
     WatchKind,
     WatchPreference,
 )
+from standards.review import described, open_flags
 
 logger = logging.getLogger(__name__)
 

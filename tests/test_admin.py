@@ -10,9 +10,11 @@ from standards.models import (
     DelegationMember,
     GlossaryTerm,
     Limit,
+    Milestone,
     NegotiationNote,
     Notification,
     Parameter,
+    Pathway,
     Round,
     Standard,
     Watch,
@@ -22,7 +24,17 @@ from tests.factories import make_clause, make_limit, make_mapping, make_standard
 
 pytestmark = pytest.mark.django_db
 
-DOMAIN_MODELS = [Standard, Clause, ClauseMapping, Limit, Parameter, Round, ActionItem]
+DOMAIN_MODELS = [
+    Standard,
+    Clause,
+    ClauseMapping,
+    Limit,
+    Parameter,
+    Round,
+    ActionItem,
+    Pathway,
+    Milestone,
+]
 
 
 @pytest.fixture
@@ -40,7 +52,13 @@ def one_of_each():
     round_.agenda.set([mapping])
     round_.decisions.create(text="Methods to be compared", outcome="deferred")
     action = round_.action_items.create(what="Send the method", owner_side="kz")
+    pathway = Pathway.objects.create(key="beef-frozen", title="Frozen beef", species="cattle")
+    pathway.mappings.set([mapping])
+    pathway.rounds.set([round_])
+    milestone = pathway.milestones.create(stage=Milestone.Stage.APPLICATION, owner_side="kz")
     return {
+        Pathway: pathway,
+        Milestone: milestone,
         Round: round_,
         ActionItem: action,
         Standard: kz.standard,

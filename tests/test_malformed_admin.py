@@ -34,7 +34,14 @@ from django.utils import timezone
 from openpyxl import Workbook
 
 from standards.exchange import RESOURCES
-from standards.models import GlossaryTerm, NegotiationNote, Parameter, PendingImport, Round
+from standards.models import (
+    GlossaryTerm,
+    NegotiationNote,
+    Parameter,
+    Pathway,
+    PendingImport,
+    Round,
+)
 from standards.search import MAX_QUERY_LENGTH
 from tests.factories import make_clause, make_limit, make_mapping, make_standard
 
@@ -81,6 +88,10 @@ def world(db):
         mapping=mapping, side="kz", meeting="Round 1", date=datetime.date(2026, 5, 12),
         text="Kazakhstan proposes n=5.", author=superuser, round=round_,
     )  # fmt: skip
+    pathway = Pathway.objects.create(key="beef-frozen", title="Frozen beef", species="cattle")
+    pathway.mappings.set([mapping])
+    pathway.rounds.set([round_])
+    pathway.milestones.create(stage=1, target_date=datetime.date(2026, 6, 1))
     Group.objects.get_or_create(name="Hostile testers")
     GlossaryTerm.objects.create(key="lead", category="parameter", term_en="Lead", variants="Pb")
     now = timezone.now()

@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from health.heartbeat import record as record_heartbeat
-from standards.models import ReportFile, Round, Watch
+from standards.models import Pathway, ReportFile, Round, Watch
 from tests.factories import make_clause, make_mapping, make_standard
 
 pytestmark = pytest.mark.django_db
@@ -98,6 +98,8 @@ EXPECTED = {
             "administrator": 400,
         },
     },
+    "standards:pathway-list": {"GET": readers(), "POST": every(405)},
+    "standards:pathway-detail": {"GET": readers(), "POST": every(405)},
     "standards:changes": {"GET": readers(), "POST": every(405)},
     # Report files of what changed: no "since" is a 400 for those who may export.
     **{
@@ -160,6 +162,11 @@ def world(regulator, negotiator, editor, administrator):
     mapping = make_mapping(key="KZCN-001", kz=[make_clause(standard)])
     round_ = Round.objects.create(number=1, title="Round 1, Astana", source="test")
     round_.agenda.set([mapping])
+    pathway = Pathway.objects.create(
+        key="beef-heat-treated", title="Heat-treated beef", species="cattle"
+    )
+    pathway.mappings.set([mapping])
+    pathway.rounds.set([round_])
     record_heartbeat("matrix")  # a running report worker, for /healthz
     job = ReportFile.objects.create(
         key="k" * 64,
@@ -179,6 +186,7 @@ def world(regulator, negotiator, editor, administrator):
         "standards:flags-clear": [mapping.key],
         "standards:round-detail": [round_.number],
         "standards:round-baseline": [round_.number],
+        "standards:pathway-detail": [pathway.key],
         "standards:report-job": [job.pk],
         "standards:report-download": [job.pk],
     }

@@ -13,6 +13,7 @@ from standards.charts import (
     stacked_bars,
 )
 from standards.models import ActionItem, ClauseMapping, Round, Topic
+from standards.pathways import measure, pathways_measured, timeline_svg
 from standards.views import reader_required
 
 Status = ClauseMapping.Status
@@ -136,6 +137,21 @@ def rounds_context(today=None):
     }
 
 
+def pathways_context(today=None):
+    """The milestone timeline of every pathway (its SVG and, as a table, each pathway's
+    figures and milestones): three queries whatever the number of pathways."""
+    today = today or timezone.localdate()
+    pathways = list(pathways_measured())
+    return {
+        "timeline_svg": mark_safe(timeline_svg(pathways, today)) if pathways else "",
+        "timeline_rows": [(p, measure(p, today)) for p in pathways],
+    }
+
+
 @reader_required
 def dashboard(request):
-    return render(request, "standards/dashboard.html", {**dashboard_context(), **rounds_context()})
+    return render(
+        request,
+        "standards/dashboard.html",
+        {**dashboard_context(), **rounds_context(), **pathways_context()},
+    )

@@ -255,3 +255,48 @@ def test_regulator_watches_a_pair_and_reads_a_notification(
     assert_accessible(page)
     page.get_by_role("button", name="Mark all as read").click()
     expect(page.locator("#unread-count")).to_have_count(0)
+
+
+def test_regulator_reaches_the_heat_treated_beef_pathway_blockers_from_the_dashboard(
+    page, live_server, data, assert_accessible
+):
+    from standards.models import ClauseMapping, Milestone, Pathway
+
+    pathway = Pathway.objects.create(
+        key="beef-heat-treated",
+        title="Heat-treated beef",
+        species="cattle",
+        processing_form="heat_treated",
+        source="https://interfax.com/newsroom/top-stories/96320/",
+    )
+    pathway.mappings.set(ClauseMapping.objects.filter(key__in=["KZCN-038", "KZCN-041"]))
+    Milestone.objects.create(pathway=pathway, stage=Milestone.Stage.GACC_ANNOUNCEMENT)
+    frozen = Pathway.objects.create(
+        key="beef-frozen", title="Frozen boneless beef", species="cattle"
+    )
+    Milestone.objects.create(
+        pathway=frozen,
+        stage=Milestone.Stage.PROTOCOL_SIGNED,
+        status="done",
+        actual_date="2018-06-07",
+        evidence="Protocol",
+    )
+    log_in(page, live_server)
+    timeline = page.locator("#chart-pathway-timeline")
+    expect(timeline).to_be_visible()
+    assert_accessible(page)
+
+    # Click 1: the pathway's row of the timeline.
+    timeline.locator("a.timeline-link", has_text="Heat-treated beef").click()
+    expect(page.get_by_role("heading", name="Heat-treated beef", level=1)).to_be_visible()
+    blocking = page.locator("#blocking-mappings")
+    expect(blocking.get_by_role("link")).to_have_count(2)
+    assert_accessible(page)
+
+    # Click 2: one of the mappings that block it.
+    blocking.get_by_role("link", name=re.compile("KZCN-038")).click()
+    expect(page.get_by_role("heading", name="KZCN-038 · FMD virus inactivation")).to_be_visible()
+
+    page.goto(f"{live_server.url}{reverse('standards:pathway-list')}")
+    expect(page.locator("#pathway-beef-heat-treated")).to_contain_text("0 of 11 stages done")
+    assert_accessible(page)
