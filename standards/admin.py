@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
+from standards import pathway_data
 from standards.admin_exchange import ExchangeAdminMixin
 from standards.admin_forms import LimitForm, MappingForm, MilestoneForm
 from standards.exchange import (
@@ -561,21 +562,8 @@ class NotificationAdmin(_ReadOnlyAdmin):
     date_hierarchy = "created_at"
 
 
-MILESTONE_FIELDS = [
-    "stage",
-    "status",
-    "owner_side",
-    "responsible_body",
-    "baseline_date",
-    "target_date",
-    "actual_date",
-    "dates_note",
-    "evidence",
-    "citation",
-    "slip_reason",
-    "source",
-    "confidence",
-]
+# A milestone's fields, as the data file names them (standards.pathway_data).
+MILESTONE_FIELDS = list(pathway_data.MILESTONE_FIELDS)
 
 
 class MilestoneInline(admin.StackedInline):

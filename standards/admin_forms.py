@@ -126,9 +126,32 @@ class LimitForm(VersionedForm):
         self.extra_limits = []
 
 
-class MappingForm(VersionedForm):
+class ReasonedForm(VersionedForm):
+    """An edit form whose decisive fields (`decisive`) need a reason when they change:
+    the subclass declares `change_reason`, which the history keeps with the change."""
+
+    decisive = ()
+
+    def clean(self):
+        cleaned = super().clean()
+        changed = set(self.decisive) & set(self.changed_data)
+        if self.instance.pk and changed and not cleaned.get("change_reason", "").strip():
+            model = self._meta.model
+            names = sorted(str(model._meta.get_field(f).verbose_name) for f in changed)
+            self.add_error(
+                "change_reason",
+                forms.ValidationError(
+                    _("Say why the %(fields)s changed.") % {"fields": _(" and ").join(names)},
+                    code="reason_required",
+                ),
+            )
+        return cleaned
+
+
+class MappingForm(ReasonedForm):
     """A mapping in the admin: a change of status or alignment must say why."""
 
+    decisive = ("status", "alignment")
     change_reason = forms.CharField(
         label=_("Reason"),
         required=False,
@@ -144,31 +167,12 @@ class MappingForm(VersionedForm):
         model = ClauseMapping
         fields = "__all__"
 
-    def clean(self):
-        cleaned = super().clean()
-        decisive = {"status", "alignment"} & set(self.changed_data)
-        if self.instance.pk and decisive and not cleaned.get("change_reason", "").strip():
-            self.add_error(
-                "change_reason",
-                forms.ValidationError(
-                    _("Say why the %(fields)s changed.")
-                    % {
-                        "fields": _(" and ").join(
-                            sorted(
-                                str(ClauseMapping._meta.get_field(f).verbose_name) for f in decisive
-                            )
-                        )
-                    },
-                    code="reason_required",
-                ),
-            )
-        return cleaned
 
-
-class MilestoneForm(VersionedForm):
+class MilestoneForm(ReasonedForm):
     """A milestone in the admin: a change of status or target date must say why (a
     slip keeps its history, with the reason)."""
 
+    decisive = ("status", "target_date")
     change_reason = forms.CharField(
         label=_("Reason"),
         required=False,
@@ -183,21 +187,3 @@ class MilestoneForm(VersionedForm):
     class Meta:
         model = Milestone
         fields = "__all__"
-
-    def clean(self):
-        cleaned = super().clean()
-        decisive = {"status", "target_date"} & set(self.changed_data)
-        if self.instance.pk and decisive and not cleaned.get("change_reason", "").strip():
-            self.add_error(
-                "change_reason",
-                forms.ValidationError(
-                    _("Say why the %(fields)s changed.")
-                    % {
-                        "fields": _(" and ").join(
-                            sorted(str(Milestone._meta.get_field(f).verbose_name) for f in decisive)
-                        )
-                    },
-                    code="reason_required",
-                ),
-            )
-        return cleaned

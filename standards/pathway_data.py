@@ -9,11 +9,10 @@ editor saved in the admin is the editor's (its `from_dataset` is cleared there):
 pathway or milestone is left as it is and counted as "kept", and nothing is deleted.
 """
 
-import datetime
-
 from django.core.exceptions import ValidationError
 
 from standards.models import Milestone, Pathway
+from standards.round_data import refused, text_or_date
 
 PATHWAY_FIELDS = (
     "key",
@@ -57,18 +56,7 @@ def _value(name, raw):
         if value not in STAGES:
             raise PathwayDataError(f"field 'stage': {value!r} is not one of {', '.join(STAGES)}")
         return STAGES[value]
-    if name in DATES:
-        if value in (None, ""):
-            return None
-        if isinstance(value, datetime.date):
-            return value
-        try:
-            return datetime.date.fromisoformat(str(value))
-        except ValueError:
-            raise PathwayDataError(f"field {name!r}: {value!r} is not a date YYYY-MM-DD") from None
-    if value is not None and not isinstance(value, str):
-        raise PathwayDataError(f"field {name!r}: expected text")
-    return (value or "").strip()
+    return text_or_date(name, value, DATES, PathwayDataError)
 
 
 def _values(raw, fields, required, extra):
@@ -85,8 +73,7 @@ def _values(raw, fields, required, extra):
 
 
 def _refused(exc):
-    name, messages = next(iter(exc.message_dict.items()))
-    return PathwayDataError(f"field {name!r}: {' '.join(messages)}")
+    return refused(exc, PathwayDataError)
 
 
 def _list_of(raw, name, kind):

@@ -39,13 +39,10 @@ class RoundDataError(ValueError):
     pass
 
 
-def _value(name, raw):
-    value = raw.get(name)
-    if name == "number":
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise RoundDataError(f"field 'number': {value!r} is not a positive whole number")
-        return value
-    if name in DATES:
+def text_or_date(name, value, dates, error):
+    """A dataset field's value: a date (or None) for the names in `dates`, else its text,
+    stripped; `error`, the dataset's exception class, says what is wrong."""
+    if name in dates:
         if value in (None, ""):
             return None
         if isinstance(value, datetime.date):
@@ -53,10 +50,25 @@ def _value(name, raw):
         try:
             return datetime.date.fromisoformat(str(value))
         except ValueError:
-            raise RoundDataError(f"field {name!r}: {value!r} is not a date YYYY-MM-DD") from None
+            raise error(f"field {name!r}: {value!r} is not a date YYYY-MM-DD") from None
     if value is not None and not isinstance(value, str):
-        raise RoundDataError(f"field {name!r}: expected text")
+        raise error(f"field {name!r}: expected text")
     return (value or "").strip()
+
+
+def refused(exc, error):
+    """A model's ValidationError as the dataset's `error`, naming the first field."""
+    name, messages = next(iter(exc.message_dict.items()))
+    return error(f"field {name!r}: {' '.join(messages)}")
+
+
+def _value(name, raw):
+    value = raw.get(name)
+    if name == "number":
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise RoundDataError(f"field 'number': {value!r} is not a positive whole number")
+        return value
+    return text_or_date(name, value, DATES, RoundDataError)
 
 
 def _agenda(raw):
@@ -79,8 +91,7 @@ def _read_one(raw):
     try:
         Round(**values).full_clean(validate_unique=False)
     except ValidationError as exc:
-        name, messages = next(iter(exc.message_dict.items()))
-        raise RoundDataError(f"field {name!r}: {' '.join(messages)}") from None
+        raise refused(exc, RoundDataError) from None
     values["agenda"] = _agenda(raw)
     return values
 
