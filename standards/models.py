@@ -1402,6 +1402,33 @@ class ActionItem(models.Model):
         )
 
 
+class KazakhRegion(models.TextChoices):
+    """Kazakhstan's first-level administrative units since the 2022 reform: 17 regions
+    and the 3 cities of republican significance. Zones, establishments and visited sites
+    name their place by these."""
+
+    ABAI = "abai", _("Abai region")
+    AKMOLA = "akmola", _("Akmola region")
+    AKTOBE = "aktobe", _("Aktobe region")
+    ALMATY_REGION = "almaty_region", _("Almaty region")
+    ATYRAU = "atyrau", _("Atyrau region")
+    EAST_KAZAKHSTAN = "east_kazakhstan", _("East Kazakhstan region")
+    ZHAMBYL = "zhambyl", _("Zhambyl region")
+    ZHETYSU = "zhetysu", _("Zhetysu region")
+    WEST_KAZAKHSTAN = "west_kazakhstan", _("West Kazakhstan region")
+    KARAGANDA = "karaganda", _("Karaganda region")
+    KOSTANAY = "kostanay", _("Kostanay region")
+    KYZYLORDA = "kyzylorda", _("Kyzylorda region")
+    MANGYSTAU = "mangystau", _("Mangystau region")
+    PAVLODAR = "pavlodar", _("Pavlodar region")
+    NORTH_KAZAKHSTAN = "north_kazakhstan", _("North Kazakhstan region")
+    TURKISTAN = "turkistan", _("Turkistan region")
+    ULYTAU = "ulytau", _("Ulytau region")
+    ASTANA = "astana", _("Astana (city)")
+    ALMATY_CITY = "almaty_city", _("Almaty (city)")
+    SHYMKENT = "shymkent", _("Shymkent (city)")
+
+
 class PathwaySpecies(models.TextChoices):
     CATTLE = "cattle", _("Cattle")
     SHEEP = "sheep", _("Sheep")
