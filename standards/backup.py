@@ -90,6 +90,8 @@ PARTS = (
     # After the mappings and rounds they link to.
     Part("standards.Pathway"),
     Part("standards.Milestone"),
+    Part("standards.Establishment"),
+    Part("standards.EstablishmentStatusChange"),
     # Never changed: a restore inserts them, as the history they read.
     Part("standards.Baseline"),
     Part("standards.NegotiationNote"),
@@ -118,6 +120,7 @@ PARTS = (
     Part("standards.HistoricalPathway_mappings"),
     Part("standards.HistoricalPathway_rounds"),
     Part("standards.HistoricalMilestone"),
+    Part("standards.HistoricalEstablishment"),
     Part("admin.LogEntry", natural_keys=True),
 )
 
