@@ -569,14 +569,12 @@ class ChoiceText(widgets.Widget):
         value = "" if value is None else str(value).strip()
         if (value == "" and self.allow_blank) or value in self.values:
             return value
-        raise ValueError(
-            _("“%(value)s” is not a valid value; valid values: %(valid)s%(blank)s.")
-            % {
-                "value": value,
-                "valid": ", ".join(self.values),
-                "blank": _(" (or empty when not known)") if self.allow_blank else "",
-            }
+        message = (
+            _("“%(value)s” is not a valid value; valid values: %(valid)s, or empty when not known.")
+            if self.allow_blank
+            else _("“%(value)s” is not a valid value; valid values: %(valid)s.")
         )
+        raise ValueError(message % {"value": value, "valid": ", ".join(self.values)})
 
     def render(self, value, obj=None, **kwargs):
         return "" if value is None else str(value)

@@ -498,9 +498,22 @@ def test_export_import_into_an_empty_register_and_export_again_is_identical(fmt,
     assert read(second) == read(first)
     restored = Establishment.objects.get(key="a")
     assert restored.name == "=Plant A" and restored.expires_on == D(2029, 2, 28)
-    text = first if fmt is CSVFormat else ""
-    if text:
-        assert "'=Plant A" in text and "cattle frozen\ncattle heat_treated\nhorse" in text
+    if fmt is CSVFormat:
+        assert "'=Plant A" in first and "cattle frozen\ncattle heat_treated\nhorse" in first
+    else:
+        cells = xlsx_cells(first)
+        assert cells[1][HEADER.index("name")] == "'=Plant A"
+        assert cells[1][HEADER.index("listing_date")] == "2024-02-29"
+
+
+def test_an_xlsx_date_cell_reads_as_its_day(client_for, editor):
+    cells = row(key="dated", name="Dated")
+    cells[HEADER.index("listing_date")] = datetime.datetime(2024, 2, 29)  # noqa: DTZ001
+    client = client_for(editor)
+    preview = post_import(client, xlsx_bytes([cells]), XLSX_INDEX)
+    assert preview.status_code == 200, preview.content
+    confirm(client, preview)
+    assert Establishment.objects.get(key="dated").expires_on == D(2029, 2, 28)
 
 
 # --- pages ----------------------------------------------------------------------------
