@@ -241,4 +241,4 @@ class EstablishmentForm(ReasonedForm):
         return establishments.check_activities(" ".join(self.cleaned_data["activities"]))
 
     def clean_products(self):
-        return establishments.check_products(" ".join(self.cleaned_data["products"]))
+        return establishments.check_products("\n".join(self.cleaned_data["products"]))

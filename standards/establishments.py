@@ -15,7 +15,7 @@ Renewal due on a day (`renewals_due`): a plant whose recorded status is listed o
 suspended (not expired), that has a listing date, and whose renewal of the current
 registration was not filed (no filing date, or one before the listing date), when on that
 day
-- its window is open: `open`, or `closing` when it closes within CLOSING_SOON days;
+- its window is open: `open`, or `closing` when it closes within 30 days (CLOSING_SOON);
 - its window has closed but the registration has not expired: `late`;
 - its registration has expired and nobody has recorded a renewal or the expiry: `lapsed`.
 A window that opens later is not due yet.
@@ -96,6 +96,7 @@ def registration_dates(listing_date):
 
 
 def current_status_expression(today):
+    """An establishment's status on `today`, as a database expression."""
     return Case(
         When(expires_on__lt=today, then=Value(EstablishmentStatus.EXPIRED)),
         default=F("status"),
@@ -113,6 +114,8 @@ def _renewal_pending():
 
 
 def renewal_state_expression(today):
+    """An establishment's RenewalState on `today` (None: no renewal due), as a database
+    expression; the first of its cases that holds wins."""
     pending = _renewal_pending()
     return Case(
         When(pending & Q(expires_on__lt=today), then=Value(RenewalState.LAPSED)),
@@ -131,7 +134,8 @@ def renewal_state_expression(today):
 
 @dataclass(frozen=True)
 class RenewalDue:
-    """One establishment due for renewal, as plain values."""
+    """One establishment due for renewal, as plain values; the labels are in the language
+    active when renewals_due ran."""
 
     pk: int
     url: str
@@ -246,7 +250,7 @@ def product_line(code):
 
 
 def _split_product(code):
-    species, _sep, form = code.replace(" ", PRODUCT_SEPARATOR).partition(PRODUCT_SEPARATOR)
+    species, _sep, form = code.partition(PRODUCT_SEPARATOR)
     return species, form
 
 
@@ -286,10 +290,10 @@ def check_products(value):
 
 
 def _product_tokens(line):
-    """The products of one line: "cattle frozen", "cattle:frozen", or several
-    "cattle:frozen sheep:frozen" separated by spaces."""
+    """The products of one line: "cattle frozen" (a species and a form), or products
+    separated by spaces, "cattle:frozen sheep horse:offal" (as they are stored)."""
     parts = line.split()
-    if len(parts) == 2 and PRODUCT_SEPARATOR not in line:  # noqa: PLR2004 (species and form)
+    if len(parts) == 2 and parts[1] in ProcessingForm.values:  # noqa: PLR2004 (species, form)
         return [PRODUCT_SEPARATOR.join(parts)]
     return parts
 
@@ -328,7 +332,7 @@ def _padded(field):
 def with_activity(queryset, activity):
     """The plants of `queryset` that do `activity`."""
     return queryset.alias(_activities=_padded("activities")).filter(
-        _activities__contains=f" {activity} "
+        _activities__contains=f"{MULTI_SEPARATOR}{activity}{MULTI_SEPARATOR}"
     )
 
 

@@ -231,6 +231,11 @@ def test_activities_and_products_are_validated_and_normalised():
     assert establishment.products == "cattle sheep:frozen"
     assert establishment.activity_labels == ["Slaughter", "Cold store"]
     assert establishment.product_labels == ["Cattle", "Sheep, frozen"]
+    # Species without a form, side by side, as stored and as the admin writes them.
+    assert plant("w", products="horse:offal sheep cattle").products == "cattle sheep horse:offal"
+    assert plant("v", products="cattle\nsheep frozen").products == "cattle sheep:frozen"
+    establishment.full_clean()  # a stored value reads back as itself
+    assert establishment.products == "cattle sheep:frozen"
     with pytest.raises(ValidationError, match="“smoking” is not an activity; valid activities"):
         plant("x", activities="slaughter smoking")
     with pytest.raises(ValidationError, match="“camel” is not a species"):
@@ -291,14 +296,14 @@ def test_a_status_change_in_the_admin_needs_a_reason(client_for, editor):
             status_since="2025-04-01",
             change_reason="Suspended by GACC",
             activities=["slaughter", "cutting"],
-            products=["cattle:frozen"],
+            products=["cattle:frozen", "sheep", "horse"],
         ),
     )
     assert response.status_code == 302, response.content
     establishment.refresh_from_db()
     assert establishment.status == "suspended"
     assert establishment.activities == "slaughter cutting"
-    assert establishment.products == "cattle:frozen"
+    assert establishment.products == "cattle:frozen sheep horse"
     change = establishment.status_changes.order_by("-pk").first()
     assert (change.status, change.reason, change.recorded_by) == (
         "suspended",
