@@ -20,6 +20,10 @@ day
 - its registration has expired and nobody has recorded a renewal or the expiry: `lapsed`.
 A window that opens later is not due yet.
 
+The periods are Decree 248's (Art. 20, from secondary sources: MARKET_ACCESS.md §1.4).
+Decree 248 is reported to be replaced by GACC Order No. 280 from 2026-06-01 (not verified
+against the GACC original); whether Order 280 keeps them has not been read.
+
 Status as of a day (`current_status_expression`): expired once the expiry date has passed
 (the registration holds through its expiry date), whatever the recorded status says;
 otherwise the recorded status. The recorded status stays as it was and is shown beside it.

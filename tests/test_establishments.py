@@ -553,6 +553,22 @@ def test_editors_maintain_the_register_in_the_admin(client_for, editor):
         assert client.get(url).status_code == 200, name
 
 
+def test_the_admin_list_filters_by_activity_status_and_region(client_for, editor):
+    plant("a", name="Alpha", activities="slaughter cutting", region="zhambyl")
+    plant("b", name="Beta", activities="cold_store", status="suspended")
+    client = client_for(editor)
+    url = reverse("admin:standards_establishment_changelist")
+
+    def names(params):
+        return {e.name for e in client.get(url, params).context["cl"].result_list}
+
+    assert names({"activity": "cutting"}) == {"Alpha"}
+    assert names({"activity": "cold_store"}) == {"Beta"}
+    assert names({"status__exact": "suspended"}) == {"Beta"}
+    assert names({"region__exact": "zhambyl"}) == {"Alpha"}
+    assert names({"q": "Alp"}) == {"Alpha"}
+
+
 def test_an_empty_register_says_why_and_how_to_import(client_for, regulator, editor):
     url = reverse("standards:establishment-list")
     page = client_for(regulator).get(url).text
@@ -634,7 +650,7 @@ def test_the_detail_page_shows_the_record_and_its_status_history(client_for, reg
     assert "Almaty &lt;Meat&gt;" in page and "<Meat>" not in page
     assert "2029-02-28" in page and "2028-08-28" in page and "2028-11-28" in page
     assert "Suspended &lt;by GACC&gt;" in page and "GACC notice" in page
-    assert "Listed → Suspended" in page
+    assert "Listed → Suspended" in page and "(first recorded)" in page
     assert "Not known" in page  # the Kazakh approval number
     assert "Edit in admin" not in page
     assert "Edit in admin" in client_for(editor).get(establishment.get_absolute_url()).text
