@@ -8,11 +8,12 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
-from standards import pathway_data
+from standards import establishments, pathway_data
 from standards.admin_exchange import ExchangeAdminMixin
-from standards.admin_forms import LimitForm, MappingForm, MilestoneForm
+from standards.admin_forms import EstablishmentForm, LimitForm, MappingForm, MilestoneForm
 from standards.exchange import (
     ClauseResource,
+    EstablishmentResource,
     GlossaryResource,
     LimitResource,
     MappingResource,
@@ -25,6 +26,9 @@ from standards.models import (
     ClauseMapping,
     Decision,
     DelegationMember,
+    Establishment,
+    EstablishmentActivity,
+    EstablishmentStatusChange,
     GlossaryTerm,
     Limit,
     Milestone,
@@ -628,5 +632,101 @@ class MilestoneAdmin(VersionedAdmin, SimpleHistoryAdmin):
 
     def save_model(self, request, obj, form, change):
         obj.from_dataset = False
+        obj._change_reason = form.cleaned_data.get("change_reason", "")
+        super().save_model(request, obj, form, change)
+
+
+class ActivityFilter(admin.SimpleListFilter):
+    title = _("activity")
+    parameter_name = "activity"
+
+    def lookups(self, request, model_admin):
+        return EstablishmentActivity.choices
+
+    def queryset(self, request, queryset):
+        if self.value() in EstablishmentActivity.values:
+            return establishments.with_activity(queryset, self.value())
+        return queryset
+
+
+class StatusChangeInline(admin.TabularInline):
+    """The status history: written when the establishment is saved with a new status,
+    never edited."""
+
+    model = EstablishmentStatusChange
+    fields = [
+        "recorded_at",
+        "previous_status",
+        "status",
+        "date",
+        "reason",
+        "evidence",
+        "citation",
+        "recorded_by",
+    ]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    ordering = ["-recorded_at", "-pk"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Establishment)
+class EstablishmentAdmin(VersionedAdmin, ExchangeAdminMixin, SimpleHistoryAdmin):
+    """The establishment register. Import and export through the checked spreadsheet
+    path; a change of status needs a reason and enters the status history."""
+
+    resource_classes = [EstablishmentResource]
+    form = EstablishmentForm
+    list_display = [
+        "name",
+        "kz_approval_number",
+        "cn_registration_number",
+        "region",
+        "status",
+        "listing_date",
+        "expires_on",
+        "confidence",
+    ]
+    list_filter = ["status", "region", ActivityFilter, "review_method", "confidence"]
+    search_fields = ["key", "name", "kz_approval_number", "cn_registration_number", "source"]
+    prepopulated_fields = {"key": ["name"]}
+    readonly_fields = ["expires_on", "renewal_opens_on", "renewal_closes_on"]
+    inlines = [StatusChangeInline]
+    fieldsets = [
+        (
+            None,
+            {"fields": ["key", "name", "kz_approval_number", "cn_registration_number", "region"]},
+        ),
+        (_("Activities and products"), {"fields": ["activities", "products"]}),
+        (
+            _("Registration"),
+            {
+                "fields": [
+                    "recommended_on",
+                    "review_method",
+                    "listing_date",
+                    "expires_on",
+                    "renewal_opens_on",
+                    "renewal_closes_on",
+                    "renewal_filed_on",
+                    "dates_note",
+                ]
+            },
+        ),
+        (
+            _("Status"),
+            {"fields": ["status", "status_since", "status_evidence", "status_citation"]},
+        ),
+        (_("Source"), {"fields": ["source", "confidence"]}),
+        (_("Reason for this change"), {"fields": ["change_reason"]}),
+    ]
+
+    def save_model(self, request, obj, form, change):
         obj._change_reason = form.cleaned_data.get("change_reason", "")
         super().save_model(request, obj, form, change)

@@ -1,10 +1,18 @@
-"""Admin forms: limits entered in the notation staff type."""
+"""Admin forms: limits entered in the notation staff type; the reasons decisive changes need."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from limits.notation import NotationError, ParsedLimit, format_parsed, parse_notation
-from standards.models import ClauseMapping, Limit, Milestone, Parameter
+from standards import establishments
+from standards.models import (
+    ClauseMapping,
+    Establishment,
+    EstablishmentActivity,
+    Limit,
+    Milestone,
+    Parameter,
+)
 from standards.versioning import VersionedForm
 
 # A combined "≥70 °C for ≥30 min" sets a temperature and a time: the time goes to this
@@ -187,3 +195,50 @@ class MilestoneForm(ReasonedForm):
     class Meta:
         model = Milestone
         fields = "__all__"
+
+
+class EstablishmentForm(ReasonedForm):
+    """An establishment in the admin: its activities and products ticked from their
+    choices, and a change of status, of the day it took effect or of the listing date
+    (which moves the expiry) must say why. A new status is kept in the status history
+    with the reason, the day, the evidence and the citation."""
+
+    decisive = ("status", "status_since", "listing_date")
+    activities = forms.MultipleChoiceField(
+        label=_("Activities"),
+        required=False,
+        choices=EstablishmentActivity.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    products = forms.MultipleChoiceField(
+        label=_("Products"),
+        required=False,
+        choices=(),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    change_reason = forms.CharField(
+        label=_("Reason"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            "Required when the status, the day it took effect or the listing date "
+            "changes; kept in the history and the status history with the change."
+        ),
+    )
+
+    class Meta:
+        model = Establishment
+        fields = "__all__"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["products"].choices = establishments.product_choices()
+        for name in ("activities", "products"):
+            self.initial[name] = str(getattr(self.instance, name) or "").split()
+
+    def clean_activities(self):
+        return establishments.check_activities(" ".join(self.cleaned_data["activities"]))
+
+    def clean_products(self):
+        return establishments.check_products("\n".join(self.cleaned_data["products"]))

@@ -6,8 +6,9 @@ format (the "python" serializer, written with full-precision timestamps).
 
 What is in it: users, groups and their memberships and permissions, standards, clauses,
 mappings with their clause sets, limits, parameters, negotiation notes, rounds and baselines,
-users' watches, digest preferences and notifications, every history table
-(including the history of clause sets and of superseded editions) and the admin log.
+pathways and milestones, establishments and their status changes, users' watches, digest
+preferences and notifications, every history table (including the history of clause sets
+and of superseded editions) and the admin log.
 Rows keep their ids, so history, notes, "last changed by" and admin log entries keep
 pointing at the same records. Content types, permissions and groups are referred to by
 natural key (app label and model; codename; group name): the migrations of the target
@@ -90,6 +91,8 @@ PARTS = (
     # After the mappings and rounds they link to.
     Part("standards.Pathway"),
     Part("standards.Milestone"),
+    Part("standards.Establishment"),
+    Part("standards.EstablishmentStatusChange"),
     # Never changed: a restore inserts them, as the history they read.
     Part("standards.Baseline"),
     Part("standards.NegotiationNote"),
@@ -118,6 +121,7 @@ PARTS = (
     Part("standards.HistoricalPathway_mappings"),
     Part("standards.HistoricalPathway_rounds"),
     Part("standards.HistoricalMilestone"),
+    Part("standards.HistoricalEstablishment"),
     Part("admin.LogEntry", natural_keys=True),
 )
 

@@ -1,11 +1,12 @@
 """Spreadsheet exchange of the domain data: CSV and XLSX import and export of parameters,
-standards, clauses, limits and mappings (django-import-export resources).
+standards, clauses, limits, mappings, the glossary and the establishment register
+(django-import-export resources).
 
 Records are matched on their stable keys, never on database ids, so a file exported from
 one portal imports into another (or into an empty one) and exports again unchanged:
 parameters and standards by `key`, clauses by standard key and reference, limits by
-clause and position, mappings by `key`. Clause sets are written one clause a line as
-"<standard key> <clause reference>".
+clause and position, mappings and establishments by `key`. Clause sets are written one
+clause a line as "<standard key> <clause reference>".
 
 Cells that a spreadsheet would run as a formula (starting with = + - @, tab or carriage
 return), and cells starting with an apostrophe, are written with a leading apostrophe,
@@ -19,6 +20,7 @@ after their last one, and a row longer than the header is refused by its number,
 """
 
 import csv
+import datetime
 import io
 import zipfile
 from decimal import Decimal, InvalidOperation
@@ -27,7 +29,7 @@ import openpyxl
 import tablib
 from defusedxml import DefusedXmlException
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -36,8 +38,20 @@ from import_export.formats import base_formats
 from import_export.instance_loaders import CachedInstanceLoader
 from openpyxl.utils import get_column_letter
 
-from standards import search_text
-from standards.models import Clause, ClauseMapping, GlossaryTerm, Limit, Parameter, Standard
+from standards import establishments, search_text
+from standards.models import (
+    Clause,
+    ClauseMapping,
+    Confidence,
+    Establishment,
+    EstablishmentStatus,
+    GlossaryTerm,
+    KazakhRegion,
+    Limit,
+    Parameter,
+    ReviewMethod,
+    Standard,
+)
 from standards.spreadsheets import unescape_cell, write_csv, write_xlsx
 from standards.translated import field_names
 
@@ -543,6 +557,141 @@ class MappingResource(PortalResource):
             instance.updated_by = self.user
 
 
+class ChoiceText(widgets.Widget):
+    """A choice written as its code; an unknown code is refused with the valid ones."""
+
+    def __init__(self, choices, allow_blank=False):
+        super().__init__()
+        self.values = [value for value in choices.values if value]
+        self.allow_blank = allow_blank
+
+    def clean(self, value, row=None, **kwargs):
+        value = "" if value is None else str(value).strip()
+        if (value == "" and self.allow_blank) or value in self.values:
+            return value
+        message = (
+            _("“%(value)s” is not a valid value; valid values: %(valid)s, or empty when not known.")
+            if self.allow_blank
+            else _("“%(value)s” is not a valid value; valid values: %(valid)s.")
+        )
+        raise ValueError(message % {"value": value, "valid": ", ".join(self.values)})
+
+    def render(self, value, obj=None, **kwargs):
+        return "" if value is None else str(value)
+
+
+class DateText(widgets.Widget):
+    """A day written YYYY-MM-DD (an XLSX date cell is read as its day); empty: not known."""
+
+    FORMAT = "%Y-%m-%d"
+
+    def clean(self, value, row=None, **kwargs):
+        if isinstance(value, datetime.datetime):
+            return value.date()
+        if isinstance(value, datetime.date):
+            return value
+        text = "" if value is None else str(value).strip()
+        if not text:
+            return None
+        try:
+            return datetime.datetime.strptime(text, self.FORMAT).date()  # noqa: DTZ007 (a day)
+        except ValueError:
+            raise ValueError(
+                _("“%(value)s” is not a date; write the day as YYYY-MM-DD, e.g. 2024-02-07.")
+                % {"value": text}
+            ) from None
+
+    def render(self, value, obj=None, **kwargs):
+        return value.strftime(self.FORMAT) if value else ""
+
+
+class CodesText(widgets.Widget):
+    """Several codes in one cell, one a line (establishments' activities and products);
+    stored as standards.establishments writes them."""
+
+    def __init__(self, check, line):
+        super().__init__()
+        self.check = check
+        self.line = line
+
+    def clean(self, value, row=None, **kwargs):
+        try:
+            return self.check("" if value is None else str(value))
+        except ValidationError as error:
+            raise ValueError(" ".join(error.messages)) from None
+
+    def render(self, value, obj=None, **kwargs):
+        return "\n".join(self.line(code) for code in str(value or "").split())
+
+
+class EstablishmentResource(PortalResource):
+    """The establishment register, matched on `key`. A status that changes takes the
+    import's reason into its status history."""
+
+    region = fields.Field("region", "region", ChoiceText(KazakhRegion, allow_blank=True))
+    activities = fields.Field(
+        "activities", "activities", CodesText(establishments.check_activities, str)
+    )
+    products = fields.Field(
+        "products",
+        "products",
+        CodesText(establishments.check_products, establishments.product_line),
+    )
+    recommended_on = fields.Field("recommended_on", "recommended_on", DateText())
+    review_method = fields.Field(
+        "review_method", "review_method", ChoiceText(ReviewMethod, allow_blank=True)
+    )
+    listing_date = fields.Field("listing_date", "listing_date", DateText())
+    renewal_filed_on = fields.Field("renewal_filed_on", "renewal_filed_on", DateText())
+    status = fields.Field("status", "status", ChoiceText(EstablishmentStatus))
+    status_since = fields.Field("status_since", "status_since", DateText())
+    confidence = fields.Field("confidence", "confidence", ChoiceText(Confidence))
+
+    class Meta(PortalResource.Meta):
+        model = Establishment
+        import_id_fields = ["key"]
+        instance_loader_class = CachedInstanceLoader  # one query for the file's records
+        fields = [
+            "key", "kz_approval_number", "cn_registration_number", "name", "region",
+            "activities", "products", "recommended_on", "review_method", "listing_date",
+            "renewal_filed_on", "status", "status_since", "status_evidence",
+            "status_citation", "dates_note", "source", "confidence",
+        ]  # fmt: skip
+        export_order = fields
+
+    # A number another plant holds: the error goes to its column, with the number.
+    TAKEN = {
+        "kz_approval_number_taken": "kz_approval_number",
+        "cn_registration_number_taken": "cn_registration_number",
+    }
+
+    def get_queryset(self):
+        return Establishment.objects.order_by("key")
+
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        try:
+            super().validate_instance(instance, import_validation_errors, validate_unique)
+        except ValidationError as error:
+            raise ValidationError(self._taken_to_columns(instance, error)) from None
+
+    def _taken_to_columns(self, instance, error):
+        errors = error.update_error_dict({})
+        general = []
+        for item in errors.pop(NON_FIELD_ERRORS, []):
+            column = self.TAKEN.get(getattr(item, "code", None))
+            if column is None:
+                general.append(item)
+                continue
+            message = _("“%(value)s”: %(error)s") % {
+                "value": getattr(instance, column),
+                "error": " ".join(item.messages),
+            }
+            errors.setdefault(column, []).append(ValidationError(message, code=item.code))
+        if general:
+            errors[NON_FIELD_ERRORS] = general
+        return errors
+
+
 # Import order on an empty portal: parameters and standards before the clauses that
 # cite them, clauses before limits and mappings.
 RESOURCES = {
@@ -552,6 +701,7 @@ RESOURCES = {
     "limits": LimitResource,
     "mappings": MappingResource,
     "glossary": GlossaryResource,
+    "establishments": EstablishmentResource,
 }
 
 

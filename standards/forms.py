@@ -9,7 +9,13 @@ from standards.models import (
     WATCH_TARGETS,
     ClauseMapping,
     Confidence,
+    EstablishmentActivity,
+    EstablishmentStatus,
+    KazakhRegion,
     NegotiationNote,
+    PathwaySpecies,
+    ProcessingForm,
+    RenewalState,
     ReviewCause,
     Round,
     Standard,
@@ -470,3 +476,48 @@ class WatchPreferenceForm(forms.ModelForm):
             "email": _("Also send them by email"),
             "language": _("Language of the messages"),
         }
+
+
+class EstablishmentFilterForm(forms.Form):
+    """The register's filters: a GET form, so every view of it is bookmarkable."""
+
+    DUE = "due"  # any renewal state
+
+    region = forms.ChoiceField(
+        label=_("Region"), required=False, choices=_any(KazakhRegion.choices)
+    )
+    activity = forms.ChoiceField(
+        label=_("Activity"), required=False, choices=_any(EstablishmentActivity.choices)
+    )
+    species = forms.ChoiceField(
+        label=_("Species"), required=False, choices=_any(PathwaySpecies.choices)
+    )
+    processing = forms.ChoiceField(
+        label=_("Processing form"),
+        required=False,
+        choices=_any([(v, label) for v, label in ProcessingForm.choices if v]),
+    )
+    status = forms.ChoiceField(
+        label=_("Status today"), required=False, choices=_any(EstablishmentStatus.choices)
+    )
+    renewal = forms.ChoiceField(
+        label=_("Renewal"),
+        required=False,
+        choices=_any([(DUE, _("Due (any of the below)")), *RenewalState.choices]),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _GetFormHelper()
+        self.helper.form_id = "establishment-filters"
+        self.helper.layout = Layout(
+            Row(
+                Column("region", css_class="col-sm-6 col-lg-2"),
+                Column("activity", css_class="col-sm-6 col-lg-2"),
+                Column("species", css_class="col-sm-6 col-lg-2"),
+                Column("processing", css_class="col-sm-6 col-lg-2"),
+                Column("status", css_class="col-sm-6 col-lg-2"),
+                Column("renewal", css_class="col-sm-6 col-lg-2"),
+            ),
+            StrictButton(_("Apply filters"), type="submit", css_class="btn-primary"),
+        )

@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -2097,3 +2097,297 @@ class Notification(models.Model):
 
     def __str__(self):
         return f"{self.user.get_username()} · {self.subject}"
+
+
+class EstablishmentActivity(models.TextChoices):
+    """What a plant does (MARKET_ACCESS.md §7 item 3)."""
+
+    SLAUGHTER = "slaughter", _("Slaughter")
+    CUTTING = "cutting", _("Cutting")
+    PROCESSING = "processing", _("Processing and heat treatment")
+    COLD_STORE = "cold_store", _("Cold store")
+
+
+class ReviewMethod(models.TextChoices):
+    """How GACC reviewed the plant before registering it (Decree 248: document review,
+    video inspection, on-site inspection)."""
+
+    NOT_KNOWN = "", _("Not known")
+    DOCUMENT = "document", _("Document review")
+    VIDEO = "video", _("Video inspection")
+    ON_SITE = "on_site", _("On-site inspection")
+
+
+class EstablishmentStatus(models.TextChoices):
+    LISTED = "listed", _("Listed")
+    SUSPENDED = "suspended", _("Suspended")
+    EXPIRED = "expired", _("Expired")
+
+
+class RenewalState(models.TextChoices):
+    """Where a registration stands against its renewal window (standards.establishments)."""
+
+    OPEN = "open", _("Renewal window open")
+    CLOSING = "closing", _("Renewal window closing soon")
+    LATE = "late", _("Renewal window passed, no renewal filed")
+    LAPSED = "lapsed", _("Expired without renewal")
+
+
+class EstablishmentQuerySet(models.QuerySet):
+    def with_state(self, today=None):
+        """Each plant's status as of `today` (`current_status`: expired once its expiry
+        date has passed, whatever the recorded status) and its renewal state
+        (`renewal_state`, None when no renewal is due): standards.establishments."""
+        from standards.establishments import current_status_expression, renewal_state_expression
+
+        today = today or timezone.localdate()
+        return self.annotate(
+            current_status=current_status_expression(today),
+            renewal_state=renewal_state_expression(today),
+        )
+
+
+class Establishment(models.Model):
+    """A Kazakh plant registered (or to be registered) with GACC under Decree 248: its
+    numbers, activities and products, how it was reviewed, its five-year listing and its
+    status, every change of which is kept (EstablishmentStatusChange).
+
+    The expiry and the renewal window are derived from the listing date when the plant
+    is saved (standards.establishments.registration_dates), never typed."""
+
+    Activity = EstablishmentActivity
+    Status = EstablishmentStatus
+    Method = ReviewMethod
+
+    key = models.SlugField(
+        _("key"),
+        max_length=80,
+        unique=True,
+        help_text=_("A stable name for the record, used by the spreadsheets."),
+    )
+    kz_approval_number = models.CharField(_("Kazakh approval number"), max_length=100, blank=True)
+    cn_registration_number = models.CharField(
+        _("China registration number"), max_length=100, blank=True
+    )
+    name = models.CharField(_("name"), max_length=300)
+    region = models.CharField(
+        _("region"),
+        max_length=20,
+        choices=KazakhRegion,
+        blank=True,
+        help_text=_("Blank when the source does not say."),
+    )
+    activities = models.CharField(
+        _("activities"),
+        max_length=200,
+        blank=True,
+        help_text=_("Codes separated by spaces: slaughter, cutting, processing, cold_store."),
+    )
+    products = models.CharField(
+        _("products"),
+        max_length=500,
+        blank=True,
+        help_text=_("Species and processing form, e.g. “cattle:frozen sheep:heat_treated”."),
+    )
+    recommended_on = models.DateField(
+        _("recommended by the Kazakh authority on"), null=True, blank=True
+    )
+    review_method = models.CharField(
+        _("GACC review method"), max_length=10, choices=ReviewMethod, blank=True
+    )
+    listing_date = models.DateField(
+        _("listing date"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "The day GACC listed the plant, or the day its renewed registration runs from; "
+            "the expiry is five years later."
+        ),
+    )
+    expires_on = models.DateField(_("expiry date"), null=True, blank=True, editable=False)
+    renewal_opens_on = models.DateField(
+        _("renewal window opens"), null=True, blank=True, editable=False
+    )
+    renewal_closes_on = models.DateField(
+        _("renewal window closes"), null=True, blank=True, editable=False
+    )
+    renewal_filed_on = models.DateField(
+        _("renewal filed on"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "The day the renewal of the current registration was filed; a day before the "
+            "listing date belongs to an earlier registration."
+        ),
+    )
+    status = models.CharField(
+        _("recorded status"),
+        max_length=10,
+        choices=EstablishmentStatus,
+        default=EstablishmentStatus.LISTED,
+    )
+    status_since = models.DateField(_("status since"), null=True, blank=True)
+    status_evidence = models.TextField(
+        _("status evidence"),
+        blank=True,
+        help_text=_("The notice or listing that shows the status."),
+    )
+    status_citation = models.CharField(_("status official citation"), max_length=300, blank=True)
+    dates_note = models.CharField(
+        _("dates as given by the source"),
+        max_length=200,
+        blank=True,
+        help_text=_("e.g. “Jun 2024” where the source gives no day."),
+    )
+    source = models.TextField(_("source"), blank=True)
+    confidence = models.CharField(
+        _("source confidence"), max_length=6, choices=Confidence, default=Confidence.LOW
+    )
+    updated_at = models.DateTimeField(_("last changed"), auto_now=True)
+
+    history = HistoricalRecords()
+    objects = EstablishmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "pk"]
+        verbose_name = _("establishment")
+        verbose_name_plural = _("establishments")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kz_approval_number"],
+                condition=~Q(kz_approval_number=""),
+                name="establishment_kz_number_unique",
+                violation_error_code="kz_approval_number_taken",
+                violation_error_message=_(
+                    "Another establishment already has this Kazakh approval number."
+                ),
+            ),
+            models.UniqueConstraint(
+                fields=["cn_registration_number"],
+                condition=~Q(cn_registration_number=""),
+                name="establishment_cn_number_unique",
+                violation_error_code="cn_registration_number_taken",
+                violation_error_message=_(
+                    "Another establishment already has this China registration number."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(region="") | Q(region__in=KazakhRegion.values),
+                name="establishment_region_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(review_method__in=ReviewMethod.values),
+                name="establishment_review_method_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=EstablishmentStatus.values),
+                name="establishment_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(confidence__in=Confidence.values),
+                name="establishment_confidence_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        from standards.establishments import record_status_change, registration_dates
+
+        self.expires_on, self.renewal_opens_on, self.renewal_closes_on = registration_dates(
+            self.listing_date
+        )
+        with transaction.atomic():
+            previous = (
+                Establishment.objects.filter(pk=self.pk).values_list("status", flat=True).first()
+                if self.pk
+                else None
+            )
+            super().save(*args, **kwargs)
+            record_status_change(self, previous)
+
+    def get_absolute_url(self):
+        return reverse("standards:establishment-detail", args=[self.pk])
+
+    def clean(self):
+        from standards.establishments import check_activities, check_products
+
+        super().clean()
+        errors = {}
+        for field, check in (("activities", check_activities), ("products", check_products)):
+            try:
+                setattr(self, field, check(getattr(self, field)))
+            except ValidationError as error:
+                errors[field] = error
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def activity_labels(self):
+        from standards.establishments import activity_labels
+
+        return activity_labels(self.activities)
+
+    @property
+    def product_labels(self):
+        from standards.establishments import product_labels
+
+        return product_labels(self.products)
+
+    def get_current_status_display(self):
+        """The status as of the day the queryset's with_state() was given."""
+        return EstablishmentStatus(self.current_status).label
+
+    def get_renewal_state_display(self):
+        state = getattr(self, "renewal_state", None)
+        return RenewalState(state).label if state else ""
+
+
+class EstablishmentStatusChange(models.Model):
+    """One change of an establishment's status: the status it moved to (and from), the
+    day it took effect as the source gives it, why, and the evidence. Written when the
+    establishment is saved with a new status (and when it is first recorded); never
+    edited afterwards."""
+
+    establishment = models.ForeignKey(
+        Establishment,
+        on_delete=models.CASCADE,
+        related_name="status_changes",
+        verbose_name=_("establishment"),
+    )
+    status = models.CharField(_("status"), max_length=10, choices=EstablishmentStatus)
+    previous_status = models.CharField(
+        _("previous status"), max_length=10, choices=EstablishmentStatus, blank=True
+    )
+    date = models.DateField(_("effective date"), null=True, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    evidence = models.TextField(_("evidence"), blank=True)
+    citation = models.CharField(_("official citation"), max_length=300, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    recorded_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["establishment", "recorded_at", "pk"]
+        verbose_name = _("establishment status change")
+        verbose_name_plural = _("establishment status changes")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=EstablishmentStatus.values),
+                name="establishment_change_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(previous_status="") | Q(previous_status__in=EstablishmentStatus.values),
+                name="establishment_change_previous_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.establishment}: {self.get_status_display()}"

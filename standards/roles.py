@@ -28,10 +28,18 @@ DOMAIN_MODELS = (
     "actionitem",
     "pathway",
     "milestone",
+    "establishment",
 )
 READ = [
     ("standards", f"view_{model}")
-    for model in (*DOMAIN_MODELS, "negotiationnote", "baseline", "reviewflag")
+    for model in (
+        *DOMAIN_MODELS,
+        "negotiationnote",
+        "baseline",
+        "reviewflag",
+        # Written when an establishment's status changes; never edited.
+        "establishmentstatuschange",
+    )
 ]
 EXPORT = [("standards", "export_report")]
 # Negotiation notes are append-only: adding is the only write.

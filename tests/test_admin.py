@@ -8,6 +8,7 @@ from standards.models import (
     Clause,
     ClauseMapping,
     DelegationMember,
+    Establishment,
     GlossaryTerm,
     Limit,
     Milestone,
@@ -34,6 +35,7 @@ DOMAIN_MODELS = [
     ActionItem,
     Pathway,
     Milestone,
+    Establishment,
 ]
 
 
@@ -56,7 +58,9 @@ def one_of_each():
     pathway.mappings.set([mapping])
     pathway.rounds.set([round_])
     milestone = pathway.milestones.create(stage=Milestone.Stage.APPLICATION, owner_side="kz")
+    establishment = Establishment.objects.create(key="almaty-meat", name="Almaty Meat")
     return {
+        Establishment: establishment,
         Pathway: pathway,
         Milestone: milestone,
         Round: round_,

@@ -202,6 +202,16 @@ def build_portal():
         period_end=now,
     )
     ReportFile.objects.create(key="k" * 64, fmt="csv", selection="gaps=1", requested_by=admin)
+    # An establishment whose status changed: its status history and its own history.
+    from standards.models import Establishment
+
+    plant = Establishment.objects.create(
+        key="almaty-meat", name="Almaty Meat", listing_date=datetime.date(2024, 2, 29)
+    )
+    plant.status = Establishment.Status.SUSPENDED
+    plant._change_reason = "Suspended by GACC"
+    plant._history_user = editor
+    plant.save()
     return first
 
 
@@ -234,6 +244,8 @@ def test_a_restored_portal_is_the_backed_up_portal(tmp_path):
     assert first["counts"]["admin.logentry"] == 1
     assert first["counts"]["standards.watch"] == 4
     assert first["counts"]["standards.notification"] == 1
+    assert first["counts"]["standards.establishmentstatuschange"] == 2
+    assert first["counts"]["standards.historicalestablishment"] == 2
     # A restored baseline still matches the history it reads.
     from standards.baselines import verify
     from standards.models import Baseline

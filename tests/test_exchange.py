@@ -2,6 +2,7 @@
 round trip into an empty portal, formula safety and refusal of malformed files."""
 
 import csv
+import datetime
 import io
 import zipfile
 
@@ -22,6 +23,7 @@ from standards.exchange import (
 from standards.models import (
     Clause,
     ClauseMapping,
+    Establishment,
     GlossaryTerm,
     Limit,
     Parameter,
@@ -106,6 +108,7 @@ def empty_portal():
     Standard.objects.all().delete()
     Parameter.objects.all().delete()
     GlossaryTerm.objects.all().delete()
+    Establishment.objects.all().delete()
 
 
 @pytest.mark.parametrize(
@@ -122,8 +125,17 @@ def test_export_import_into_an_empty_portal_and_export_again_is_identical(fmt, r
         child = child_of_same
     child.parent = parent
     child.save()
+    # The reference data holds no establishment (no source names one reliably).
+    Establishment.objects.create(
+        key="almaty-meat",
+        name="Almaty Meat",
+        region="almaty_region",
+        activities="slaughter cutting",
+        products="cattle:frozen",
+        listing_date=datetime.date(2024, 2, 29),
+    )
     first = {name: fmt().export_data(resource().export()) for name, resource in RESOURCES.items()}
-    models = (Parameter, Standard, Clause, Limit, ClauseMapping, GlossaryTerm)
+    models = (Parameter, Standard, Clause, Limit, ClauseMapping, GlossaryTerm, Establishment)
     counts = {m: m.objects.count() for m in models}
     assert counts[GlossaryTerm] > 100  # the glossary goes round as well
 

@@ -35,6 +35,7 @@ from openpyxl import Workbook
 
 from standards.exchange import RESOURCES
 from standards.models import (
+    Establishment,
     GlossaryTerm,
     NegotiationNote,
     Parameter,
@@ -92,6 +93,9 @@ def world(db):
     pathway.mappings.set([mapping])
     pathway.rounds.set([round_])
     pathway.milestones.create(stage=1, target_date=datetime.date(2026, 6, 1))
+    Establishment.objects.create(
+        key="almaty-meat", name="Almaty Meat", listing_date=datetime.date(2024, 2, 29)
+    )
     Group.objects.get_or_create(name="Hostile testers")
     GlossaryTerm.objects.create(key="lead", category="parameter", term_en="Lead", variants="Pb")
     now = timezone.now()

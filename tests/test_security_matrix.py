@@ -5,13 +5,15 @@ EXPECTED fails test_every_url_has_an_expectation. Admin URLs are covered by thei
 points (index and each model's changelist and add form); test_admin.py covers the rest.
 """
 
+import datetime
+
 import pytest
 from django.contrib import admin
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from health.heartbeat import record as record_heartbeat
-from standards.models import Pathway, ReportFile, Round, Watch
+from standards.models import Establishment, Pathway, ReportFile, Round, Watch
 from tests.factories import make_clause, make_mapping, make_standard
 
 pytestmark = pytest.mark.django_db
@@ -100,6 +102,8 @@ EXPECTED = {
     },
     "standards:pathway-list": {"GET": readers(), "POST": every(405)},
     "standards:pathway-detail": {"GET": readers(), "POST": every(405)},
+    "standards:establishment-list": {"GET": readers(), "POST": every(405)},
+    "standards:establishment-detail": {"GET": readers(), "POST": every(405)},
     "standards:changes": {"GET": readers(), "POST": every(405)},
     # Report files of what changed: no "since" is a 400 for those who may export.
     **{
@@ -167,6 +171,9 @@ def world(regulator, negotiator, editor, administrator):
     )
     pathway.mappings.set([mapping])
     pathway.rounds.set([round_])
+    establishment = Establishment.objects.create(
+        key="almaty-meat", name="Almaty Meat", listing_date=datetime.date(2024, 2, 29)
+    )
     record_heartbeat("matrix")  # a running report worker, for /healthz
     job = ReportFile.objects.create(
         key="k" * 64,
@@ -187,6 +194,7 @@ def world(regulator, negotiator, editor, administrator):
         "standards:round-detail": [round_.number],
         "standards:round-baseline": [round_.number],
         "standards:pathway-detail": [pathway.key],
+        "standards:establishment-detail": [establishment.pk],
         "standards:report-job": [job.pk],
         "standards:report-download": [job.pk],
     }

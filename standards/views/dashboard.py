@@ -12,6 +12,7 @@ from standards.charts import (
     shared_label_width,
     stacked_bars,
 )
+from standards.establishments import renewals_due
 from standards.models import ActionItem, ClauseMapping, Round, Topic
 from standards.pathways import measure, pathways_measured, timeline_svg
 from standards.views import reader_required
@@ -148,10 +149,21 @@ def pathways_context(today=None):
     }
 
 
+# The dashboard lists at most this many renewals; the register lists them all.
+RENEWALS_SHOWN = 10
+
+
+def renewals_context(today=None):
+    """The establishments due for renewal (standards.establishments.renewals_due): one
+    query."""
+    due = renewals_due(today or timezone.localdate())
+    return {"renewals": due[:RENEWALS_SHOWN], "renewals_total": len(due)}
+
+
 @reader_required
 def dashboard(request):
     return render(
         request,
         "standards/dashboard.html",
-        {**dashboard_context(), **rounds_context(), **pathways_context()},
+        {**dashboard_context(), **rounds_context(), **pathways_context(), **renewals_context()},
     )

@@ -128,6 +128,7 @@ def test_regulator_filters_opens_a_pair_toggles_text_and_switches_language(
         "standards:report-verify",
         "standards:watches",
         "standards:notifications",
+        "standards:establishment-list",  # the empty register
         "password_change",
     ],
 )
@@ -299,4 +300,50 @@ def test_regulator_reaches_the_heat_treated_beef_pathway_blockers_from_the_dashb
 
     page.goto(f"{live_server.url}{reverse('standards:pathway-list')}")
     expect(page.locator("#pathway-beef-heat-treated")).to_contain_text("0 of 11 stages done")
+    assert_accessible(page)
+
+
+def test_establishment_register_and_renewals_are_accessible(
+    page, live_server, data, assert_accessible
+):
+    import datetime
+
+    from django.utils import timezone
+
+    from standards.establishments import add_months
+    from standards.models import Establishment
+
+    today = timezone.localdate()
+    due = Establishment.objects.create(
+        key="almaty-meat",
+        name="Almaty Meat LLP",
+        kz_approval_number="KZ-0001",
+        cn_registration_number="CKAZ0001",
+        region="almaty_region",
+        activities="slaughter cutting",
+        products="cattle:frozen sheep:frozen",
+        review_method="video",
+        listing_date=add_months(today, -56),
+        source="https://example.org/cifer",
+    )
+    due.status = Establishment.Status.SUSPENDED
+    due.status_since = today - datetime.timedelta(days=3)
+    due._change_reason = "Suspended by GACC"
+    due.save()
+    Establishment.objects.create(key="old", name="Old Plant", listing_date=add_months(today, -70))
+    log_in(page, live_server)
+    renewals = page.locator("#renewals-due-list")
+    expect(renewals).to_contain_text("Almaty Meat LLP")
+    assert_accessible(page)
+    renewals.get_by_role("link", name="Almaty Meat LLP").click()
+    expect(page.get_by_role("heading", name="Almaty Meat LLP")).to_be_visible()
+    expect(page.locator("#status-history + .table-responsive")).to_contain_text("Suspended by GACC")
+    assert_accessible(page)
+    page.get_by_role("link", name="Establishment register").first.click()
+    expect(page.locator("table")).to_contain_text("Old Plant")
+    expect(page.locator("table")).to_contain_text("recorded: Listed")
+    assert_accessible(page)
+    page.get_by_label("Status today").select_option("expired")
+    page.get_by_role("button", name="Apply filters").click()
+    expect(page.get_by_text("1 establishment", exact=True)).to_be_visible()
     assert_accessible(page)
