@@ -48,9 +48,7 @@ urlpatterns = [
     path("reports/gap.pdf", reports.gap_file, {"fmt": "pdf"}, name="report-pdf"),
     path("reports/gap.csv", reports.gap_file, {"fmt": "csv"}, name="report-csv"),
     path("reports/gap.xlsx", reports.gap_file, {"fmt": "xlsx"}, name="report-xlsx"),
-    path(
-        "reports/market-access/", market_access.market_access_html, name="market-access-report"
-    ),
+    path("reports/market-access/", market_access.market_access_html, name="market-access-report"),
     *(
         path(
             f"reports/market-access.{fmt}",

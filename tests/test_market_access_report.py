@@ -231,9 +231,7 @@ def test_linked_from_the_pathways_and_the_dashboard_timeline(client_for, regulat
         ({"audience": "internal-cn"}, "Select a valid choice"),
     ],
 )
-def test_bad_parameters_are_a_400_with_a_message(
-    client_for, negotiator, world, query, message
-):
+def test_bad_parameters_are_a_400_with_a_message(client_for, negotiator, world, query, message):
     client = client_for(negotiator)
     for name in ("market-access-report", "market-access-csv"):
         response = client.get(reverse(f"standards:{name}"), query)
@@ -242,9 +240,7 @@ def test_bad_parameters_are_a_400_with_a_message(
 
 
 def test_since_a_round_starts_with_its_first_day(client_for, regulator, world):
-    response = client_for(regulator).get(
-        reverse("standards:market-access-report"), {"round": "3"}
-    )
+    response = client_for(regulator).get(reverse("standards:market-access-report"), {"round": "3"})
     assert response.status_code == 200
     assert "2024-02-01 (round 3: Round 3, Astana)" in response.content.decode()
     assert response.context["report"]["query"] == "lang=en&round=3"

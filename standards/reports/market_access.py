@@ -35,6 +35,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.functional import Promise
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.utils.translation import override as language_override
@@ -92,10 +93,7 @@ class MarketAccessForm(LanguageAndAudience):
             )
         if found.starts_on is None:
             raise forms.ValidationError(
-                _(
-                    "Round %(number)s has no first day recorded: give “since” as a day "
-                    "instead."
-                )
+                _("Round %(number)s has no first day recorded: give “since” as a day instead.")
                 % {"number": number},
                 code="round_without_day",
             )
@@ -164,9 +162,7 @@ class Scope:
 
 
 def _last_round(today):
-    return (
-        Round.objects.filter(starts_on__lte=today).order_by("-starts_on", "-number").first()
-    )
+    return Round.objects.filter(starts_on__lte=today).order_by("-starts_on", "-number").first()
 
 
 # --- the columns -------------------------------------------------------------------------
@@ -189,7 +185,7 @@ COLUMNS = {
     "baseline_date": gettext_lazy("Baseline date"),
     "target_date": gettext_lazy("Target date"),
     "actual_date": gettext_lazy("Actual date"),
-    "dates_note": gettext_lazy("Dates as given by the source"),
+    "dates_note": gettext_lazy("dates as given by the source"),  # the model field's name
     "days_in_stage": gettext_lazy("Time in stage"),
     "overdue": gettext_lazy("Overdue"),
     "evidence": gettext_lazy("Evidence"),
@@ -230,8 +226,16 @@ COLUMNS = {
 }
 # Columns holding the records' own text, written in English (their `lang` in HTML).
 ENGLISH_COLUMNS = frozenset(
-    ("pathway", "zone", "responsible_body", "dates_note", "evidence", "citation")
-    + ("slip_reason", "source")
+    {
+        "pathway",
+        "zone",
+        "responsible_body",
+        "dates_note",
+        "evidence",
+        "citation",
+        "slip_reason",
+        "source",
+    }
 )
 # The columns of the spreadsheets around the sections' own.
 SECTION_COLUMN = ("section", gettext_lazy("Section"))
@@ -530,6 +534,10 @@ class Filled:
         return [list(zip(row, english, strict=True)) for row in self.rows]
 
 
+def _label(code):
+    return capfirst(str(COLUMNS[code]))
+
+
 def _fill(number, section, scope):
     found = section.provide(scope)
     recorded = found is not None
@@ -544,7 +552,7 @@ def _fill(number, section, scope):
         number=number,
         key=section.key,
         title=str(section.title),
-        columns=[(code, str(COLUMNS[code]), code in ENGLISH_COLUMNS) for code in section.columns],
+        columns=[(code, _label(code), code in ENGLISH_COLUMNS) for code in section.columns],
         rows=rows,
         recorded=recorded,
         message=message,
