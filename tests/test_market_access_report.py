@@ -4,6 +4,7 @@ reproducibility of the PDF, parameter validation, roles, classification, formula
 spreadsheets and the page's query count."""
 
 import csv
+import dataclasses
 import datetime
 import io
 import re
@@ -137,6 +138,12 @@ def test_the_default_catalogue_window_starts_with_the_last_round_held(world):
     assert default["since_words"] == "2024-02-01 (round 3: Round 3, Astana)"
     assert since["since_words"] == "2025-01-02"
     assert default["fingerprint"] != since["fingerprint"]
+    # A later round held moves the default window, and with it the fingerprint.
+    Round.objects.create(number=5, title="Round 5, Almaty", starts_on=TODAY - DAY)
+    with translation.override("en"):
+        later = build(Params(today=TODAY))
+    assert later["since_words"].endswith("(round 5: Round 5, Almaty)")
+    assert later["fingerprint"] != default["fingerprint"]
 
 
 def test_empty_states_when_nothing_is_recorded():
@@ -153,7 +160,7 @@ def test_a_provider_plugs_in_by_its_section(world, monkeypatch):
     """A register added later fills its section through the same code: the rows reach
     every format, keyed by the section's column codes."""
     renewals = next(s for s in SECTIONS if s.key == "renewals_due")
-    plugged = market_access.dataclasses.replace(
+    plugged = dataclasses.replace(
         renewals,
         provide=lambda scope: [
             {"establishment": "Plant No. 7", "expires_on": (scope.today + 90 * DAY).isoformat()}
@@ -224,6 +231,8 @@ def test_linked_from_the_pathways_and_the_dashboard_timeline(client_for, regulat
         ({"since": "last week"}, "“Since” is a day written as YYYY-MM-DD"),
         ({"round": "three"}, "“Round” is a round&#x27;s number"),
         ({"round": "0"}, "“Round” is a round&#x27;s number"),
+        ({"round": "9" * 30}, "“Round” is a round&#x27;s number"),
+        ({"since": "2024-02-01\x00"}, "“Since” is a day written as YYYY-MM-DD"),
         ({"round": "99"}, "No round 99 is recorded."),
         ({"round": "4"}, "Round 4 has no first day recorded"),
         ({"round": "3", "since": "2024-02-01"}, "Give either “since” or “round”, not both."),

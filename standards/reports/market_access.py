@@ -56,6 +56,10 @@ WORKING_MARK = " †"  # a working translation, as the gap report marks it
 
 # --- the parameters ----------------------------------------------------------------------
 
+# The largest number a round may have (a positive integer column on every database): a
+# larger one is refused by the form, never handed to the database.
+ROUND_NUMBER_MAX = 2**31 - 1
+
 
 class MarketAccessForm(LanguageAndAudience):
     """The report's parameters: its language and classification (as the gap report's),
@@ -75,10 +79,12 @@ class MarketAccessForm(LanguageAndAudience):
         label=gettext_lazy("Or since a round"),
         required=False,
         min_value=1,
+        max_value=ROUND_NUMBER_MAX,
         help_text=gettext_lazy("A round's number: the changes since its first day."),
         error_messages={
             "invalid": gettext_lazy("“Round” is a round's number, e.g. 3."),
             "min_value": gettext_lazy("“Round” is a round's number, e.g. 3."),
+            "max_value": gettext_lazy("“Round” is a round's number, e.g. 3."),
         },
     )
 
@@ -561,12 +567,13 @@ def _fill(number, section, scope):
     )
 
 
-def fingerprint(query, today, sections):
-    """SHA-256 over the parameters, the day and every row of every section, in a
-    canonical JSON form."""
+def fingerprint(query, scope, sections):
+    """SHA-256 over the parameters, the day, where the catalogue changes start (a default
+    round included) and every row of every section, in a canonical JSON form."""
     records = {
         "query": query,
-        "today": today.isoformat(),
+        "today": scope.today.isoformat(),
+        "since": [_day(scope.since), scope.round.number if scope.round else None],
         "sections": [[s.key, s.recorded, s.codes, s.rows] for s in sections],
     }
     canonical = json.dumps(records, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
@@ -599,7 +606,7 @@ def build(params):
         "today": scope.today,
         "as_of": as_of,
         "since_words": _since_words(scope),
-        "fingerprint": fingerprint(query, scope.today, sections),
+        "fingerprint": fingerprint(query, scope, sections),
         "query": query,
         "lang": params.lang,
         "audience": params.audience,
