@@ -49,15 +49,16 @@ def write_csv(header, rows):
 def write_xlsx(header, rows, *, title, properties=None, frozen_rows=1, widths=False, sheets=()):
     """XLSX bytes of one sheet named `title`, its first `frozen_rows` rows frozen; every
     cell escaped and stored as text. `widths` sizes each column to its text (within
-    COLUMN_WIDTHS); `sheets` are further (title, rows) sheets, their first row frozen.
+    COLUMN_WIDTHS); `sheets` are further (title, rows) sheets, their first row frozen, or
+    (title, rows, frozen_rows).
     `properties` (created, modified, creator, title, keywords) are set on the workbook:
     fixed values give the same file for the same data."""
     from openpyxl import Workbook
 
     workbook = Workbook()
     _fill(workbook.active, title, [header, *rows], frozen_rows, widths)
-    for sheet_title, sheet_rows in sheets:
-        _fill(workbook.create_sheet(), sheet_title, sheet_rows, 1, widths)
+    for sheet_title, sheet_rows, *frozen in sheets:
+        _fill(workbook.create_sheet(), sheet_title, sheet_rows, frozen[0] if frozen else 1, widths)
     for name, value in (properties or {}).items():
         setattr(workbook.properties, name, value)
     buffer = io.BytesIO()

@@ -7,6 +7,7 @@ from standards.views import (
     dashboard,
     documents,
     establishments,
+    market_access,
     pairs,
     pathways,
     reports,
@@ -54,6 +55,16 @@ urlpatterns = [
     path("reports/gap.pdf", reports.gap_file, {"fmt": "pdf"}, name="report-pdf"),
     path("reports/gap.csv", reports.gap_file, {"fmt": "csv"}, name="report-csv"),
     path("reports/gap.xlsx", reports.gap_file, {"fmt": "xlsx"}, name="report-xlsx"),
+    path("reports/market-access/", market_access.market_access_html, name="market-access-report"),
+    *(
+        path(
+            f"reports/market-access.{fmt}",
+            market_access.market_access_file,
+            {"fmt": fmt},
+            name=f"market-access-{fmt}",
+        )
+        for fmt in ("pdf", "csv", "xlsx")
+    ),
     path("reports/jobs/<int:pk>/", reports.report_job, name="report-job"),
     path("reports/jobs/<int:pk>/download/", reports.report_job_download, name="report-download"),
     path("reports/verify/", reports.verify, name="report-verify"),

@@ -120,6 +120,11 @@ EXPECTED = {
     "standards:report-pdf": {"GET": EXPORTERS, "POST": every(405)},
     "standards:report-csv": {"GET": EXPORTERS, "POST": every(405)},
     "standards:report-xlsx": {"GET": EXPORTERS, "POST": every(405)},
+    # The market-access report: every role reads it; its files are for those who export.
+    "standards:market-access-report": {"GET": readers(), "POST": every(405)},
+    "standards:market-access-pdf": {"GET": EXPORTERS, "POST": every(405)},
+    "standards:market-access-csv": {"GET": EXPORTERS, "POST": every(405)},
+    "standards:market-access-xlsx": {"GET": EXPORTERS, "POST": every(405)},
     "standards:report-job": {"GET": JOB_OWNER, "POST": every(405)},
     "standards:report-download": {"GET": JOB_OWNER, "POST": every(405)},
     "standards:report-verify": {"GET": readers(), "POST": readers(400)},  # empty form: 400

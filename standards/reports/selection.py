@@ -16,7 +16,33 @@ from standards.notes import AUDIENCES, SHARED, audiences_for
 REPORT_LANGUAGES = [("en", "English"), ("ru", "Русский"), ("kk", "Қазақ"), ("zh-hans", "简体中文")]
 
 
-class ReportForm(forms.Form):
+class LanguageAndAudience(forms.Form):
+    """The report language and the classification (audience) every report of the portal
+    takes: the gap report and the market-access report. `user`: the requester, who may
+    choose only the audiences allowed to them (standards/notes.py); None (the report
+    worker) accepts every audience."""
+
+    lang = forms.ChoiceField(
+        label=_("Language of the report"), choices=REPORT_LANGUAGES, required=False, initial="en"
+    )
+    audience = forms.ChoiceField(
+        label=_("Classification"),
+        choices=list(AUDIENCES.items()),
+        required=False,
+        initial=SHARED,
+        help_text=_(
+            "A report for the joint working group carries shared notes only; an internal "
+            "report also carries your delegation's internal notes."
+        ),
+    )
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if user is not None:
+            self.fields["audience"].choices = audiences_for(user)
+
+
+class ReportForm(LanguageAndAudience):
     """The selection of a gap report; a GET form, so a report is a bookmarkable URL."""
 
     product = forms.MultipleChoiceField(
@@ -64,9 +90,6 @@ class ReportForm(forms.Form):
         required=False,
         empty_value=True,
     )
-    lang = forms.ChoiceField(
-        label=_("Language of the report"), choices=REPORT_LANGUAGES, required=False, initial="en"
-    )
     lang2 = forms.ChoiceField(
         label=_("Second language (a two-language report)"),
         choices=[("", _("— none: one language —")), *REPORT_LANGUAGES],
@@ -78,16 +101,6 @@ class ReportForm(forms.Form):
     )
     originals = forms.BooleanField(label=_("Include the original-language texts"), required=False)
     notes = forms.BooleanField(label=_("Include the negotiation notes"), required=False)
-    audience = forms.ChoiceField(
-        label=_("Classification"),
-        choices=list(AUDIENCES.items()),
-        required=False,
-        initial=SHARED,
-        help_text=_(
-            "A report for the joint working group carries shared notes only; an internal "
-            "report also carries your delegation's internal notes."
-        ),
-    )
 
     as_of = forms.CharField(
         label=_("As of a baseline"),
@@ -125,11 +138,7 @@ class ReportForm(forms.Form):
         return cleaned
 
     def __init__(self, *args, user=None, **kwargs):
-        """`user`: the requester, who may choose only the audiences allowed to them
-        (standards/notes.py); None (the report worker) accepts every audience."""
-        super().__init__(*args, **kwargs)
-        if user is not None:
-            self.fields["audience"].choices = audiences_for(user)
+        super().__init__(*args, user=user, **kwargs)
         self.helper = FormHelper()
         self.helper.form_method = "get"
         self.helper.disable_csrf = True

@@ -78,15 +78,20 @@ def _too_large(request, count):
 PREPARING_RETRY_SECONDS = 3
 
 
+def refuse_export(request):
+    """The answer to a role that may read reports but not download them."""
+    return render(
+        request,
+        "reports/refused.html",
+        {"message": _("Your role may read reports but not export them.")},
+        status=403,
+    )
+
+
 @reader_required
 def gap_file(request, fmt):
     if not can_export(request.user):
-        return render(
-            request,
-            "reports/refused.html",
-            {"message": _("Your role may read reports but not export them.")},
-            status=403,
-        )
+        return refuse_export(request)
     form, selection = selection_from(request.GET, user=request.user)
     if selection is None:
         return _invalid(request, form)

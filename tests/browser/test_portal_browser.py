@@ -347,3 +347,28 @@ def test_establishment_register_and_renewals_are_accessible(
     page.get_by_role("button", name="Apply filters").click()
     expect(page.get_by_text("1 establishment", exact=True)).to_be_visible()
     assert_accessible(page)
+
+
+def test_the_market_access_report_opens_from_the_dashboard_timeline(
+    page, live_server, data, assert_accessible
+):
+    from standards.models import ClauseMapping, Milestone, Pathway
+
+    pathway = Pathway.objects.create(
+        key="beef-heat-treated",
+        title="Heat-treated beef",
+        species="cattle",
+        processing_form="heat_treated",
+        source="https://interfax.com/newsroom/top-stories/96320/",
+    )
+    pathway.mappings.set(ClauseMapping.objects.filter(key__in=["KZCN-038", "KZCN-041"]))
+    Milestone.objects.create(pathway=pathway, stage=Milestone.Stage.GACC_ANNOUNCEMENT)
+    log_in(page, live_server)
+    page.locator("#pathway-timeline").locator("xpath=..").get_by_role(
+        "link", name="Market-access report"
+    ).click()
+    expect(page.get_by_role("heading", name="1. Pathways")).to_be_visible()
+    expect(page.locator("#section-pathway_gaps")).to_contain_text("KZCN-038")
+    expect(page.locator("#section-renewals_due")).to_contain_text("Not yet recorded")
+    expect(page.locator("#report-pathway-timeline")).to_be_visible()
+    assert_accessible(page)
