@@ -157,6 +157,9 @@ class RenewalDue:
     state_label: str
     days_to_close: int  # negative once the window has closed
     days_to_expiry: int  # negative once the registration has expired
+    status_label: str = ""
+    source: str = ""
+    confidence_label: str = ""
 
 
 def renewals_due(today=None):
@@ -186,6 +189,9 @@ def renewals_due(today=None):
             state_label=str(RenewalState(row.renewal_state).label),
             days_to_close=(row.renewal_closes_on - today).days,
             days_to_expiry=(row.expires_on - today).days,
+            status_label=str(row.get_status_display()),
+            source=row.source,
+            confidence_label=str(row.get_confidence_display()),
         )
         for row in rows
     ]

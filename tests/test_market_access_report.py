@@ -31,7 +31,7 @@ Status = Milestone.Status
 LANGUAGES = [code for code, _name in REPORT_LANGUAGES]
 FORMULA = '=HYPERLINK("http://evil.invalid","x")'
 INTERNAL = "Internal fallback position: accept 65 °C"
-MISSING = ("catalogue_changes", "renewals_due", "findings_actions")
+MISSING = ("catalogue_changes", "findings_actions")
 
 
 def milestone(pathway, stage, status=Status.PLANNED, **fields):
@@ -175,6 +175,43 @@ def test_a_provider_plugs_in_by_its_section(world, monkeypatch):
     [record] = [dict(zip(codes, r, strict=True)) for r in rows[2:] if "Plant No. 7" in r]
     assert record["section"] == "4. Establishments due for renewal"
     assert record["expires_on"] == (TODAY + 90 * DAY).isoformat() and record["note"] == ""
+
+
+def test_the_renewals_section_lists_the_registers_establishments_due(world):
+    """The register's renewals due reach the report: a plant listed 4 years and 8 months
+    ago (window open) with its numbers and window; one listed a year ago is not due."""
+    from standards.establishments import add_months, renewal_window
+    from standards.models import Establishment
+
+    listed = add_months(TODAY, -56)
+    Establishment.objects.create(
+        key="almaty-meat",
+        name="Almaty Meat LLP",
+        kz_approval_number="KZ-0001",
+        cn_registration_number="CKAZ0001",
+        region="almaty_region",
+        listing_date=listed,
+        source="https://example.invalid/cifer",
+        confidence="medium",
+    )
+    Establishment.objects.create(
+        key="new-plant", name="New Plant", listing_date=add_months(TODAY, -12)
+    )
+    with translation.override("en"):
+        report = build(Params(today=TODAY))
+    [row] = section(report, "renewals_due").rows
+    cells = dict(zip(section(report, "renewals_due").codes, row, strict=True))
+    expires = add_months(listed, 60)
+    opens, closes = renewal_window(expires)
+    assert cells["establishment"] == "Almaty Meat LLP"
+    assert cells["approval_number"] == "KZ-0001" and cells["region"] == "Almaty region"
+    assert cells["expires_on"] == expires.isoformat()
+    assert (cells["renewal_due_from"], cells["renewal_due_by"]) == (
+        opens.isoformat(),
+        closes.isoformat(),
+    )
+    assert cells["establishment_status"] == "Listed"
+    assert cells["source"] == "https://example.invalid/cifer"
 
 
 # --- the page --------------------------------------------------------------------------
@@ -369,7 +406,8 @@ def test_the_csv_in_every_report_language(client_for, negotiator, world, lang):
     assert [r["key"] for r in by_section[names[5]]] == ["KZCN-901"]
     for index in (2, 3, 4):
         [row] = by_section[names[index]]
-        assert row["note"] == in_language(lang, NOT_RECORDED)
+        kept = SECTIONS[index].key not in MISSING
+        assert row["note"] == in_language(lang, SECTIONS[index].empty if kept else NOT_RECORDED)
     assert {r["report_fingerprint"] for r in records} == {response["X-Report-Fingerprint"]}
     assert {r["report_date"] for r in records} == {TODAY.isoformat()}
     # Formula-safe: no cell a spreadsheet would run.
@@ -390,9 +428,10 @@ def test_the_xlsx_in_every_report_language(client_for, negotiator, world, lang):
     assert [row[0] for row in pathways[2:]] == ["Heat-treated beef", "'" + FORMULA]
     gaps = [[c.value for c in row] for row in sheets[5].iter_rows()]
     assert [row[1] for row in gaps[2:]] == ["KZCN-901"]
-    for sheet in sheets[2:5]:
-        values = [[c.value for c in row] for row in sheet.iter_rows()]
-        assert values[2][0] == in_language(lang, NOT_RECORDED)
+    for index in (2, 3, 4):
+        values = [[c.value for c in row] for row in sheets[index].iter_rows()]
+        kept = SECTIONS[index].key not in MISSING
+        assert values[2][0] == in_language(lang, SECTIONS[index].empty if kept else NOT_RECORDED)
     # Every cell is text, never a formula.
     for sheet in sheets:
         assert all(c.data_type == "s" for row in sheet.iter_rows() for c in row if c.value)
@@ -424,11 +463,11 @@ def test_the_page_costs_the_same_queries_for_5_and_500_records(
     url = reverse("standards:market-access-report")
     _many(2)  # 2 pathways, 4 milestones, 1 mapping
     # session, user, permissions (2); the last round held; pathways, their milestones,
-    # their open mappings; the reader's delegation (the classification choices); the
-    # reader's unread notifications (the header's badge)
-    with django_assert_num_queries(10):
+    # their open mappings; the establishments due for renewal; the reader's delegation
+    # (the classification choices); the reader's unread notifications (the header's badge)
+    with django_assert_num_queries(11):
         assert client.get(url).status_code == 200
     _many(165, start=2)  # 167 pathways, 334 milestones, 2 mappings: 500 records and more
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         response = client.get(url)
     assert len(section(response.context["report"], "pathways").rows) == 167

@@ -40,6 +40,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.utils.translation import override as language_override
 
+from standards.establishments import renewals_due as register_renewals_due
 from standards.models import Round
 from standards.notes import AUDIENCES, SHARED
 from standards.pathways import measure, pathways_measured, timeline_svg
@@ -218,6 +219,8 @@ COLUMNS = {
     "listed_on": gettext_lazy("Listing date"),
     "expires_on": gettext_lazy("Expiry date"),
     "renewal_due_from": gettext_lazy("Renewal due from"),
+    "renewal_due_by": gettext_lazy("Renewal due by"),
+    "renewal_state": gettext_lazy("Renewal"),
     "establishment_status": gettext_lazy("Register status"),
     "visit": gettext_lazy("Visit"),
     "finding": gettext_lazy("Finding"),
@@ -367,13 +370,26 @@ def catalogue_changes(scope):
 
 
 def renewals_due(scope):
-    """The registered establishments whose renewal falls due by `scope.today`.
-
-    The establishment register is not recorded in this portal yet: None. Its provider
-    returns one dict per establishment from the register's `renewals_due(scope.today)`:
-    establishment, approval_number, registration_number, region, listed_on, expires_on,
-    renewal_due_from, establishment_status, source, confidence."""
-    return None
+    """The registered establishments whose renewal falls due by `scope.today`, from the
+    register's renewals_due (standards.establishments): the window (3 to 6 months before
+    expiry) is open, or passed with no renewal filed."""
+    return [
+        {
+            "establishment": due.name,
+            "approval_number": due.kz_approval_number,
+            "registration_number": due.cn_registration_number,
+            "region": due.region_label,
+            "listed_on": _day(due.listing_date),
+            "expires_on": _day(due.expires_on),
+            "renewal_due_from": _day(due.opens_on),
+            "renewal_due_by": _day(due.closes_on),
+            "renewal_state": due.state_label,
+            "establishment_status": due.status_label,
+            "source": due.source,
+            "confidence": due.confidence_label,
+        }
+        for due in register_renewals_due(scope.today)
+    ]
 
 
 def findings_and_actions(scope):
@@ -463,6 +479,8 @@ SECTIONS = [
             "listed_on",
             "expires_on",
             "renewal_due_from",
+            "renewal_due_by",
+            "renewal_state",
             "establishment_status",
             "source",
             "confidence",

@@ -369,6 +369,8 @@ def test_the_market_access_report_opens_from_the_dashboard_timeline(
     ).click()
     expect(page.get_by_role("heading", name="1. Pathways")).to_be_visible()
     expect(page.locator("#section-pathway_gaps")).to_contain_text("KZCN-038")
-    expect(page.locator("#section-renewals_due")).to_contain_text("Not yet recorded")
+    expect(page.locator("#section-renewals_due")).to_contain_text(
+        "No registered establishment is due for renewal."
+    )
     expect(page.locator("#report-pathway-timeline")).to_be_visible()
     assert_accessible(page)
