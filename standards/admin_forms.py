@@ -4,7 +4,15 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from limits.notation import NotationError, ParsedLimit, format_parsed, parse_notation
-from standards.models import ClauseMapping, Limit, Milestone, Parameter
+from standards.models import (
+    ClauseMapping,
+    CorrectiveAction,
+    Finding,
+    Limit,
+    Milestone,
+    Parameter,
+    SiteVisit,
+)
 from standards.versioning import VersionedForm
 
 # A combined "≥70 °C for ≥30 min" sets a temperature and a time: the time goes to this
@@ -186,4 +194,54 @@ class MilestoneForm(ReasonedForm):
 
     class Meta:
         model = Milestone
+        fields = "__all__"
+
+
+def _reason_field(help_text):
+    return forms.CharField(
+        label=_("Reason"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=help_text,
+    )
+
+
+class SiteVisitForm(ReasonedForm):
+    """A site visit in the admin: a change of status or of what is known of its findings
+    must say why."""
+
+    decisive = ("status", "findings_state")
+    change_reason = _reason_field(
+        _("Required when the status or the findings change; kept in the history with the change.")
+    )
+
+    class Meta:
+        model = SiteVisit
+        fields = "__all__"
+
+
+class FindingForm(ReasonedForm):
+    """A finding in the admin: a change of severity must say why."""
+
+    decisive = ("severity",)
+    change_reason = _reason_field(
+        _("Required when the severity changes; kept in the history with the change.")
+    )
+
+    class Meta:
+        model = Finding
+        fields = "__all__"
+
+
+class CorrectiveActionForm(ReasonedForm):
+    """A corrective action in the admin: a change of status or deadline must say why."""
+
+    decisive = ("status", "deadline")
+    change_reason = _reason_field(
+        _("Required when the status or the deadline changes; kept in the history with the change.")
+    )
+
+    class Meta:
+        model = CorrectiveAction
         fields = "__all__"

@@ -90,6 +90,13 @@ PARTS = (
     # After the mappings and rounds they link to.
     Part("standards.Pathway"),
     Part("standards.Milestone"),
+    # After the pathways, milestones, rounds, clauses and mappings they link to.
+    Part("standards.SiteVisit"),
+    Part("standards.VisitTeamMember"),
+    Part("standards.VisitedSite"),
+    Part("standards.ChecklistItem"),
+    Part("standards.Finding"),
+    Part("standards.CorrectiveAction"),
     # Never changed: a restore inserts them, as the history they read.
     Part("standards.Baseline"),
     Part("standards.NegotiationNote"),
@@ -118,6 +125,16 @@ PARTS = (
     Part("standards.HistoricalPathway_mappings"),
     Part("standards.HistoricalPathway_rounds"),
     Part("standards.HistoricalMilestone"),
+    Part("standards.HistoricalSiteVisit"),
+    Part("standards.HistoricalSiteVisit_pathways"),
+    Part("standards.HistoricalSiteVisit_rounds"),
+    Part("standards.HistoricalVisitTeamMember"),
+    Part("standards.HistoricalVisitedSite"),
+    Part("standards.HistoricalChecklistItem"),
+    Part("standards.HistoricalFinding"),
+    Part("standards.HistoricalFinding_clauses"),
+    Part("standards.HistoricalFinding_mappings"),
+    Part("standards.HistoricalCorrectiveAction"),
     Part("admin.LogEntry", natural_keys=True),
 )
 

@@ -28,6 +28,12 @@ DOMAIN_MODELS = (
     "actionitem",
     "pathway",
     "milestone",
+    "sitevisit",
+    "visitteammember",
+    "visitedsite",
+    "checklistitem",
+    "finding",
+    "correctiveaction",
 )
 READ = [
     ("standards", f"view_{model}")

@@ -12,6 +12,7 @@ from standards.views import (
     review,
     rounds,
     search,
+    visits,
     watches,
 )
 
@@ -31,6 +32,8 @@ urlpatterns = [
     path("rounds/<int:number>/baseline/", rounds.take_baseline, name="round-baseline"),
     path("pathways/", pathways.pathway_list, name="pathway-list"),
     path("pathways/<slug:key>/", pathways.pathway_detail, name="pathway-detail"),
+    path("visits/", visits.visit_list, name="visit-list"),
+    path("visits/<slug:key>/", visits.visit_detail, name="visit-detail"),
     path("changes/", changes.changes, name="changes"),
     path("changes/report.pdf", changes.changes_file, {"fmt": "pdf"}, name="changes-pdf"),
     path("changes/report.csv", changes.changes_file, {"fmt": "csv"}, name="changes-csv"),

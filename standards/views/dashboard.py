@@ -15,6 +15,7 @@ from standards.charts import (
 from standards.models import ActionItem, ClauseMapping, Round, Topic
 from standards.pathways import measure, pathways_measured, timeline_svg
 from standards.views import reader_required
+from standards.visits import overdue_actions
 
 Status = ClauseMapping.Status
 Alignment = ClauseMapping.Alignment
@@ -148,10 +149,15 @@ def pathways_context(today=None):
     }
 
 
+def visits_context(today=None):
+    """The corrective actions of the site visits past their deadline (one query)."""
+    return {"overdue_corrective_actions": overdue_actions(today or timezone.localdate())}
+
+
 @reader_required
 def dashboard(request):
     return render(
         request,
         "standards/dashboard.html",
-        {**dashboard_context(), **rounds_context(), **pathways_context()},
+        {**dashboard_context(), **rounds_context(), **pathways_context(), **visits_context()},
     )
