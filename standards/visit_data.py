@@ -54,6 +54,8 @@ DATES = (
     "report_final_date",
 )
 LINKS = ("pathways", "rounds")
+# What a field left out of the file means.
+DEFAULTS = {"findings_state": SiteVisit.Findings.NO_REPORT_YET}
 
 
 class VisitDataError(ValueError):
@@ -69,6 +71,8 @@ def _read_one(raw):
     values = {
         name: text_or_date(name, raw.get(name), DATES, VisitDataError) for name in VISIT_FIELDS
     }
+    for name, default in DEFAULTS.items():
+        values[name] = values[name] or default
     missing = [name for name in VISIT_REQUIRED if values[name] in ("", None)]
     if missing:
         raise VisitDataError(f"field {missing[0]!r}: must not be empty")

@@ -7,6 +7,8 @@ from standards.models import (
     ActionItem,
     Clause,
     ClauseMapping,
+    CorrectiveAction,
+    Finding,
     DelegationMember,
     GlossaryTerm,
     Limit,
@@ -16,7 +18,9 @@ from standards.models import (
     Parameter,
     Pathway,
     Round,
+    SiteVisit,
     Standard,
+    VisitedSite,
     Watch,
     WatchPreference,
 )
@@ -34,6 +38,10 @@ DOMAIN_MODELS = [
     ActionItem,
     Pathway,
     Milestone,
+    SiteVisit,
+    VisitedSite,
+    Finding,
+    CorrectiveAction,
 ]
 
 
@@ -56,7 +64,28 @@ def one_of_each():
     pathway.mappings.set([mapping])
     pathway.rounds.set([round_])
     milestone = pathway.milestones.create(stage=Milestone.Stage.APPLICATION, owner_side="kz")
+    visit = SiteVisit.objects.create(
+        key="gacc-review",
+        title="GACC review",
+        purpose="country_review",
+        inspecting_body="GACC",
+        status="report_pending",
+        findings_state="recorded",
+        source="test",
+        milestone=milestone,
+    )
+    visit.pathways.set([pathway])
+    site = visit.sites.create(site_type="slaughterhouse", name="Plant 1", region="abai")
+    visit.team.create(name="Expert", organisation="GACC", role="lead", side="cn")
+    visit.checklist.create(requirement="Ante-mortem inspection", topic="inspection", clause=cn)
+    finding = visit.findings.create(text="Records missing", severity="isolated", site=site)
+    finding.mappings.set([mapping])
+    corrective = finding.actions.create(action="Keep records", owner_side="kz")
     return {
+        SiteVisit: visit,
+        VisitedSite: site,
+        Finding: finding,
+        CorrectiveAction: corrective,
         Pathway: pathway,
         Milestone: milestone,
         Round: round_,

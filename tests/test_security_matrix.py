@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from health.heartbeat import record as record_heartbeat
-from standards.models import Pathway, ReportFile, Round, Watch
+from standards.models import Pathway, ReportFile, Round, SiteVisit, Watch
 from tests.factories import make_clause, make_mapping, make_standard
 
 pytestmark = pytest.mark.django_db
@@ -100,6 +100,8 @@ EXPECTED = {
     },
     "standards:pathway-list": {"GET": readers(), "POST": every(405)},
     "standards:pathway-detail": {"GET": readers(), "POST": every(405)},
+    "standards:visit-list": {"GET": readers(), "POST": every(405)},
+    "standards:visit-detail": {"GET": readers(), "POST": every(405)},
     "standards:changes": {"GET": readers(), "POST": every(405)},
     # Report files of what changed: no "since" is a 400 for those who may export.
     **{
@@ -167,6 +169,15 @@ def world(regulator, negotiator, editor, administrator):
     )
     pathway.mappings.set([mapping])
     pathway.rounds.set([round_])
+    visit = SiteVisit.objects.create(
+        key="gacc-review",
+        title="GACC review",
+        purpose="country_review",
+        inspecting_body="GACC",
+        status="closed",
+        source="test",
+    )
+    visit.pathways.set([pathway])
     record_heartbeat("matrix")  # a running report worker, for /healthz
     job = ReportFile.objects.create(
         key="k" * 64,
@@ -187,6 +198,7 @@ def world(regulator, negotiator, editor, administrator):
         "standards:round-detail": [round_.number],
         "standards:round-baseline": [round_.number],
         "standards:pathway-detail": [pathway.key],
+        "standards:visit-detail": [visit.key],
         "standards:report-job": [job.pk],
         "standards:report-download": [job.pk],
     }
