@@ -10,7 +10,15 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from standards import establishments, pathway_data
 from standards.admin_exchange import ExchangeAdminMixin
-from standards.admin_forms import EstablishmentForm, LimitForm, MappingForm, MilestoneForm
+from standards.admin_forms import (
+    CorrectiveActionForm,
+    EstablishmentForm,
+    FindingForm,
+    LimitForm,
+    MappingForm,
+    MilestoneForm,
+    SiteVisitForm,
+)
 from standards.exchange import (
     ClauseResource,
     EstablishmentResource,
@@ -22,13 +30,16 @@ from standards.exchange import (
 )
 from standards.models import (
     ActionItem,
+    ChecklistItem,
     Clause,
     ClauseMapping,
+    CorrectiveAction,
     Decision,
     DelegationMember,
     Establishment,
     EstablishmentActivity,
     EstablishmentStatusChange,
+    Finding,
     GlossaryTerm,
     Limit,
     Milestone,
@@ -37,7 +48,10 @@ from standards.models import (
     Parameter,
     Pathway,
     Round,
+    SiteVisit,
     Standard,
+    VisitedSite,
+    VisitTeamMember,
     Watch,
     WatchPreference,
 )
@@ -730,3 +744,194 @@ class EstablishmentAdmin(VersionedAdmin, ExchangeAdminMixin, SimpleHistoryAdmin)
     def save_model(self, request, obj, form, change):
         obj._change_reason = form.cleaned_data.get("change_reason", "")
         super().save_model(request, obj, form, change)
+
+
+class _ReasonedSaveMixin:
+    """Keeps the form's reason with the change in the history, for the record and for
+    each changed inline row that asks for one."""
+
+    def save_model(self, request, obj, form, change):
+        obj._change_reason = form.cleaned_data.get("change_reason", "")
+        super().save_model(request, obj, form, change)
+
+    def save_formset(self, request, form, formset, change):
+        for inline_form in formset.forms:
+            if inline_form.has_changed():
+                inline_form.instance._change_reason = inline_form.cleaned_data.get(
+                    "change_reason", ""
+                )
+        super().save_formset(request, form, formset, change)
+
+
+class VisitTeamMemberInline(admin.TabularInline):
+    model = VisitTeamMember
+    form = VersionedForm
+    fields = ["name", "organisation", "role", "side", VERSION_FIELD]
+    extra = 0
+
+
+class VisitedSiteInline(admin.TabularInline):
+    model = VisitedSite
+    form = VersionedForm
+    fields = [
+        "site_type",
+        "name",
+        "region",
+        "visited_on",
+        "approval_number",
+        "china_registration_number",
+        VERSION_FIELD,
+    ]
+    extra = 0
+
+
+class ChecklistItemInline(admin.TabularInline):
+    model = ChecklistItem
+    form = VersionedForm
+    fields = ["position", "requirement", "topic", "pvs_competency", "clause", VERSION_FIELD]
+    autocomplete_fields = ["clause"]
+    extra = 0
+
+
+class FindingInline(admin.StackedInline):
+    model = Finding
+    form = FindingForm
+    fields = [
+        "text",
+        "severity",
+        "site",
+        "raised_on",
+        "report_reference",
+        "clauses",
+        "mappings",
+        "change_reason",
+        VERSION_FIELD,
+    ]
+    autocomplete_fields = ["clauses", "mappings"]
+    extra = 0
+    show_change_link = True
+
+
+@admin.register(SiteVisit)
+class SiteVisitAdmin(_ReasonedSaveMixin, VersionedAdmin, SimpleHistoryAdmin):
+    """A site visit or audit: scope, team, sites, checklist and findings (their
+    corrective actions on each finding's page). An editor's save takes it out of the
+    reference loader's hands."""
+
+    form = SiteVisitForm
+    list_display = ["key", "title", "status", "inspecting_body", "actual_start", "dates_note"]
+    list_filter = ["status", "purpose", "format", "findings_state", "confidence"]
+    search_fields = ["key", "title", "inspecting_body", "scope", "outcome", "source"]
+    prepopulated_fields = {"key": ["title"]}
+    autocomplete_fields = ["pathways", "rounds", "milestone", "follow_up_of"]
+    inlines = [VisitTeamMemberInline, VisitedSiteInline, ChecklistItemInline, FindingInline]
+    fieldsets = [
+        (None, {"fields": ["key", "title", "legal_basis", "purpose", "format", "status"]}),
+        (_("Scope"), {"fields": ["scope", "diseases", "products", "zones"]}),
+        (_("Bodies"), {"fields": ["requesting_body", "inspecting_body", "host_authority"]}),
+        (
+            _("Dates"),
+            {
+                "fields": [
+                    "planned_start",
+                    "planned_end",
+                    "actual_start",
+                    "actual_end",
+                    "dates_note",
+                ]
+            },
+        ),
+        (
+            _("Report and outcome"),
+            {
+                "fields": [
+                    "findings_state",
+                    "report_draft_date",
+                    "report_comments_date",
+                    "report_final_date",
+                    "outcome",
+                    "outcome_citation",
+                ]
+            },
+        ),
+        (_("Links"), {"fields": ["pathways", "milestone", "rounds", "follow_up_of"]}),
+        (_("Source"), {"fields": ["source", "confidence"]}),
+        (_("Reason for this change"), {"fields": ["change_reason"]}),
+    ]
+
+    def save_model(self, request, obj, form, change):
+        obj.from_dataset = False
+        super().save_model(request, obj, form, change)
+
+
+class CorrectiveActionInline(admin.StackedInline):
+    model = CorrectiveAction
+    form = CorrectiveActionForm
+    fields = [
+        "action",
+        "owner_side",
+        "owner_body",
+        "owner_person",
+        "deadline",
+        "status",
+        "evidence",
+        "verification_method",
+        "verified_by",
+        "closed_on",
+        "change_reason",
+        VERSION_FIELD,
+    ]
+    extra = 0
+    show_change_link = True
+
+
+@admin.register(Finding)
+class FindingAdmin(_ReasonedSaveMixin, VersionedAdmin, SimpleHistoryAdmin):
+    """A finding of a visit, with its corrective-action plan."""
+
+    form = FindingForm
+    list_display = ["visit", "severity", "raised_on", "report_reference"]
+    list_filter = ["severity"]
+    list_select_related = ["visit"]
+    search_fields = ["text", "report_reference", "visit__key", "visit__title"]
+    autocomplete_fields = ["visit", "site", "clauses", "mappings"]
+    inlines = [CorrectiveActionInline]
+    fieldsets = [
+        (None, {"fields": ["visit", "text", "severity", "site", "raised_on", "report_reference"]}),
+        (_("Clauses and mappings"), {"fields": ["clauses", "mappings"]}),
+        (_("Reason for this change"), {"fields": ["change_reason"]}),
+    ]
+
+
+@admin.register(CorrectiveAction)
+class CorrectiveActionAdmin(_ReasonedSaveMixin, VersionedAdmin, SimpleHistoryAdmin):
+    form = CorrectiveActionForm
+    list_display = ["action", "finding", "owner_side", "owner_body", "deadline", "status"]
+    list_filter = ["status", "owner_side", "verification_method"]
+    list_select_related = ["finding__visit"]
+    search_fields = ["action", "owner_body", "owner_person", "evidence", "finding__text"]
+    autocomplete_fields = ["finding"]
+    fieldsets = [
+        (
+            None,
+            {"fields": ["finding", "action", "owner_side", "owner_body", "owner_person"]},
+        ),
+        (_("Deadline and status"), {"fields": ["deadline", "status"]}),
+        (
+            _("Closure"),
+            {"fields": ["evidence", "verification_method", "verified_by", "closed_on"]},
+        ),
+        (_("Reason for this change"), {"fields": ["change_reason"]}),
+    ]
+
+
+@admin.register(VisitedSite)
+class VisitedSiteAdmin(VersionedAdmin, SimpleHistoryAdmin):
+    """Registered for the finding's site look-up; sites are entered on their visit."""
+
+    form = VersionedForm
+    list_display = ["name", "site_type", "region", "visited_on", "visit"]
+    list_filter = ["site_type", "region"]
+    list_select_related = ["visit"]
+    search_fields = ["name", "approval_number", "china_registration_number", "visit__key"]
+    autocomplete_fields = ["visit"]

@@ -7,11 +7,14 @@ from limits.notation import NotationError, ParsedLimit, format_parsed, parse_not
 from standards import establishments
 from standards.models import (
     ClauseMapping,
+    CorrectiveAction,
     Establishment,
     EstablishmentActivity,
+    Finding,
     Limit,
     Milestone,
     Parameter,
+    SiteVisit,
 )
 from standards.versioning import VersionedForm
 
@@ -242,3 +245,53 @@ class EstablishmentForm(ReasonedForm):
 
     def clean_products(self):
         return establishments.check_products("\n".join(self.cleaned_data["products"]))
+
+
+def _reason_field(help_text):
+    return forms.CharField(
+        label=_("Reason"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=help_text,
+    )
+
+
+class SiteVisitForm(ReasonedForm):
+    """A site visit in the admin: a change of status or of what is known of its findings
+    must say why."""
+
+    decisive = ("status", "findings_state")
+    change_reason = _reason_field(
+        _("Required when the status or the findings change; kept in the history with the change.")
+    )
+
+    class Meta:
+        model = SiteVisit
+        fields = "__all__"
+
+
+class FindingForm(ReasonedForm):
+    """A finding in the admin: a change of severity must say why."""
+
+    decisive = ("severity",)
+    change_reason = _reason_field(
+        _("Required when the severity changes; kept in the history with the change.")
+    )
+
+    class Meta:
+        model = Finding
+        fields = "__all__"
+
+
+class CorrectiveActionForm(ReasonedForm):
+    """A corrective action in the admin: a change of status or deadline must say why."""
+
+    decisive = ("status", "deadline")
+    change_reason = _reason_field(
+        _("Required when the status or the deadline changes; kept in the history with the change.")
+    )
+
+    class Meta:
+        model = CorrectiveAction
+        fields = "__all__"

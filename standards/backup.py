@@ -93,6 +93,13 @@ PARTS = (
     Part("standards.Milestone"),
     Part("standards.Establishment"),
     Part("standards.EstablishmentStatusChange"),
+    # After the pathways, milestones, rounds, clauses and mappings they link to.
+    Part("standards.SiteVisit"),
+    Part("standards.VisitTeamMember"),
+    Part("standards.VisitedSite"),
+    Part("standards.ChecklistItem"),
+    Part("standards.Finding"),
+    Part("standards.CorrectiveAction"),
     # Never changed: a restore inserts them, as the history they read.
     Part("standards.Baseline"),
     Part("standards.NegotiationNote"),
@@ -122,6 +129,16 @@ PARTS = (
     Part("standards.HistoricalPathway_rounds"),
     Part("standards.HistoricalMilestone"),
     Part("standards.HistoricalEstablishment"),
+    Part("standards.HistoricalSiteVisit"),
+    Part("standards.HistoricalSiteVisit_pathways"),
+    Part("standards.HistoricalSiteVisit_rounds"),
+    Part("standards.HistoricalVisitTeamMember"),
+    Part("standards.HistoricalVisitedSite"),
+    Part("standards.HistoricalChecklistItem"),
+    Part("standards.HistoricalFinding"),
+    Part("standards.HistoricalFinding_clauses"),
+    Part("standards.HistoricalFinding_mappings"),
+    Part("standards.HistoricalCorrectiveAction"),
     Part("admin.LogEntry", natural_keys=True),
 )
 

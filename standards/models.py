@@ -2391,3 +2391,538 @@ class EstablishmentStatusChange(models.Model):
 
     def __str__(self):
         return f"{self.establishment}: {self.get_status_display()}"
+
+
+class VisitPurpose(models.TextChoices):
+    COUNTRY_REVIEW = "country_review", _("Country review")
+    ESTABLISHMENT_REGISTRATION = "establishment_registration", _("Establishment registration")
+    FOLLOW_UP = "follow_up", _("Follow-up")
+
+
+class VisitFormat(models.TextChoices):
+    """How a review is held, and how a corrective action is verified."""
+
+    DOCUMENT = "document", _("Document review")
+    VIDEO = "video", _("Video")
+    ON_SITE = "on_site", _("On site")
+
+
+class VisitStatus(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    IN_PROGRESS = "in_progress", _("In progress")
+    REPORT_PENDING = "report_pending", _("Report pending")
+    CLOSED = "closed", _("Closed")
+
+
+class VisitFindings(models.TextChoices):
+    """Whether the visit's findings are known: a report the sources do not publish is
+    said to be so, rather than shown as a visit without findings."""
+
+    RECORDED = "recorded", _("Recorded")
+    NOT_PUBLISHED = "not_published", _("Not published")
+    NO_REPORT_YET = "no_report_yet", _("No report yet")
+
+
+class SiteVisit(models.Model):
+    """A review mission or audit of the importing side (MARKET_ACCESS.md §3.4): its
+    legal basis, purpose, scope and format, who requested, inspected and hosted it, the
+    dates, the team and sites visited, the checklist, the findings with their corrective
+    actions, the report dates and the outcome. What the sources do not give stays blank;
+    findings a source does not publish are marked "not published"."""
+
+    Purpose = VisitPurpose
+    Format = VisitFormat
+    Status = VisitStatus
+    Findings = VisitFindings
+
+    key = models.SlugField(_("key"), max_length=80, unique=True)
+    title = models.CharField(_("title"), max_length=300)
+    legal_basis = models.CharField(
+        _("legal basis"),
+        max_length=300,
+        blank=True,
+        help_text=_("e.g. “Decree 249 review”, “Decree 248 registration”, “protocol Art. 5”."),
+    )
+    purpose = models.CharField(_("purpose"), max_length=26, choices=VisitPurpose)
+    scope = models.TextField(_("scope"), blank=True)
+    diseases = models.CharField(
+        _("diseases"), max_length=300, blank=True, help_text=_("e.g. “FMD; HPAI”.")
+    )
+    products = models.TextField(
+        _("products, species and processing forms"),
+        blank=True,
+        help_text=_("As the source names them; blank when it does not."),
+    )
+    zones = models.TextField(_("zones"), blank=True, help_text=_("As the source names them."))
+    format = models.CharField(_("format"), max_length=8, choices=VisitFormat, blank=True)
+    requesting_body = models.CharField(_("requesting body"), max_length=300, blank=True)
+    inspecting_body = models.CharField(
+        _("inspecting body"), max_length=300, help_text=_("e.g. “GACC; MARA”.")
+    )
+    host_authority = models.CharField(_("host authority"), max_length=300, blank=True)
+    planned_start = models.DateField(_("planned start"), null=True, blank=True)
+    planned_end = models.DateField(_("planned end"), null=True, blank=True)
+    actual_start = models.DateField(_("actual start"), null=True, blank=True)
+    actual_end = models.DateField(_("actual end"), null=True, blank=True)
+    dates_note = models.CharField(
+        _("dates as given by the source"),
+        max_length=200,
+        blank=True,
+        help_text=_("e.g. “Dec 2023” where the source gives no day."),
+    )
+    status = models.CharField(
+        _("status"), max_length=14, choices=VisitStatus, default=VisitStatus.PLANNED
+    )
+    findings_state = models.CharField(
+        _("findings"),
+        max_length=13,
+        choices=VisitFindings,
+        default=VisitFindings.NO_REPORT_YET,
+        help_text=_("“Not published” when a report exists but its findings are not public."),
+    )
+    report_draft_date = models.DateField(_("draft report"), null=True, blank=True)
+    report_comments_date = models.DateField(_("comments on the draft"), null=True, blank=True)
+    report_final_date = models.DateField(_("final report"), null=True, blank=True)
+    outcome = models.TextField(
+        _("outcome"),
+        blank=True,
+        help_text=_("e.g. “listing granted”, or “ban lifted — Announcement 2024 No. 20”."),
+    )
+    outcome_citation = models.CharField(
+        _("official citation of the outcome"), max_length=300, blank=True
+    )
+    pathways = models.ManyToManyField(
+        Pathway, blank=True, related_name="visits", verbose_name=_("pathways")
+    )
+    milestone = models.ForeignKey(
+        Milestone,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="visits",
+        verbose_name=_("pathway step it serves"),
+    )
+    rounds = models.ManyToManyField(
+        Round, blank=True, related_name="visits", verbose_name=_("rounds")
+    )
+    follow_up_of = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="follow_ups",
+        verbose_name=_("follow-up of"),
+    )
+    source = models.TextField(_("source"), blank=True)
+    confidence = models.CharField(
+        _("source confidence"), max_length=6, choices=Confidence, default=Confidence.LOW
+    )
+    from_dataset = models.BooleanField(
+        _("from the reference dataset"), default=False, editable=False
+    )
+    updated_at = models.DateTimeField(_("last changed"), auto_now=True)
+
+    history = HistoricalRecords(m2m_fields=[pathways, rounds])
+
+    class Meta:
+        ordering = [F("actual_start").desc(nulls_last=True), "key"]
+        verbose_name = _("site visit")
+        verbose_name_plural = _("site visits")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(purpose__in=VisitPurpose.values), name="visit_purpose_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(format="") | Q(format__in=VisitFormat.values),
+                name="visit_format_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=VisitStatus.values), name="visit_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(findings_state__in=VisitFindings.values),
+                name="visit_findings_state_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(confidence__in=Confidence.values), name="visit_confidence_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(planned_end__isnull=True)
+                | Q(planned_start__isnull=True)
+                | Q(planned_end__gte=F("planned_start")),
+                name="visit_planned_dates_in_order",
+                violation_error_message=_("The planned end is before the planned start."),
+            ),
+            models.CheckConstraint(
+                condition=Q(actual_end__isnull=True)
+                | Q(actual_start__isnull=True)
+                | Q(actual_end__gte=F("actual_start")),
+                name="visit_actual_dates_in_order",
+                violation_error_message=_("The actual end is before the actual start."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("standards:visit-detail", args=[self.key])
+
+    def clean(self):
+        super().clean()
+        errors = {}
+        for start, end in (("planned_start", "planned_end"), ("actual_start", "actual_end")):
+            first, last = getattr(self, start), getattr(self, end)
+            if first and last and last < first:
+                errors[end] = _("The end is before the start.")
+        if self.pk and self.follow_up_of_id == self.pk:
+            errors["follow_up_of"] = _("A visit cannot be a follow-up of itself.")
+        if errors:
+            raise ValidationError(errors, code="visit_invalid")
+
+
+class VisitRole(models.TextChoices):
+    LEAD = "lead", _("Lead")
+    EXPERT = "expert", _("Expert")
+    OBSERVER = "observer", _("Observer")
+    INTERPRETER = "interpreter", _("Interpreter")
+
+
+class VisitTeamMember(models.Model):
+    """One member of a visit's team, named only where a source names them."""
+
+    Role = VisitRole
+    Side = NegotiationNoteSide
+
+    visit = models.ForeignKey(
+        SiteVisit, on_delete=models.CASCADE, related_name="team", verbose_name=_("visit")
+    )
+    name = models.CharField(_("name"), max_length=200)
+    organisation = models.CharField(_("organisation"), max_length=300, blank=True)
+    role = models.CharField(_("role"), max_length=11, choices=VisitRole)
+    side = models.CharField(_("side"), max_length=5, choices=NegotiationNoteSide)
+    updated_at = models.DateTimeField(_("last changed"), auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["visit", "side", "role", "name"]
+        verbose_name = _("visit team member")
+        verbose_name_plural = _("visit team members")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(role__in=VisitRole.values), name="visit_member_role_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(side__in=NegotiationNoteSide.values), name="visit_member_side_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.get_role_display()})"
+
+
+class VisitedSiteType(models.TextChoices):
+    CA_HQ = "ca_hq", _("Competent authority headquarters")
+    REGIONAL_OFFICE = "regional_office", _("Regional veterinary office")
+    LABORATORY = "laboratory", _("Laboratory")
+    BORDER_POST = "border_post", _("Border post")
+    FARM = "farm", _("Farm")
+    MARKET = "market", _("Market")
+    SLAUGHTERHOUSE = "slaughterhouse", _("Slaughterhouse")
+    CUTTING_PLANT = "cutting_plant", _("Cutting plant")
+    HEAT_TREATMENT_PLANT = "heat_treatment_plant", _("Heat-treatment plant")
+    COLD_STORE = "cold_store", _("Cold store")
+
+
+class VisitedSite(models.Model):
+    """A place the visit went to: its type, name, region and date, and the plant's
+    Kazakh approval and China registration numbers where it has them."""
+
+    Type = VisitedSiteType
+
+    visit = models.ForeignKey(
+        SiteVisit, on_delete=models.CASCADE, related_name="sites", verbose_name=_("visit")
+    )
+    site_type = models.CharField(_("type"), max_length=20, choices=VisitedSiteType)
+    name = models.CharField(_("name"), max_length=300)
+    region = models.CharField(_("region"), max_length=16, choices=KazakhRegion, blank=True)
+    visited_on = models.DateField(_("date"), null=True, blank=True)
+    approval_number = models.CharField(_("Kazakh approval number"), max_length=100, blank=True)
+    china_registration_number = models.CharField(
+        _("China registration number"), max_length=100, blank=True
+    )
+    updated_at = models.DateTimeField(_("last changed"), auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["visit", F("visited_on").asc(nulls_last=True), "name"]
+        verbose_name = _("visited site")
+        verbose_name_plural = _("visited sites")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(site_type__in=VisitedSiteType.values), name="visited_site_type_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(region="") | Q(region__in=KazakhRegion.values),
+                name="visited_site_region_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.get_site_type_display()})"
+
+
+class ChecklistItem(models.Model):
+    """A requirement the visit checks: its topic, the WOAH PVS critical competency it
+    refers to where relevant (the code as the report gives it, e.g. “II-4”) and the
+    clause it rests on."""
+
+    visit = models.ForeignKey(
+        SiteVisit, on_delete=models.CASCADE, related_name="checklist", verbose_name=_("visit")
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    requirement = models.TextField(_("requirement"))
+    topic = models.CharField(_("topic"), max_length=30, choices=Topic, blank=True)
+    pvs_competency = models.CharField(
+        _("WOAH PVS critical competency"),
+        max_length=20,
+        blank=True,
+        help_text=_("The competency's code as the PVS tool gives it, e.g. “II-4”."),
+    )
+    clause = models.ForeignKey(
+        Clause,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="checklist_items",
+        verbose_name=_("clause"),
+    )
+    updated_at = models.DateTimeField(_("last changed"), auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["visit", "position", "pk"]
+        verbose_name = _("checklist item")
+        verbose_name_plural = _("checklist items")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(topic="") | Q(topic__in=Topic.values), name="checklist_topic_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return self.requirement[:80]
+
+
+class FindingSeverity(models.TextChoices):
+    """FSIS Directive 9790.1's classes, with "observation" for a remark that is none."""
+
+    SIGNIFICANT = "significant", _("Significant")
+    SYSTEMIC = "systemic", _("Systemic")
+    ISOLATED = "isolated", _("Isolated")
+    OBSERVATION = "observation", _("Observation")
+
+
+class Finding(models.Model):
+    """What the visit found: its severity, the site, and the clauses and mappings it
+    concerns. A finding is recorded only where the report is known; a visit whose
+    findings are not published takes none."""
+
+    Severity = FindingSeverity
+
+    visit = models.ForeignKey(
+        SiteVisit, on_delete=models.CASCADE, related_name="findings", verbose_name=_("visit")
+    )
+    text = models.TextField(_("finding"))
+    site = models.ForeignKey(
+        VisitedSite,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="findings",
+        verbose_name=_("site"),
+    )
+    severity = models.CharField(_("severity"), max_length=11, choices=FindingSeverity)
+    clauses = models.ManyToManyField(
+        Clause, blank=True, related_name="findings", verbose_name=_("clauses")
+    )
+    mappings = models.ManyToManyField(
+        ClauseMapping, blank=True, related_name="findings", verbose_name=_("mappings")
+    )
+    raised_on = models.DateField(_("raised on"), null=True, blank=True)
+    report_reference = models.CharField(
+        _("report reference"),
+        max_length=200,
+        blank=True,
+        help_text=_("Where the report states it, e.g. “section 5.2”."),
+    )
+    updated_at = models.DateTimeField(_("last changed"), auto_now=True)
+
+    history = HistoricalRecords(m2m_fields=[clauses, mappings])
+
+    class Meta:
+        ordering = ["visit", F("raised_on").asc(nulls_last=True), "pk"]
+        verbose_name = _("finding")
+        verbose_name_plural = _("findings")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(severity__in=FindingSeverity.values), name="finding_severity_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.visit.key}: {self.text[:60]}"
+
+    def clean(self):
+        super().clean()
+        errors = {}
+        if (
+            self.site_id is not None
+            and self.visit_id is not None
+            and self.site.visit_id != self.visit_id
+        ):
+            errors["site"] = _("The site is one of another visit.")
+        visit = self.visit if self.visit_id is not None else None
+        if visit is not None and visit.findings_state == VisitFindings.NOT_PUBLISHED:
+            errors["text"] = _(
+                "The visit's findings are marked as not published: mark them as recorded "
+                "before entering one."
+            )
+        if errors:
+            raise ValidationError(errors, code="finding_invalid")
+
+
+class CorrectiveActionStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    IN_PROGRESS = "in_progress", _("In progress")
+    DONE = "done", _("Done")
+    VERIFIED = "verified", _("Verified")
+
+
+class CorrectiveActionQuerySet(models.QuerySet):
+    def unfinished(self):
+        """Actions not yet done or verified."""
+        return self.filter(status__in=CorrectiveAction.UNFINISHED)
+
+    def overdue(self, today=None):
+        """Actions past their deadline and not done or verified (as is_overdue)."""
+        today = today or timezone.localdate()
+        return self.unfinished().filter(deadline__lt=today)
+
+
+class CorrectiveAction(models.Model):
+    """One item of the corrective-action plan answering a finding: what, whose, by when,
+    and its closure.
+
+    Rules (clean() and the database): done needs its evidence; verified needs the
+    evidence, how it was verified, by whom and the day it was closed. An action is
+    overdue when its deadline has passed and it is neither done nor verified: derived
+    (is_overdue, and the queryset's overdue()), never stored."""
+
+    Status = CorrectiveActionStatus
+    Side = NegotiationNoteSide
+    # Not yet done or verified: such an action can be overdue.
+    UNFINISHED = (CorrectiveActionStatus.OPEN, CorrectiveActionStatus.IN_PROGRESS)
+
+    finding = models.ForeignKey(
+        Finding, on_delete=models.CASCADE, related_name="actions", verbose_name=_("finding")
+    )
+    action = models.TextField(_("action"))
+    owner_side = models.CharField(_("owner side"), max_length=5, choices=NegotiationNoteSide)
+    owner_body = models.CharField(_("owner body"), max_length=300, blank=True)
+    owner_person = models.CharField(_("owner person"), max_length=200, blank=True)
+    deadline = models.DateField(_("deadline"), null=True, blank=True)
+    status = models.CharField(
+        _("status"),
+        max_length=11,
+        choices=CorrectiveActionStatus,
+        default=CorrectiveActionStatus.OPEN,
+    )
+    evidence = models.TextField(
+        _("evidence"),
+        blank=True,
+        help_text=_("Required when done or verified: the document, record or photograph."),
+    )
+    verification_method = models.CharField(
+        _("verification method"), max_length=8, choices=VisitFormat, blank=True
+    )
+    verified_by = models.CharField(_("verified by"), max_length=300, blank=True)
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("last changed"), auto_now=True)
+
+    history = HistoricalRecords()
+
+    objects = CorrectiveActionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["finding", F("deadline").asc(nulls_last=True), "pk"]
+        verbose_name = _("corrective action")
+        verbose_name_plural = _("corrective actions")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(owner_side__in=NegotiationNoteSide.values),
+                name="corrective_owner_side_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=CorrectiveActionStatus.values),
+                name="corrective_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(verification_method="") | Q(verification_method__in=VisitFormat.values),
+                name="corrective_method_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=["done", "verified"]) | ~Q(evidence=""),
+                name="corrective_done_has_evidence",
+                violation_error_code="corrective_done_has_evidence",
+                violation_error_message=_("A corrective action that is done needs its evidence."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="verified")
+                | (~Q(verification_method="") & ~Q(verified_by="") & Q(closed_on__isnull=False)),
+                name="corrective_verified_is_complete",
+                violation_error_code="corrective_verified_is_complete",
+                violation_error_message=_(
+                    "A verified corrective action needs its evidence, verification method, "
+                    "who verified it and the day it was closed."
+                ),
+            ),
+        ]
+
+    def __str__(self):
+        return self.action[:80]
+
+    def clean(self):
+        super().clean()
+        errors = {}
+        finished = (CorrectiveActionStatus.DONE, CorrectiveActionStatus.VERIFIED)
+        if self.status in finished and not self.evidence.strip():
+            errors["evidence"] = _(
+                "A corrective action that is done or verified needs its evidence."
+            )
+        if self.status == CorrectiveActionStatus.VERIFIED:
+            if not self.verification_method:
+                errors["verification_method"] = _(
+                    "A verified corrective action needs its verification method."
+                )
+            if not self.verified_by.strip():
+                errors["verified_by"] = _("A verified corrective action needs who verified it.")
+            if self.closed_on is None:
+                errors["closed_on"] = _("A verified corrective action needs the day it was closed.")
+        if errors:
+            raise ValidationError(errors, code="corrective_incomplete")
+
+    def is_overdue(self, today=None):
+        today = today or timezone.localdate()
+        return (
+            self.status in self.UNFINISHED and self.deadline is not None and self.deadline < today
+        )
+
+    def owner_display(self):
+        """“Kazakhstan — body, person”, with what is known."""
+        who = ", ".join(part for part in (self.owner_body, self.owner_person) if part)
+        side = self.get_owner_side_display()
+        return f"{side} — {who}" if who else str(side)

@@ -25,7 +25,14 @@ import yaml
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import DatabaseError, transaction
 
-from standards import glossary, pathway_data, round_data, search_text, translations
+from standards import (
+    glossary,
+    pathway_data,
+    round_data,
+    search_text,
+    translations,
+    visit_data,
+)
 from standards.models import (
     ABSENCE_EVIDENCE,
     CONFIDENCE_OF_EVIDENCE,
@@ -38,6 +45,7 @@ from standards.models import (
     Language,
     Limit,
     Parameter,
+    Pathway,
     ProductScope,
     Round,
     Standard,
@@ -384,6 +392,7 @@ class Dataset:
     terms: dict = field(default_factory=dict)  # the glossary, by key
     rounds: dict = field(default_factory=dict)  # the rounds of the talks, by number
     pathways: dict = field(default_factory=dict)  # the market-access pathways, by key
+    visits: dict = field(default_factory=dict)  # the site visits and audits, by key
     # {language: {section: {key: {field: text}}}}: standards.translations
     translations: dict = field(default_factory=dict)
 
@@ -411,8 +420,10 @@ def read_dataset(directory=DATA_DIR):
         _read_terms(content, path.name, data)
         _read_rounds(content, path.name, data)
         _read_pathways(content, path.name, data)
+        _read_visits(content, path.name, data)
     _cross_check(data, clause_refs)
     _check_pathways(data)
+    _check_visits(data)
     try:
         translations.apply(directory / "translations", data)
     except translations.TranslationError as exc:
@@ -473,6 +484,31 @@ def _check_pathways(data):
             raise ReferenceDataError(*where, "rounds", f"no round {unknown[0]} defined")
 
 
+def _read_visits(content, file, data):
+    try:
+        visits = visit_data.read_visits(_list_or_fail(content, "visits", file), file)
+    except visit_data.VisitDataError as exc:
+        raise ReferenceDataError(file, "visits", None, str(exc)) from None
+    duplicate = sorted(set(visits) & set(data.visits))
+    if duplicate:
+        raise ReferenceDataError(file, "visits", "key", f"duplicate key {duplicate[0]!r}")
+    for values in visits.values():
+        values["_file"] = file
+    data.visits.update(visits)
+
+
+def _check_visits(data):
+    """A visit's pathways and rounds are the dataset's (all files read)."""
+    for key, values in data.visits.items():
+        where = (values["_file"], f"visit {key!r}")
+        unknown = [k for k in values["pathways"] if k not in data.pathways]
+        if unknown:
+            raise ReferenceDataError(*where, "pathways", f"no pathway {unknown[0]!r} defined")
+        unknown = [n for n in values["rounds"] if n not in data.rounds]
+        if unknown:
+            raise ReferenceDataError(*where, "rounds", f"no round {unknown[0]} defined")
+
+
 def _read_file(path):
     """The top-level lists of one data file by name ({} for an empty file)."""
     name = path.name
@@ -486,14 +522,15 @@ def _read_file(path):
         return {}
     if not isinstance(content, dict):
         raise ReferenceDataError(name, "file", None, "expected top-level lists by name")
-    lists = {"parameters", "standards", "mappings", "terms", "rounds", "pathways"}
+    lists = {"parameters", "standards", "mappings", "terms", "rounds", "pathways", "visits"}
     unknown = sorted(set(content) - lists)
     if unknown:
         raise ReferenceDataError(
             name,
             "file",
             unknown[0],
-            "unknown list (expected parameters, standards, mappings, terms, rounds, pathways)",
+            "unknown list (expected parameters, standards, mappings, terms, rounds, pathways, "
+            "visits)",
         )
     return content
 
@@ -694,6 +731,7 @@ class LoadSummary:
             "rounds",
             "pathways",
             "milestones",
+            "visits",
         ):
             parts = [
                 f"{self.counts[(model_name, o)]} {o}"
@@ -798,6 +836,25 @@ def _write(data, summary, reset_assessments):
         summary.counts[("pathways", outcome)] += count
     for outcome, count in milestone_counts.items():
         summary.counts[("milestones", outcome)] += count
+    # The dataset's pathways and rounds only, as for the pathways' links.
+    visit_rounds = {
+        r.number: r
+        for r in Round.objects.filter(
+            number__in={n for v in data.visits.values() for n in v["rounds"]}, from_dataset=True
+        )
+    }
+    visit_pathways = {
+        p.key: p
+        for p in Pathway.objects.filter(
+            key__in={k for v in data.visits.values() for k in v["pathways"]}
+        )
+    }
+    try:
+        counts = visit_data.write_visits(data.visits, visit_pathways, visit_rounds)
+    except visit_data.VisitDataError as exc:
+        raise ReferenceDataError("visits", "write", "key", str(exc)) from None
+    for outcome, count in counts.items():
+        summary.counts[("visits", outcome)] += count
 
 
 def _round_numbers(data):

@@ -29,6 +29,12 @@ DOMAIN_MODELS = (
     "pathway",
     "milestone",
     "establishment",
+    "sitevisit",
+    "visitteammember",
+    "visitedsite",
+    "checklistitem",
+    "finding",
+    "correctiveaction",
 )
 READ = [
     ("standards", f"view_{model}")

@@ -14,6 +14,7 @@ from standards.views import (
     review,
     rounds,
     search,
+    visits,
     watches,
 )
 
@@ -39,6 +40,8 @@ urlpatterns = [
         establishments.establishment_detail,
         name="establishment-detail",
     ),
+    path("visits/", visits.visit_list, name="visit-list"),
+    path("visits/<slug:key>/", visits.visit_detail, name="visit-detail"),
     path("changes/", changes.changes, name="changes"),
     path("changes/report.pdf", changes.changes_file, {"fmt": "pdf"}, name="changes-pdf"),
     path("changes/report.csv", changes.changes_file, {"fmt": "csv"}, name="changes-csv"),

@@ -7,8 +7,10 @@ from standards.models import (
     ActionItem,
     Clause,
     ClauseMapping,
+    CorrectiveAction,
     DelegationMember,
     Establishment,
+    Finding,
     GlossaryTerm,
     Limit,
     Milestone,
@@ -17,7 +19,9 @@ from standards.models import (
     Parameter,
     Pathway,
     Round,
+    SiteVisit,
     Standard,
+    VisitedSite,
     Watch,
     WatchPreference,
 )
@@ -36,6 +40,10 @@ DOMAIN_MODELS = [
     Pathway,
     Milestone,
     Establishment,
+    SiteVisit,
+    VisitedSite,
+    Finding,
+    CorrectiveAction,
 ]
 
 
@@ -58,9 +66,30 @@ def one_of_each():
     pathway.mappings.set([mapping])
     pathway.rounds.set([round_])
     milestone = pathway.milestones.create(stage=Milestone.Stage.APPLICATION, owner_side="kz")
+    visit = SiteVisit.objects.create(
+        key="gacc-review",
+        title="GACC review",
+        purpose="country_review",
+        inspecting_body="GACC",
+        status="report_pending",
+        findings_state="recorded",
+        source="test",
+        milestone=milestone,
+    )
+    visit.pathways.set([pathway])
+    site = visit.sites.create(site_type="slaughterhouse", name="Plant 1", region="abai")
+    visit.team.create(name="Expert", organisation="GACC", role="lead", side="cn")
+    visit.checklist.create(requirement="Ante-mortem inspection", topic="inspection", clause=cn)
+    finding = visit.findings.create(text="Records missing", severity="isolated", site=site)
+    finding.mappings.set([mapping])
+    corrective = finding.actions.create(action="Keep records", owner_side="kz")
     establishment = Establishment.objects.create(key="almaty-meat", name="Almaty Meat")
     return {
         Establishment: establishment,
+        SiteVisit: visit,
+        VisitedSite: site,
+        Finding: finding,
+        CorrectiveAction: corrective,
         Pathway: pathway,
         Milestone: milestone,
         Round: round_,

@@ -201,6 +201,35 @@ def build_portal():
         period_start=now - datetime.timedelta(days=7),
         period_end=now,
     )
+    # A follow-up visit of the seeded review, with a site, a finding and its closed action.
+    from standards.models import SiteVisit
+
+    review = SiteVisit.objects.get(key="gacc-mara-2023-12-vet-service-review")
+    follow_up = SiteVisit.objects.create(
+        key="follow-up",
+        title="Follow-up",
+        purpose="follow_up",
+        inspecting_body="GACC",
+        status="closed",
+        findings_state="recorded",
+        follow_up_of=review,
+        source="test",
+    )
+    follow_up.pathways.set(review.pathways.all())
+    site = follow_up.sites.create(site_type="laboratory", name="Lab", region="abai")
+    follow_up.team.create(name="Expert", role="expert", side="cn")
+    follow_up.checklist.create(requirement="Sampling plan", topic="residues", pvs_competency="II-4")
+    finding = follow_up.findings.create(text="Late results", severity="isolated", site=site)
+    finding.mappings.add(first)
+    finding.actions.create(
+        action="Faster analysis",
+        owner_side="kz",
+        status="verified",
+        evidence="Lab log",
+        verification_method="document",
+        verified_by="GACC",
+        closed_on=datetime.date(2026, 4, 1),
+    )
     ReportFile.objects.create(key="k" * 64, fmt="csv", selection="gaps=1", requested_by=admin)
     # An establishment whose status changed: its status history and its own history.
     from standards.models import Establishment

@@ -42,6 +42,7 @@ from standards.models import (
     Pathway,
     PendingImport,
     Round,
+    SiteVisit,
 )
 from standards.search import MAX_QUERY_LENGTH
 from tests.factories import make_clause, make_limit, make_mapping, make_standard
@@ -95,6 +96,18 @@ def world(db):
     pathway.milestones.create(stage=1, target_date=datetime.date(2026, 6, 1))
     Establishment.objects.create(
         key="almaty-meat", name="Almaty Meat", listing_date=datetime.date(2024, 2, 29)
+    )
+    visit = SiteVisit.objects.create(
+        key="gacc-review", title="GACC review", purpose="country_review",
+        inspecting_body="GACC", status="closed", findings_state="recorded", source="test",
+        actual_start=datetime.date(2026, 5, 1),
+    )  # fmt: skip
+    visit.pathways.set([pathway])
+    site = visit.sites.create(site_type="farm", name="Farm", visited_on=datetime.date(2026, 5, 1))
+    finding = visit.findings.create(text="Records", severity="isolated", site=site)
+    finding.mappings.set([mapping])
+    finding.actions.create(
+        action="Keep records", owner_side="kz", deadline=datetime.date(2026, 6, 1)
     )
     Group.objects.get_or_create(name="Hostile testers")
     GlossaryTerm.objects.create(key="lead", category="parameter", term_en="Lead", variants="Pb")

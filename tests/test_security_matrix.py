@@ -13,7 +13,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from health.heartbeat import record as record_heartbeat
-from standards.models import Establishment, Pathway, ReportFile, Round, Watch
+from standards.models import Establishment, Pathway, ReportFile, Round, SiteVisit, Watch
 from tests.factories import make_clause, make_mapping, make_standard
 
 pytestmark = pytest.mark.django_db
@@ -104,6 +104,8 @@ EXPECTED = {
     "standards:pathway-detail": {"GET": readers(), "POST": every(405)},
     "standards:establishment-list": {"GET": readers(), "POST": every(405)},
     "standards:establishment-detail": {"GET": readers(), "POST": every(405)},
+    "standards:visit-list": {"GET": readers(), "POST": every(405)},
+    "standards:visit-detail": {"GET": readers(), "POST": every(405)},
     "standards:changes": {"GET": readers(), "POST": every(405)},
     # Report files of what changed: no "since" is a 400 for those who may export.
     **{
@@ -179,6 +181,15 @@ def world(regulator, negotiator, editor, administrator):
     establishment = Establishment.objects.create(
         key="almaty-meat", name="Almaty Meat", listing_date=datetime.date(2024, 2, 29)
     )
+    visit = SiteVisit.objects.create(
+        key="gacc-review",
+        title="GACC review",
+        purpose="country_review",
+        inspecting_body="GACC",
+        status="closed",
+        source="test",
+    )
+    visit.pathways.set([pathway])
     record_heartbeat("matrix")  # a running report worker, for /healthz
     job = ReportFile.objects.create(
         key="k" * 64,
@@ -200,6 +211,7 @@ def world(regulator, negotiator, editor, administrator):
         "standards:round-baseline": [round_.number],
         "standards:pathway-detail": [pathway.key],
         "standards:establishment-detail": [establishment.pk],
+        "standards:visit-detail": [visit.key],
         "standards:report-job": [job.pk],
         "standards:report-download": [job.pk],
     }

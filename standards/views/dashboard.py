@@ -16,6 +16,7 @@ from standards.establishments import renewals_due
 from standards.models import ActionItem, ClauseMapping, Round, Topic
 from standards.pathways import measure, pathways_measured, timeline_svg
 from standards.views import reader_required
+from standards.visits import overdue_actions
 
 Status = ClauseMapping.Status
 Alignment = ClauseMapping.Alignment
@@ -160,10 +161,21 @@ def renewals_context(today=None):
     return {"renewals": due[:RENEWALS_SHOWN], "renewals_total": len(due)}
 
 
+def visits_context(today=None):
+    """The corrective actions of the site visits past their deadline (one query)."""
+    return {"overdue_corrective_actions": overdue_actions(today or timezone.localdate())}
+
+
 @reader_required
 def dashboard(request):
     return render(
         request,
         "standards/dashboard.html",
-        {**dashboard_context(), **rounds_context(), **pathways_context(), **renewals_context()},
+        {
+            **dashboard_context(),
+            **rounds_context(),
+            **pathways_context(),
+            **renewals_context(),
+            **visits_context(),
+        },
     )

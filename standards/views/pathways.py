@@ -1,5 +1,5 @@
 """Market-access pathways: the list (progress, current stage, overdue and blocking
-counts) and one pathway with its milestones, blocking mappings and rounds."""
+counts) and one pathway with its milestones, blocking mappings, rounds and site visits."""
 
 from django.http import Http404
 from django.shortcuts import render
@@ -31,5 +31,6 @@ def pathway_detail(request, key):
             "measure": measure(pathway, today),
             "linked_total": pathway.mappings.count(),
             "rounds": sorted(pathway.rounds.all(), key=lambda r: r.number),
+            "visits": list(pathway.visits.order_by("key")),
         },
     )

@@ -374,3 +374,62 @@ def test_the_market_access_report_opens_from_the_dashboard_timeline(
     )
     expect(page.locator("#report-pathway-timeline")).to_be_visible()
     assert_accessible(page)
+
+
+def test_visit_pages_and_the_overdue_corrective_actions_are_accessible(
+    page, live_server, data, assert_accessible
+):
+    import datetime
+
+    from django.utils import timezone
+
+    from standards.models import Pathway, SiteVisit
+
+    today = timezone.localdate()
+    pathway = Pathway.objects.create(key="beef-frozen", title="Frozen beef", species="cattle")
+    visit = SiteVisit.objects.create(
+        key="gacc-review",
+        title="GACC review of the veterinary service",
+        purpose="country_review",
+        inspecting_body="GACC; MARA",
+        status="report_pending",
+        findings_state="recorded",
+        dates_note="Dec 2023",
+        source="https://el.kz/en/kazakhstan-resumes-beef-exports-to-china_122688/",
+    )
+    visit.pathways.set([pathway])
+    site = visit.sites.create(site_type="border_post", name="Dostyk", region="abai")
+    visit.team.create(name="Expert", organisation="GACC", role="lead", side="cn")
+    visit.checklist.create(requirement="Movement control", topic="animal_health")
+    finding = visit.findings.create(text="Permits not recorded", severity="systemic", site=site)
+    finding.mappings.set([data["mapping"]])
+    finding.actions.create(
+        action="Record every permit",
+        owner_side="kz",
+        deadline=today - datetime.timedelta(days=3),
+    )
+    SiteVisit.objects.create(
+        key="not-published",
+        title="Review with unpublished findings",
+        purpose="country_review",
+        inspecting_body="GACC",
+        status="closed",
+        findings_state="not_published",
+        source="test",
+    )
+    log_in(page, live_server)
+    expect(page.locator("#overdue-corrective-list")).to_contain_text("Record every permit")
+    assert_accessible(page)
+    page.goto(f"{live_server.url}{reverse('standards:visit-list')}")
+    expect(page.locator("#visit-gacc-review")).to_be_visible()
+    assert_accessible(page)
+    page.locator("#visit-gacc-review").get_by_role("link").click()
+    expect(page.get_by_role("heading", name=visit.title, level=1)).to_be_visible()
+    expect(page.locator(".overdue")).to_have_count(1)
+    assert_accessible(page)
+    page.goto(f"{live_server.url}{reverse('standards:visit-detail', args=['not-published'])}")
+    expect(page.locator("#findings-not-published")).to_be_visible()
+    assert_accessible(page)
+    page.goto(f"{live_server.url}{pathway.get_absolute_url()}")
+    expect(page.locator("#pathway-visits").get_by_role("link")).to_have_count(1)
+    assert_accessible(page)
