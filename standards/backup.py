@@ -87,9 +87,15 @@ PARTS = (
     Part("standards.Round"),
     Part("standards.Decision"),
     Part("standards.ActionItem"),
+    # Before the pathways and catalogue entries that name them.
+    Part("standards.Zone"),
+    Part("standards.ZoneUnit"),
+    Part("standards.ZoneDecision"),
     # After the mappings and rounds they link to.
     Part("standards.Pathway"),
     Part("standards.Milestone"),
+    Part("standards.CatalogueEntry"),
+    Part("standards.CatalogueCondition"),
     # Never changed: a restore inserts them, as the history they read.
     Part("standards.Baseline"),
     Part("standards.NegotiationNote"),
@@ -118,6 +124,13 @@ PARTS = (
     Part("standards.HistoricalPathway_mappings"),
     Part("standards.HistoricalPathway_rounds"),
     Part("standards.HistoricalMilestone"),
+    Part("standards.HistoricalPathway_zones"),
+    Part("standards.HistoricalZone"),
+    Part("standards.HistoricalZoneUnit"),
+    Part("standards.HistoricalZoneDecision"),
+    Part("standards.HistoricalCatalogueEntry"),
+    Part("standards.HistoricalCatalogueEntry_zones"),
+    Part("standards.HistoricalCatalogueCondition"),
     Part("admin.LogEntry", natural_keys=True),
 )
 

@@ -25,12 +25,13 @@ import yaml
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import DatabaseError, transaction
 
-from standards import glossary, pathway_data, round_data, search_text, translations
+from standards import catalogue_data, glossary, pathway_data, round_data, search_text, translations
 from standards.models import (
     ABSENCE_EVIDENCE,
     CONFIDENCE_OF_EVIDENCE,
     CONFIDENCE_RANK,
     FIGURE_EVIDENCE,
+    CatalogueCondition,
     Clause,
     ClauseMapping,
     Confidence,
@@ -38,6 +39,7 @@ from standards.models import (
     Language,
     Limit,
     Parameter,
+    Pathway,
     ProductScope,
     Round,
     Standard,
@@ -384,6 +386,8 @@ class Dataset:
     terms: dict = field(default_factory=dict)  # the glossary, by key
     rounds: dict = field(default_factory=dict)  # the rounds of the talks, by number
     pathways: dict = field(default_factory=dict)  # the market-access pathways, by key
+    zones: dict = field(default_factory=dict)  # the disease zones, by key
+    catalogue: dict = field(default_factory=dict)  # the export catalogue, by key
     # {language: {section: {key: {field: text}}}}: standards.translations
     translations: dict = field(default_factory=dict)
 
@@ -411,8 +415,10 @@ def read_dataset(directory=DATA_DIR):
         _read_terms(content, path.name, data)
         _read_rounds(content, path.name, data)
         _read_pathways(content, path.name, data)
+        _read_zones(content, path.name, data)
     _cross_check(data, clause_refs)
     _check_pathways(data)
+    _check_catalogue(data)
     try:
         translations.apply(directory / "translations", data)
     except translations.TranslationError as exc:
@@ -461,6 +467,58 @@ def _read_pathways(content, file, data):
     data.pathways.update(pathways)
 
 
+def _read_zones(content, file, data):
+    """The zones (`zones:`) and the catalogue (`catalogue:`) of one file."""
+    for name, reader in (
+        ("zones", catalogue_data.read_zones),
+        ("catalogue", catalogue_data.read_catalogue),
+    ):
+        try:
+            records = reader(_list_or_fail(content, name, file), file)
+        except catalogue_data.CatalogueDataError as exc:
+            raise ReferenceDataError(file, name, None, str(exc)) from None
+        target = getattr(data, name)
+        duplicate = sorted(set(records) & set(target))
+        if duplicate:
+            raise ReferenceDataError(file, name, "key", f"duplicate key {duplicate[0]!r}")
+        for values in records.values():
+            values["_file"] = file
+        target.update(records)
+
+
+def _check_catalogue(data):
+    """The zones, pathways and parameters a pathway or an entry names are the dataset's."""
+    for key, values in data.pathways.items():
+        unknown = [k for k in values.get("zones", []) if k not in data.zones]
+        if unknown:
+            raise ReferenceDataError(
+                values["_file"], f"pathway {key!r}", "zones", f"no zone {unknown[0]!r} defined"
+            )
+    for key, values in data.catalogue.items():
+        where = (values["_file"], f"catalogue entry {key!r}")
+        unknown = [k for k in values["zones"] if k not in data.zones]
+        if unknown:
+            raise ReferenceDataError(*where, "zones", f"no zone {unknown[0]!r} defined")
+        if values["pathway"] and values["pathway"] not in data.pathways:
+            raise ReferenceDataError(*where, "pathway", f"no pathway {values['pathway']!r} defined")
+        for condition in values["conditions"]:
+            parameter = data.parameters.get(condition["parameter"])
+            if parameter is None:
+                raise ReferenceDataError(
+                    *where, "conditions", f"no parameter {condition['parameter']!r} defined"
+                )
+            try:
+                CatalogueCondition(
+                    parameter=Parameter(key=parameter["key"], unit=parameter["unit"]),
+                    **{name: condition[name] for name in catalogue_data.CONDITION_FIELDS},
+                ).full_clean(exclude=["entry", "parameter"], validate_unique=False)
+            except ValidationError as exc:
+                name, messages = next(iter(exc.message_dict.items()))
+                raise ReferenceDataError(
+                    *where, f"conditions: {name}", " ".join(messages)
+                ) from None
+
+
 def _check_pathways(data):
     """A pathway's mappings and rounds are the dataset's (all files read)."""
     for key, values in data.pathways.items():
@@ -486,14 +544,24 @@ def _read_file(path):
         return {}
     if not isinstance(content, dict):
         raise ReferenceDataError(name, "file", None, "expected top-level lists by name")
-    lists = {"parameters", "standards", "mappings", "terms", "rounds", "pathways"}
+    lists = {
+        "parameters",
+        "standards",
+        "mappings",
+        "terms",
+        "rounds",
+        "pathways",
+        "zones",
+        "catalogue",
+    }
     unknown = sorted(set(content) - lists)
     if unknown:
         raise ReferenceDataError(
             name,
             "file",
             unknown[0],
-            "unknown list (expected parameters, standards, mappings, terms, rounds, pathways)",
+            "unknown list (expected parameters, standards, mappings, terms, rounds, "
+            "pathways, zones, catalogue)",
         )
     return content
 
@@ -694,6 +762,8 @@ class LoadSummary:
             "rounds",
             "pathways",
             "milestones",
+            "zones",
+            "catalogue",
         ):
             parts = [
                 f"{self.counts[(model_name, o)]} {o}"
@@ -791,13 +861,28 @@ def _write(data, summary, reset_assessments):
         for r in Round.objects.filter(number__in=_round_numbers(data), from_dataset=True)
     }
     try:
-        counts, milestone_counts = pathway_data.write_pathways(data.pathways, mappings, rounds)
+        zone_counts, zones = catalogue_data.write_zones(data.zones)
+    except catalogue_data.CatalogueDataError as exc:
+        raise ReferenceDataError("zones", "write", "key", str(exc)) from None
+    for outcome, count in zone_counts.items():
+        summary.counts[("zones", outcome)] += count
+    try:
+        counts, milestone_counts = pathway_data.write_pathways(
+            data.pathways, mappings, rounds, zones
+        )
     except pathway_data.PathwayDataError as exc:
         raise ReferenceDataError("pathways", "write", "key", str(exc)) from None
     for outcome, count in counts.items():
         summary.counts[("pathways", outcome)] += count
     for outcome, count in milestone_counts.items():
         summary.counts[("milestones", outcome)] += count
+    pathways = {p.key: p for p in Pathway.objects.filter(key__in=data.pathways)}
+    try:
+        counts = catalogue_data.write_catalogue(data.catalogue, zones, pathways)
+    except catalogue_data.CatalogueDataError as exc:
+        raise ReferenceDataError("catalogue", "write", "key", str(exc)) from None
+    for outcome, count in counts.items():
+        summary.counts[("catalogue", outcome)] += count
 
 
 def _round_numbers(data):

@@ -28,6 +28,11 @@ DOMAIN_MODELS = (
     "actionitem",
     "pathway",
     "milestone",
+    "zone",
+    "zoneunit",
+    "zonedecision",
+    "catalogueentry",
+    "cataloguecondition",
 )
 READ = [
     ("standards", f"view_{model}")
