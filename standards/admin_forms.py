@@ -4,7 +4,14 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from limits.notation import NotationError, ParsedLimit, format_parsed, parse_notation
-from standards.models import ClauseMapping, Limit, Milestone, Parameter
+from standards.models import (
+    CatalogueEntry,
+    ClauseMapping,
+    Limit,
+    Milestone,
+    Parameter,
+    ZoneDecision,
+)
 from standards.versioning import VersionedForm
 
 # A combined "≥70 °C for ≥30 min" sets a temperature and a time: the time goes to this
@@ -186,4 +193,47 @@ class MilestoneForm(ReasonedForm):
 
     class Meta:
         model = Milestone
+        fields = "__all__"
+
+
+def _reason_field(what):
+    return forms.CharField(
+        label=_("Reason"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=what,
+    )
+
+
+class ZoneDecisionForm(ReasonedForm):
+    """A zone decision in the admin: a change of its kind, dates or lifting must say why
+    (it changes what is open)."""
+
+    decisive = ("kind", "disease", "decided_on", "year", "lifted_on")
+    change_reason = _reason_field(
+        _(
+            "Required when the kind, disease, date or lifting changes; kept in the history "
+            "with the change."
+        )
+    )
+
+    class Meta:
+        model = ZoneDecision
+        fields = "__all__"
+
+
+class CatalogueEntryForm(ReasonedForm):
+    """A catalogue entry in the admin: a change of status, zones or dates must say why."""
+
+    decisive = ("status", "zones", "effective_on", "closing_on")
+    change_reason = _reason_field(
+        _(
+            "Required when the status, the permitted zones or the dates change; kept in the "
+            "history with the change."
+        )
+    )
+
+    class Meta:
+        model = CatalogueEntry
         fields = "__all__"

@@ -8,6 +8,7 @@ from django.utils import timezone
 from standards.models import Pathway
 from standards.pathways import measure, measured, pathways_measured
 from standards.views import reader_required
+from standards.zoning import pathway_eligibility
 
 
 @reader_required
@@ -31,5 +32,7 @@ def pathway_detail(request, key):
             "measure": measure(pathway, today),
             "linked_total": pathway.mappings.count(),
             "rounds": sorted(pathway.rounds.all(), key=lambda r: r.number),
+            "today": today,
+            "eligibility": pathway_eligibility(pathway, today),
         },
     )
