@@ -1,7 +1,7 @@
 """The export catalogue's revision record: what changed in each entry since a day, like
 the FSIS Export Library's "changed since" marks. Read from the history (simple-history)
 of the entries, their permitted zones and their conditions, in a constant number of
-queries (6) whatever the number of entries or revisions."""
+queries (at most 10) whatever the number of entries or revisions."""
 
 import datetime
 from dataclasses import dataclass, field
