@@ -5,6 +5,8 @@ from django.urls import reverse
 
 from standards.models import (
     ActionItem,
+    CatalogueCondition,
+    CatalogueEntry,
     Clause,
     ClauseMapping,
     DelegationMember,
@@ -19,6 +21,8 @@ from standards.models import (
     Standard,
     Watch,
     WatchPreference,
+    Zone,
+    ZoneDecision,
 )
 from tests.factories import make_clause, make_limit, make_mapping, make_standard
 
@@ -34,6 +38,10 @@ DOMAIN_MODELS = [
     ActionItem,
     Pathway,
     Milestone,
+    Zone,
+    ZoneDecision,
+    CatalogueEntry,
+    CatalogueCondition,
 ]
 
 
@@ -56,7 +64,21 @@ def one_of_each():
     pathway.mappings.set([mapping])
     pathway.rounds.set([round_])
     milestone = pathway.milestones.create(stage=Milestone.Stage.APPLICATION, owner_side="kz")
+    zone = Zone.objects.create(key="south", name="South")
+    zone.units.create(region="almaty_region")
+    decision = ZoneDecision.objects.create(
+        zone=zone, disease="fmd", kind="ban", year=2022, source="test"
+    )
+    entry = CatalogueEntry.objects.create(
+        key="beef", product="Frozen beef", species="cattle", status="admitted", source="test"
+    )
+    entry.zones.set([zone])
+    condition = entry.conditions.create(parameter=limit.parameter, kind="prohibited")
     return {
+        Zone: zone,
+        ZoneDecision: decision,
+        CatalogueEntry: entry,
+        CatalogueCondition: condition,
         Pathway: pathway,
         Milestone: milestone,
         Round: round_,

@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from health.heartbeat import record as record_heartbeat
-from standards.models import Pathway, ReportFile, Round, Watch
+from standards.models import CatalogueEntry, Pathway, ReportFile, Round, Watch
 from tests.factories import make_clause, make_mapping, make_standard
 
 pytestmark = pytest.mark.django_db
@@ -99,6 +99,9 @@ EXPECTED = {
         },
     },
     "standards:pathway-list": {"GET": readers(), "POST": every(405)},
+    "standards:zone-list": {"GET": readers(), "POST": every(405)},
+    "standards:catalogue-list": {"GET": readers(), "POST": every(405)},
+    "standards:catalogue-detail": {"GET": readers(), "POST": every(405)},
     "standards:pathway-detail": {"GET": readers(), "POST": every(405)},
     "standards:changes": {"GET": readers(), "POST": every(405)},
     # Report files of what changed: no "since" is a 400 for those who may export.
@@ -167,6 +170,9 @@ def world(regulator, negotiator, editor, administrator):
     )
     pathway.mappings.set([mapping])
     pathway.rounds.set([round_])
+    entry = CatalogueEntry.objects.create(
+        key="beef-frozen", product="Frozen beef", species="cattle", status="admitted", source="t"
+    )
     record_heartbeat("matrix")  # a running report worker, for /healthz
     job = ReportFile.objects.create(
         key="k" * 64,
@@ -187,6 +193,7 @@ def world(regulator, negotiator, editor, administrator):
         "standards:round-detail": [round_.number],
         "standards:round-baseline": [round_.number],
         "standards:pathway-detail": [pathway.key],
+        "standards:catalogue-detail": [entry.key],
         "standards:report-job": [job.pk],
         "standards:report-download": [job.pk],
     }
