@@ -8,7 +8,7 @@ admin is the editor's (its `from_dataset` is cleared there): left as it is and c
 "kept". Nothing is deleted. A second run changes nothing.
 """
 
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 
@@ -75,9 +75,20 @@ def _value(name, raw):
     if name in NUMBERS:
         if value is None:
             return None
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise CatalogueDataError(f"field {name!r}: expected a number")
-        return value if name == "year" else Decimal(str(value))
+        if name == "year":
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise CatalogueDataError("field 'year': expected a whole number")
+            return value
+        # Figures are quoted decimal strings, so that none goes through a float.
+        if not isinstance(value, str):
+            raise CatalogueDataError(f"field {name!r}: expected a quoted decimal string")
+        try:
+            number = Decimal(value.strip())
+        except InvalidOperation:
+            raise CatalogueDataError(f"field {name!r}: {value!r} is not a number") from None
+        if not number.is_finite():
+            raise CatalogueDataError(f"field {name!r}: {value!r} is not a number")
+        return number
     return text_or_date(name, value, DATES, CatalogueDataError)
 
 

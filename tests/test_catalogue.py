@@ -254,3 +254,33 @@ def test_anonymous_is_redirected_and_readers_see_the_catalogue(
     for url in urls:
         assert client_for(regulator).get(url).status_code == 200
         assert client_for(negotiator).get(url).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        ("zones: [nowhere]", "no zone 'nowhere' defined"),
+        ("hs_code: '02x2'", "HS code"),
+        (
+            "conditions: [{parameter: animal-age, kind: maximum, value: '30', unit: mg/kg}]",
+            "cannot be converted",
+        ),
+        ("conditions: [{parameter: animal-age, kind: maximum, value: 30, unit: months}]", "quoted"),
+    ],
+)
+def test_the_loader_refuses_bad_catalogue_records(tmp_path, bad, message):
+    import shutil
+
+    from standards.reference import DATA_DIR, ReferenceDataError
+
+    data = tmp_path / "data"
+    shutil.copytree(DATA_DIR, data)
+    (data / "catalogue.yaml").write_text(
+        "catalogue:\n  - key: x\n    product: X\n    species: cattle\n    status: admitted\n"
+        f"    source: s\n    confidence: low\n    {bad}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ReferenceDataError) as exc:
+        load_reference_data(data)
+    assert message in str(exc.value)
+    assert not CatalogueEntry.objects.exists()
