@@ -974,6 +974,11 @@ class TypedLimit(models.Model):
     )
     note = models.TextField(_("note"), blank=True)
 
+    # Whether the unit must convert into the parameter's canonical unit. A clause's limit
+    # keeps the unit its text gives: limits.compare reports figures that cannot be
+    # compared as such.
+    unit_converts_to_parameter = True
+
     class Meta:
         abstract = True
 
@@ -987,8 +992,9 @@ class TypedLimit(models.Model):
         self.clean_unit()
 
     def clean_unit(self):
-        """A unit the units engine knows, and one its parameter's canonical unit can be
-        converted from (°F for a temperature, h for a time; not mg/kg for an age)."""
+        """A unit the units engine knows and, where `unit_converts_to_parameter`, one
+        that converts into its parameter's canonical unit (°F for a temperature, h for a
+        time; not mg/kg for an age)."""
         from limits.units import UnitError, convert, normalise_unit
 
         if not self.unit.strip():
@@ -999,7 +1005,12 @@ class TypedLimit(models.Model):
             if parameter is None and self.parameter_id:
                 parameter = self.parameter
             # An absence's unit is its sample quantity's (25 g), not the parameter's.
-            if parameter is not None and parameter.unit and self.kind != LimitKind.ABSENT:
+            if (
+                self.unit_converts_to_parameter
+                and parameter is not None
+                and parameter.unit
+                and self.kind != LimitKind.ABSENT
+            ):
                 convert(1, unit, parameter.unit)
         except UnitError as exc:
             raise ValidationError({"unit": ValidationError(exc.message, code=exc.code)}) from None
@@ -1008,6 +1019,8 @@ class TypedLimit(models.Model):
 class Limit(TypedLimit):
     """A typed quantitative requirement carried by a clause (the figures and their rules:
     TypedLimit)."""
+
+    unit_converts_to_parameter = False
 
     clause = models.ForeignKey(
         Clause, on_delete=models.CASCADE, related_name="limits", verbose_name=_("clause")
