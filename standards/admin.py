@@ -11,6 +11,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from standards import establishments, pathway_data
 from standards.admin_exchange import ExchangeAdminMixin
 from standards.admin_forms import (
+    CatalogueEntryForm,
     CorrectiveActionForm,
     EstablishmentForm,
     FindingForm,
@@ -18,6 +19,7 @@ from standards.admin_forms import (
     MappingForm,
     MilestoneForm,
     SiteVisitForm,
+    ZoneDecisionForm,
 )
 from standards.exchange import (
     ClauseResource,
@@ -30,6 +32,8 @@ from standards.exchange import (
 )
 from standards.models import (
     ActionItem,
+    CatalogueCondition,
+    CatalogueEntry,
     ChecklistItem,
     Clause,
     ClauseMapping,
@@ -54,6 +58,9 @@ from standards.models import (
     VisitTeamMember,
     Watch,
     WatchPreference,
+    Zone,
+    ZoneDecision,
+    ZoneUnit,
 )
 from standards.notes import notes_for_reader
 from standards.services import set_mappings
@@ -603,11 +610,11 @@ class PathwayAdmin(VersionedAdmin, SimpleHistoryAdmin):
     list_filter = ["species", "processing_form", "confidence"]
     search_fields = ["key", "title", "zone", "summary", "source"]
     prepopulated_fields = {"key": ["title"]}
-    autocomplete_fields = ["mappings", "rounds"]
+    autocomplete_fields = ["mappings", "rounds", "zones"]
     inlines = [MilestoneInline]
     fieldsets = [
         (None, {"fields": ["key", "title", "species", "processing_form", "zone", "summary"]}),
-        (_("Mappings and rounds"), {"fields": ["mappings", "rounds"]}),
+        (_("Mappings and rounds"), {"fields": ["mappings", "rounds", "zones"]}),
         (_("Source"), {"fields": ["source", "confidence"]}),
     ]
 
@@ -935,3 +942,87 @@ class VisitedSiteAdmin(VersionedAdmin, SimpleHistoryAdmin):
     list_select_related = ["visit"]
     search_fields = ["name", "approval_number", "china_registration_number", "visit__key"]
     autocomplete_fields = ["visit"]
+
+
+class _TakenFromDataset:
+    """An editor's save takes the record out of the reference loader's hands and keeps
+    the form's reason with the change."""
+
+    def save_model(self, request, obj, form, change):
+        obj.from_dataset = False
+        obj._change_reason = form.cleaned_data.get("change_reason", "")
+        super().save_model(request, obj, form, change)
+
+
+class ZoneUnitInline(admin.TabularInline):
+    model = ZoneUnit
+    extra = 0
+
+
+@admin.register(Zone)
+class ZoneAdmin(_TakenFromDataset, VersionedAdmin, SimpleHistoryAdmin):
+    """A disease zone and its administrative units; its decisions are edited on their
+    own page, where a decisive change needs a reason."""
+
+    form = VersionedForm
+    list_display = ["key", "name", "whole_country", "confidence"]
+    list_filter = ["whole_country", "confidence"]
+    search_fields = ["key", "name", "description", "source"]
+    prepopulated_fields = {"key": ["name"]}
+    inlines = [ZoneUnitInline]
+    fieldsets = [
+        (None, {"fields": ["key", "name", "description", "whole_country"]}),
+        (_("Source"), {"fields": ["source", "confidence"]}),
+    ]
+
+
+@admin.register(ZoneDecision)
+class ZoneDecisionAdmin(_TakenFromDataset, VersionedAdmin, SimpleHistoryAdmin):
+    form = ZoneDecisionForm
+    list_display = ["zone", "disease", "kind", "citation", "decided_on", "year", "lifted_on"]
+    list_filter = ["disease", "kind", "confidence"]
+    list_select_related = ["zone"]
+    search_fields = ["zone__key", "zone__name", "status", "citation", "note"]
+    autocomplete_fields = ["zone"]
+    fieldsets = [
+        (None, {"fields": ["zone", "disease", "kind", "status", "citation"]}),
+        (_("Dates"), {"fields": ["decided_on", "year", "dates_note", "lifted_on", "lifted_by"]}),
+        (_("Source"), {"fields": ["note", "source", "confidence"]}),
+        (_("Reason for this change"), {"fields": ["change_reason"]}),
+    ]
+
+
+class CatalogueConditionInline(admin.TabularInline):
+    model = CatalogueCondition
+    form = VersionedForm
+    fields = ["parameter", "kind", "value", "upper_value", "unit", "strict", "qualifier", "source"]
+    autocomplete_fields = ["parameter"]
+    extra = 0
+
+
+@admin.register(CatalogueEntry)
+class CatalogueEntryAdmin(_TakenFromDataset, VersionedAdmin, SimpleHistoryAdmin):
+    form = CatalogueEntryForm
+    list_display = ["key", "product", "species", "processing_form", "status", "revision"]
+    list_filter = ["status", "species", "processing_form", "confidence"]
+    search_fields = ["key", "product", "hs_code", "protocol", "announcement", "source"]
+    prepopulated_fields = {"key": ["product"]}
+    autocomplete_fields = ["zones", "pathway"]
+    inlines = [CatalogueConditionInline]
+    fieldsets = [
+        (None, {"fields": ["key", "product", "hs_code", "species", "processing_form"]}),
+        (_("Status"), {"fields": ["status", "status_note", "zones", "pathway"]}),
+        (_("Legal basis"), {"fields": ["protocol", "announcement", "certificate"]}),
+        (_("Dates"), {"fields": ["effective_on", "closing_on", "dates_note"]}),
+        (_("Source"), {"fields": ["source", "confidence"]}),
+        (_("Reason for this change"), {"fields": ["change_reason"]}),
+    ]
+
+
+@admin.register(CatalogueCondition)
+class CatalogueConditionAdmin(VersionedAdmin, SimpleHistoryAdmin):
+    form = VersionedForm
+    list_display = ["entry", "parameter", "kind", "value", "unit"]
+    list_select_related = ["entry", "parameter"]
+    search_fields = ["entry__key", "entry__product", "parameter__key", "qualifier"]
+    autocomplete_fields = ["entry", "parameter"]

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from limits.notation import NotationError, ParsedLimit, format_parsed, parse_notation
 from standards import establishments
 from standards.models import (
+    CatalogueEntry,
     ClauseMapping,
     CorrectiveAction,
     Establishment,
@@ -15,6 +16,7 @@ from standards.models import (
     Milestone,
     Parameter,
     SiteVisit,
+    ZoneDecision,
 )
 from standards.versioning import VersionedForm
 
@@ -294,4 +296,37 @@ class CorrectiveActionForm(ReasonedForm):
 
     class Meta:
         model = CorrectiveAction
+        fields = "__all__"
+
+
+class ZoneDecisionForm(ReasonedForm):
+    """A zone decision in the admin: a change of its kind, dates or lifting must say why
+    (it changes what is open)."""
+
+    decisive = ("kind", "disease", "decided_on", "year", "lifted_on")
+    change_reason = _reason_field(
+        _(
+            "Required when the kind, disease, date or lifting changes; kept in the history "
+            "with the change."
+        )
+    )
+
+    class Meta:
+        model = ZoneDecision
+        fields = "__all__"
+
+
+class CatalogueEntryForm(ReasonedForm):
+    """A catalogue entry in the admin: a change of status, zones or dates must say why."""
+
+    decisive = ("status", "zones", "effective_on", "closing_on")
+    change_reason = _reason_field(
+        _(
+            "Required when the status, the permitted zones or the dates change; kept in the "
+            "history with the change."
+        )
+    )
+
+    class Meta:
+        model = CatalogueEntry
         fields = "__all__"

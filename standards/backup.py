@@ -88,6 +88,10 @@ PARTS = (
     Part("standards.Round"),
     Part("standards.Decision"),
     Part("standards.ActionItem"),
+    # Before the pathways and catalogue entries that name them.
+    Part("standards.Zone"),
+    Part("standards.ZoneUnit"),
+    Part("standards.ZoneDecision"),
     # After the mappings and rounds they link to.
     Part("standards.Pathway"),
     Part("standards.Milestone"),
@@ -100,6 +104,8 @@ PARTS = (
     Part("standards.ChecklistItem"),
     Part("standards.Finding"),
     Part("standards.CorrectiveAction"),
+    Part("standards.CatalogueEntry"),
+    Part("standards.CatalogueCondition"),
     # Never changed: a restore inserts them, as the history they read.
     Part("standards.Baseline"),
     Part("standards.NegotiationNote"),
@@ -139,6 +145,13 @@ PARTS = (
     Part("standards.HistoricalFinding_clauses"),
     Part("standards.HistoricalFinding_mappings"),
     Part("standards.HistoricalCorrectiveAction"),
+    Part("standards.HistoricalPathway_zones"),
+    Part("standards.HistoricalZone"),
+    Part("standards.HistoricalZoneUnit"),
+    Part("standards.HistoricalZoneDecision"),
+    Part("standards.HistoricalCatalogueEntry"),
+    Part("standards.HistoricalCatalogueEntry_zones"),
+    Part("standards.HistoricalCatalogueCondition"),
     Part("admin.LogEntry", natural_keys=True),
 )
 

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models, transaction
 from django.db.models import F, Q
 from django.urls import reverse
@@ -857,23 +858,100 @@ class LimitKind(models.TextChoices):
     NO_LIMIT = "no_limit", _("No limit set")
 
 
-class Limit(models.Model):
-    """A typed quantitative requirement carried by a clause.
+def _typed_limit_constraints():
+    """The rules of a typed limit's figures, named after the model that carries them
+    (`%(class)s`: "limit_kind_valid" for a clause's limit)."""
+    return [
+        models.CheckConstraint(
+            condition=Q(kind__in=LimitKind.values),
+            name="%(class)s_kind_valid",
+            violation_error_code="limit_kind_valid",
+            violation_error_message=_(
+                "The kind is one of maximum, minimum, range, absent, prohibited and no limit set."
+            ),
+        ),
+        models.CheckConstraint(
+            condition=~Q(kind__in=["maximum", "minimum"])
+            | Q(value__isnull=False, upper_value__isnull=True),
+            name="%(class)s_bound_has_one_value",
+            violation_error_code="limit_bound_has_one_value",
+            violation_error_message=_("A maximum or a minimum needs one value and no upper value."),
+        ),
+        models.CheckConstraint(
+            condition=~Q(kind="range")
+            | Q(value__isnull=False, upper_value__isnull=False, value__lte=F("upper_value")),
+            name="%(class)s_range_ordered",
+            violation_error_code="limit_range_ordered",
+            violation_error_message=_(
+                "A range needs a lower and an upper value, the lower not above the upper."
+            ),
+        ),
+        models.CheckConstraint(
+            # value__isnull: a check passes where its condition is unknown (NULL),
+            # so "value > 0" alone let an absence without a quantity through.
+            condition=~Q(kind="absent")
+            | Q(value__isnull=False, value__gt=0, upper_value__isnull=True),
+            name="%(class)s_absent_has_quantity",
+            violation_error_code="limit_absent_has_quantity",
+            violation_error_message=_(
+                "An absence needs the sample quantity as a positive value and no upper value."
+            ),
+        ),
+        models.CheckConstraint(
+            condition=~Q(kind__in=["prohibited", "no_limit"])
+            | Q(value__isnull=True, upper_value__isnull=True),
+            name="%(class)s_without_figures",
+            violation_error_code="limit_without_figures",
+            violation_error_message=_(
+                "A prohibition or a “no limit set” carries no value and no upper value."
+            ),
+        ),
+        models.CheckConstraint(
+            condition=~Q(kind="prohibited_lod")
+            | Q(value__isnull=False, value__gt=0, upper_value__isnull=True),
+            name="%(class)s_lod_has_value",
+            violation_error_code="limit_lod_has_value",
+            violation_error_message=_(
+                "A prohibition with a limit of detection needs that limit as a positive "
+                "value and no upper value."
+            ),
+        ),
+        models.CheckConstraint(
+            condition=Q(plan_n__isnull=True) | Q(plan_n__gte=1),
+            name="%(class)s_plan_n_positive",
+            violation_error_code="limit_plan_n_positive",
+            violation_error_message=_("A sampling plan's n is at least 1."),
+        ),
+        models.CheckConstraint(
+            condition=Q(plan_c__isnull=True) | Q(plan_n__isnull=False, plan_c__lte=F("plan_n")),
+            name="%(class)s_plan_c_within_n",
+            violation_error_code="limit_plan_c_within_n",
+            violation_error_message=_("A sampling plan's c needs an n and is not above it."),
+        ),
+        models.CheckConstraint(
+            condition=Q(plan_m__isnull=True)
+            | Q(plan_big_m__isnull=True)
+            | Q(plan_m__lte=F("plan_big_m")),
+            name="%(class)s_plan_m_not_above_big_m",
+            violation_error_code="limit_plan_m_not_above_big_m",
+            violation_error_message=_("A sampling plan's m is not above its M."),
+        ),
+    ]
+
+
+class TypedLimit(models.Model):
+    """The figures of a typed requirement (kind, value, bounds, unit, sampling plan) and
+    their rules: a clause's limit and a catalogue entry's condition are both one.
 
     `value` is the figure of a maximum or minimum, the lower bound of a range, or the
     sample quantity of an absence requirement ("not detected in 25 g": 25 g). A
     microbiological sampling plan adds n, c, m and M; for a maximum, value equals m.
+    The concrete model adds its `parameter`.
     """
 
     Kind = LimitKind
 
-    clause = models.ForeignKey(
-        Clause, on_delete=models.CASCADE, related_name="limits", verbose_name=_("clause")
-    )
-    parameter = models.ForeignKey(
-        Parameter, on_delete=models.PROTECT, related_name="limits", verbose_name=_("parameter")
-    )
-    kind = models.CharField(_("kind"), max_length=14, choices=Kind)
+    kind = models.CharField(_("kind"), max_length=14, choices=LimitKind)
     value = models.DecimalField(_("value"), max_digits=24, decimal_places=12, null=True, blank=True)
     upper_value = models.DecimalField(
         _("upper value"), max_digits=24, decimal_places=12, null=True, blank=True
@@ -888,6 +966,68 @@ class Limit(models.Model):
     qualifier = models.CharField(
         _("applies to"), max_length=300, blank=True, help_text=_("Matrix, species or product.")
     )
+    plan_n = models.PositiveSmallIntegerField(_("n (sample units)"), null=True, blank=True)
+    plan_c = models.PositiveSmallIntegerField(_("c (units allowed above m)"), null=True, blank=True)
+    plan_m = models.DecimalField(_("m"), max_digits=24, decimal_places=12, null=True, blank=True)
+    plan_big_m = models.DecimalField(
+        _("M"), max_digits=24, decimal_places=12, null=True, blank=True
+    )
+    note = models.TextField(_("note"), blank=True)
+
+    # Whether the unit must convert into the parameter's canonical unit. A clause's limit
+    # keeps the unit its text gives: limits.compare reports figures that cannot be
+    # compared as such.
+    unit_converts_to_parameter = True
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        from limits.notation import format_limit
+
+        return format_limit(self)
+
+    def clean(self):
+        super().clean()
+        self.clean_unit()
+
+    def clean_unit(self):
+        """A unit the units engine knows and, where `unit_converts_to_parameter`, one
+        that converts into its parameter's canonical unit (°F for a temperature, h for a
+        time; not mg/kg for an age)."""
+        from limits.units import UnitError, convert, normalise_unit
+
+        if not self.unit.strip():
+            return
+        try:
+            unit = normalise_unit(self.unit)
+            parameter = self._meta.get_field("parameter").get_cached_value(self, None)
+            if parameter is None and self.parameter_id:
+                parameter = self.parameter
+            # An absence's unit is its sample quantity's (25 g), not the parameter's.
+            if (
+                self.unit_converts_to_parameter
+                and parameter is not None
+                and parameter.unit
+                and self.kind != LimitKind.ABSENT
+            ):
+                convert(1, unit, parameter.unit)
+        except UnitError as exc:
+            raise ValidationError({"unit": ValidationError(exc.message, code=exc.code)}) from None
+
+
+class Limit(TypedLimit):
+    """A typed quantitative requirement carried by a clause (the figures and their rules:
+    TypedLimit)."""
+
+    unit_converts_to_parameter = False
+
+    clause = models.ForeignKey(
+        Clause, on_delete=models.CASCADE, related_name="limits", verbose_name=_("clause")
+    )
+    parameter = models.ForeignKey(
+        Parameter, on_delete=models.PROTECT, related_name="limits", verbose_name=_("parameter")
+    )
     matrix = models.SlugField(
         _("matrix key"),
         max_length=60,
@@ -898,13 +1038,6 @@ class Limit(models.Model):
             "clause's product in general."
         ),
     )
-    plan_n = models.PositiveSmallIntegerField(_("n (sample units)"), null=True, blank=True)
-    plan_c = models.PositiveSmallIntegerField(_("c (units allowed above m)"), null=True, blank=True)
-    plan_m = models.DecimalField(_("m"), max_digits=24, decimal_places=12, null=True, blank=True)
-    plan_big_m = models.DecimalField(
-        _("M"), max_digits=24, decimal_places=12, null=True, blank=True
-    )
-    note = models.TextField(_("note"), blank=True)
     evidence = models.CharField(
         _("evidence"),
         max_length=17,
@@ -930,63 +1063,7 @@ class Limit(models.Model):
         # Each rule carries its own code and message: the admin, the spreadsheet import
         # and the reference loader (full_clean) report a violation with them.
         constraints = [
-            models.CheckConstraint(
-                condition=Q(kind__in=LimitKind.values),
-                name="limit_kind_valid",
-                violation_error_code="limit_kind_valid",
-                violation_error_message=_(
-                    "The kind is one of maximum, minimum, range, absent, prohibited and "
-                    "no limit set."
-                ),
-            ),
-            models.CheckConstraint(
-                condition=~Q(kind__in=["maximum", "minimum"])
-                | Q(value__isnull=False, upper_value__isnull=True),
-                name="limit_bound_has_one_value",
-                violation_error_code="limit_bound_has_one_value",
-                violation_error_message=_(
-                    "A maximum or a minimum needs one value and no upper value."
-                ),
-            ),
-            models.CheckConstraint(
-                condition=~Q(kind="range")
-                | Q(value__isnull=False, upper_value__isnull=False, value__lte=F("upper_value")),
-                name="limit_range_ordered",
-                violation_error_code="limit_range_ordered",
-                violation_error_message=_(
-                    "A range needs a lower and an upper value, the lower not above the upper."
-                ),
-            ),
-            models.CheckConstraint(
-                # value__isnull: a check passes where its condition is unknown (NULL),
-                # so "value > 0" alone let an absence without a quantity through.
-                condition=~Q(kind="absent")
-                | Q(value__isnull=False, value__gt=0, upper_value__isnull=True),
-                name="limit_absent_has_quantity",
-                violation_error_code="limit_absent_has_quantity",
-                violation_error_message=_(
-                    "An absence needs the sample quantity as a positive value and no upper value."
-                ),
-            ),
-            models.CheckConstraint(
-                condition=~Q(kind__in=["prohibited", "no_limit"])
-                | Q(value__isnull=True, upper_value__isnull=True),
-                name="limit_without_figures",
-                violation_error_code="limit_without_figures",
-                violation_error_message=_(
-                    "A prohibition or a “no limit set” carries no value and no upper value."
-                ),
-            ),
-            models.CheckConstraint(
-                condition=~Q(kind="prohibited_lod")
-                | Q(value__isnull=False, value__gt=0, upper_value__isnull=True),
-                name="limit_lod_has_value",
-                violation_error_code="limit_lod_has_value",
-                violation_error_message=_(
-                    "A prohibition with a limit of detection needs that limit as a positive "
-                    "value and no upper value."
-                ),
-            ),
+            *_typed_limit_constraints(),
             models.CheckConstraint(
                 condition=Q(evidence__in=[e.value for e in FIGURE_EVIDENCE]),
                 name="limit_evidence_valid",
@@ -995,32 +1072,7 @@ class Limit(models.Model):
                     "A figure's evidence is read, secondary source or not read."
                 ),
             ),
-            models.CheckConstraint(
-                condition=Q(plan_n__isnull=True) | Q(plan_n__gte=1),
-                name="limit_plan_n_positive",
-                violation_error_code="limit_plan_n_positive",
-                violation_error_message=_("A sampling plan's n is at least 1."),
-            ),
-            models.CheckConstraint(
-                condition=Q(plan_c__isnull=True) | Q(plan_n__isnull=False, plan_c__lte=F("plan_n")),
-                name="limit_plan_c_within_n",
-                violation_error_code="limit_plan_c_within_n",
-                violation_error_message=_("A sampling plan's c needs an n and is not above it."),
-            ),
-            models.CheckConstraint(
-                condition=Q(plan_m__isnull=True)
-                | Q(plan_big_m__isnull=True)
-                | Q(plan_m__lte=F("plan_big_m")),
-                name="limit_plan_m_not_above_big_m",
-                violation_error_code="limit_plan_m_not_above_big_m",
-                violation_error_message=_("A sampling plan's m is not above its M."),
-            ),
         ]
-
-    def __str__(self):
-        from limits.notation import format_limit
-
-        return format_limit(self)
 
     def get_absolute_url(self):
         return self.clause.get_absolute_url()
@@ -1480,6 +1532,13 @@ class Pathway(models.Model):
     rounds = models.ManyToManyField(
         Round, blank=True, related_name="pathways", verbose_name=_("rounds")
     )
+    zones = models.ManyToManyField(
+        "Zone",
+        blank=True,
+        related_name="pathways",
+        verbose_name=_("zones"),
+        help_text=_("The recorded zones the pathway's zone text names (standards.zoning)."),
+    )
     # Set by the reference loader; cleared when an editor saves the pathway in the
     # admin, after which the loader leaves it alone.
     from_dataset = models.BooleanField(
@@ -1487,7 +1546,7 @@ class Pathway(models.Model):
     )
     updated_at = models.DateTimeField(_("last changed"), auto_now=True)
 
-    history = HistoricalRecords(m2m_fields=[mappings, rounds])
+    history = HistoricalRecords(m2m_fields=[mappings, rounds, zones])
 
     class Meta:
         ordering = ["key"]
@@ -2926,3 +2985,352 @@ class CorrectiveAction(models.Model):
         who = ", ".join(part for part in (self.owner_body, self.owner_person) if part)
         side = self.get_owner_side_display()
         return f"{side} — {who}" if who else str(side)
+
+
+class Disease(models.TextChoices):
+    FMD = "fmd", _("Foot-and-mouth disease (FMD)")
+    HPAI = "hpai", _("Highly pathogenic avian influenza (HPAI)")
+    OTHER = "other", _("Other disease")
+
+
+class Zone(models.Model):
+    """An area of Kazakhstan that disease decisions are taken for, made of first-level
+    units (ZoneUnit). A zone the source does not break down has no units and says so in
+    its name; a zone for the whole country covers every unit without listing them."""
+
+    key = models.SlugField(_("key"), max_length=80, unique=True)
+    name = models.CharField(_("name"), max_length=300)
+    description = models.TextField(_("description"), blank=True)
+    whole_country = models.BooleanField(
+        _("whole country"),
+        default=False,
+        help_text=_("The zone is all of Kazakhstan: every administrative unit belongs to it."),
+    )
+    source = models.TextField(_("source"), blank=True)
+    confidence = models.CharField(
+        _("source confidence"), max_length=6, choices=Confidence, default=Confidence.LOW
+    )
+    from_dataset = models.BooleanField(
+        _("from the reference dataset"), default=False, editable=False
+    )
+    updated_at = models.DateTimeField(_("last changed"), auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["key"]
+        verbose_name = _("zone")
+        verbose_name_plural = _("zones")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(confidence__in=Confidence.values), name="zone_confidence_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class ZoneUnit(models.Model):
+    """One administrative unit of a zone."""
+
+    zone = models.ForeignKey(
+        Zone, on_delete=models.CASCADE, related_name="units", verbose_name=_("zone")
+    )
+    region = models.CharField(_("administrative unit"), max_length=20, choices=KazakhRegion)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["zone", "region"]
+        verbose_name = _("zone unit")
+        verbose_name_plural = _("zone units")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["zone", "region"],
+                name="zone_unit_unique",
+                violation_error_message=_("The zone already has this unit."),
+            ),
+            models.CheckConstraint(
+                condition=Q(region__in=KazakhRegion.values), name="zone_unit_region_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.zone.key}: {self.get_region_display()}"
+
+
+class ZoneDecisionKind(models.TextChoices):
+    WOAH_STATUS = "woah_status", _("WOAH official status")
+    SELF_DECLARATION = "self_declaration", _("Self-declaration")
+    CHINA_RECOGNITION = "china_recognition", _("China's recognition")
+    BAN = "ban", _("Ban")
+
+
+class ZoneDecision(models.Model):
+    """A dated, sourced decision on a disease in a zone: WOAH's official status or a
+    self-declaration (shown, not decisive for China), China's recognition (opens the
+    zone), or a ban (closes it until lifted). standards.zoning reads them."""
+
+    Kind = ZoneDecisionKind
+
+    zone = models.ForeignKey(
+        Zone, on_delete=models.CASCADE, related_name="decisions", verbose_name=_("zone")
+    )
+    disease = models.CharField(_("disease"), max_length=5, choices=Disease)
+    kind = models.CharField(_("kind"), max_length=17, choices=ZoneDecisionKind)
+    status = models.CharField(
+        _("status"),
+        max_length=300,
+        blank=True,
+        help_text=_("As the source words it, e.g. “FMD free where vaccination is practised”."),
+    )
+    citation = models.CharField(
+        _("official citation"),
+        max_length=300,
+        blank=True,
+        help_text=_("Announcement or notice number, e.g. “GACC/MARA Announcement 2024 No. 20”."),
+    )
+    decided_on = models.DateField(
+        _("date"), null=True, blank=True, help_text=_("Only where the source gives the day.")
+    )
+    year = models.PositiveSmallIntegerField(
+        _("year"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "The year the source gives where it gives no day; the decision counts from the "
+            "start of that year."
+        ),
+    )
+    dates_note = models.CharField(_("dates as given by the source"), max_length=200, blank=True)
+    lifted_on = models.DateField(_("lifted on"), null=True, blank=True)
+    lifted_by = models.CharField(
+        _("lifted by"),
+        max_length=300,
+        blank=True,
+        help_text=_("The announcement that lifted the ban."),
+    )
+    note = models.TextField(_("note"), blank=True)
+    source = models.TextField(_("source"))
+    confidence = models.CharField(
+        _("source confidence"), max_length=6, choices=Confidence, default=Confidence.LOW
+    )
+    from_dataset = models.BooleanField(
+        _("from the reference dataset"), default=False, editable=False
+    )
+    updated_at = models.DateTimeField(_("last changed"), auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["zone", "disease", "decided_on", "year", "pk"]
+        verbose_name = _("zone decision")
+        verbose_name_plural = _("zone decisions")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(disease__in=Disease.values), name="zone_decision_disease_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=ZoneDecisionKind.values), name="zone_decision_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(confidence__in=Confidence.values),
+                name="zone_decision_confidence_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(decided_on__isnull=False) | Q(year__isnull=False),
+                name="zone_decision_dated",
+                violation_error_code="zone_decision_dated",
+                violation_error_message=_("A decision needs its date, or at least its year."),
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="ban") | (Q(lifted_on__isnull=True) & Q(lifted_by="")),
+                name="zone_decision_only_ban_lifted",
+                violation_error_code="zone_decision_only_ban_lifted",
+                violation_error_message=_("Only a ban is lifted."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.zone}: {self.get_disease_display()}, {self.get_kind_display()}"
+
+    @property
+    def starts_on(self):
+        """The day the decision counts from: its date, or 1 January of its year."""
+        import datetime
+
+        if self.decided_on is not None:
+            return self.decided_on
+        return datetime.date(self.year, 1, 1) if self.year else None
+
+    def clean(self):
+        super().clean()
+        errors = {}
+        if self.decided_on is None and self.year is None:
+            errors["decided_on"] = _("A decision needs its date, or at least its year.")
+        if self.decided_on is not None and self.year not in (None, self.decided_on.year):
+            errors["year"] = _("The year is not the year of the date.")
+        if self.lifted_on is not None and self.kind != ZoneDecisionKind.BAN:
+            errors["lifted_on"] = _("Only a ban is lifted.")
+        start = self.starts_on
+        if self.lifted_on is not None and start is not None and self.lifted_on < start:
+            errors["lifted_on"] = _("A ban is not lifted before it is in force.")
+        if errors:
+            raise ValidationError(errors, code="zone_decision_invalid")
+
+
+class CatalogueStatus(models.TextChoices):
+    ADMITTED = "admitted", _("Admitted")
+    UNDER_NEGOTIATION = "under_negotiation", _("Under negotiation")
+    SUSPENDED = "suspended", _("Suspended")
+    NOT_REQUESTED = "not_requested", _("Not requested")
+
+
+validate_hs_code = RegexValidator(
+    r"^(?=(?:\d\.?){4,10}$)\d+(?:\.\d+)*$",
+    message=_("An HS code is 4 to 10 digits, optionally dotted (0202.30 or 020230)."),
+    code="hs_code_invalid",
+)
+
+
+class CatalogueEntry(models.Model):
+    """One product in the export catalogue toward China: its status, permitted zones,
+    legal basis, certificate and dates, with conditions as typed limits. Every change
+    raises the revision and is kept in the history (standards.catalogue.changes_since)."""
+
+    Status = CatalogueStatus
+
+    key = models.SlugField(_("key"), max_length=80, unique=True)
+    product = models.CharField(_("product"), max_length=300)
+    hs_code = models.CharField(
+        _("HS code"),
+        max_length=13,
+        blank=True,
+        validators=[validate_hs_code],
+        help_text=_("Blank where the source gives none."),
+    )
+    species = models.CharField(_("species"), max_length=10, choices=PathwaySpecies)
+    processing_form = models.CharField(
+        _("processing form"), max_length=12, choices=ProcessingForm, blank=True
+    )
+    status = models.CharField(_("status for China"), max_length=17, choices=CatalogueStatus)
+    status_note = models.CharField(_("status as the source gives it"), max_length=500, blank=True)
+    zones = models.ManyToManyField(
+        Zone, blank=True, related_name="catalogue_entries", verbose_name=_("permitted zones")
+    )
+    protocol = models.CharField(_("protocol"), max_length=500, blank=True)
+    announcement = models.CharField(_("GACC announcement"), max_length=500, blank=True)
+    certificate = models.CharField(_("certificate model"), max_length=500, blank=True)
+    effective_on = models.DateField(_("effective date"), null=True, blank=True)
+    closing_on = models.DateField(_("closing date"), null=True, blank=True)
+    dates_note = models.CharField(_("dates as given by the source"), max_length=300, blank=True)
+    pathway = models.ForeignKey(
+        Pathway,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="catalogue_entries",
+        verbose_name=_("pathway"),
+    )
+    source = models.TextField(_("source"))
+    confidence = models.CharField(
+        _("source confidence"), max_length=6, choices=Confidence, default=Confidence.LOW
+    )
+    revision = models.PositiveIntegerField(_("revision"), default=1, editable=False)
+    revised_on = models.DateField(_("revised on"), default=timezone.localdate, editable=False)
+    from_dataset = models.BooleanField(
+        _("from the reference dataset"), default=False, editable=False
+    )
+    updated_at = models.DateTimeField(_("last changed"), auto_now=True)
+
+    history = HistoricalRecords(m2m_fields=[zones])
+
+    class Meta:
+        ordering = ["key"]
+        verbose_name = _("catalogue entry")
+        verbose_name_plural = _("catalogue entries")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(species__in=PathwaySpecies.values), name="catalogue_species_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(processing_form__in=ProcessingForm.values),
+                name="catalogue_form_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=CatalogueStatus.values), name="catalogue_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(confidence__in=Confidence.values),
+                name="catalogue_confidence_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(closing_on__isnull=True)
+                | Q(effective_on__isnull=True)
+                | Q(closing_on__gte=F("effective_on")),
+                name="catalogue_closing_not_before_effective",
+                violation_error_code="catalogue_closing_not_before_effective",
+                violation_error_message=_("The closing date is not before the effective date."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.product
+
+    def save(self, *args, **kwargs):
+        # A change of what the entry says raises its revision (FSIS-style revision code).
+        if self.pk is not None and not getattr(self, "_same_revision", False):
+            self.revision = (self.revision or 0) + 1
+            self.revised_on = timezone.localdate()
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("standards:catalogue-detail", args=[self.key])
+
+    @property
+    def revision_code(self):
+        return f"KZ-CN-{self.revision}"
+
+    def clean(self):
+        super().clean()
+        if self.effective_on and self.closing_on and self.closing_on < self.effective_on:
+            raise ValidationError(
+                {"closing_on": _("The closing date is not before the effective date.")},
+                code="catalogue_closing_not_before_effective",
+            )
+
+
+class CatalogueCondition(TypedLimit):
+    """A condition of a catalogue entry as a typed limit (age below 30 months, bone
+    prohibited, core temperature at least 70 °C): the figures and their rules are a
+    clause limit's (TypedLimit)."""
+
+    entry = models.ForeignKey(
+        CatalogueEntry,
+        on_delete=models.CASCADE,
+        related_name="conditions",
+        verbose_name=_("catalogue entry"),
+    )
+    parameter = models.ForeignKey(
+        Parameter,
+        on_delete=models.PROTECT,
+        related_name="catalogue_conditions",
+        verbose_name=_("parameter"),
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    source = models.TextField(_("source"), blank=True)
+    updated_at = models.DateTimeField(_("last changed"), auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["entry", "position", "pk"]
+        verbose_name = _("catalogue condition")
+        verbose_name_plural = _("catalogue conditions")
+        constraints = _typed_limit_constraints()
+
+    def display(self):
+        from standards.catalogue import condition_text
+
+        return condition_text(self)

@@ -102,13 +102,16 @@ def _read_milestones(raw):
 
 
 def _read_one(raw):
-    values = _values(raw, PATHWAY_FIELDS, PATHWAY_REQUIRED, ("mappings", "rounds", "milestones"))
+    values = _values(
+        raw, PATHWAY_FIELDS, PATHWAY_REQUIRED, ("mappings", "rounds", "zones", "milestones")
+    )
     try:
         Pathway(**values).full_clean(validate_unique=False)
     except ValidationError as exc:
         raise _refused(exc) from None
     values["mappings"] = _list_of(raw, "mappings", str)
     values["rounds"] = _list_of(raw, "rounds", int)
+    values["zones"] = _list_of(raw, "zones", str)
     values["milestones"] = _read_milestones(raw)
     return values
 
@@ -169,11 +172,13 @@ def _sync(manager, wanted):
     return False
 
 
-def write_pathways(pathways, mappings, rounds):
+def write_pathways(pathways, mappings, rounds, zones=None):
     """Create or update the dataset's pathways by key, their mappings from `mappings`
-    ({key: ClauseMapping}) and rounds from `rounds` ({number: Round}); counts of
-    pathways and of milestones (created, updated, unchanged, kept)."""
-    existing = {p.key: p for p in Pathway.objects.prefetch_related("mappings", "rounds")}
+    ({key: ClauseMapping}), rounds from `rounds` ({number: Round}) and zones from `zones`
+    ({key: Zone}); counts of pathways and of milestones (created, updated, unchanged,
+    kept)."""
+    zones = zones or {}
+    existing = {p.key: p for p in Pathway.objects.prefetch_related("mappings", "rounds", "zones")}
     counts = {"created": 0, "updated": 0, "unchanged": 0, "kept": 0}
     milestone_counts = dict.fromkeys(counts, 0)
     for key, raw in pathways.items():
@@ -189,6 +194,7 @@ def write_pathways(pathways, mappings, rounds):
             outcome = _save(pathway, _assign(pathway, values), False)
         linked = _sync(pathway.mappings, [mappings[k] for k in raw["mappings"]])
         linked |= _sync(pathway.rounds, [rounds[n] for n in raw["rounds"] if n in rounds])
+        linked |= _sync(pathway.zones, [zones[k] for k in raw.get("zones", []) if k in zones])
         if linked and outcome == "unchanged":
             outcome = "updated"
         counts[outcome] += 1

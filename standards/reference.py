@@ -26,6 +26,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import DatabaseError, transaction
 
 from standards import (
+    catalogue_data,
     glossary,
     pathway_data,
     round_data,
@@ -38,6 +39,7 @@ from standards.models import (
     CONFIDENCE_OF_EVIDENCE,
     CONFIDENCE_RANK,
     FIGURE_EVIDENCE,
+    CatalogueCondition,
     Clause,
     ClauseMapping,
     Confidence,
@@ -393,6 +395,8 @@ class Dataset:
     rounds: dict = field(default_factory=dict)  # the rounds of the talks, by number
     pathways: dict = field(default_factory=dict)  # the market-access pathways, by key
     visits: dict = field(default_factory=dict)  # the site visits and audits, by key
+    zones: dict = field(default_factory=dict)  # the disease zones, by key
+    catalogue: dict = field(default_factory=dict)  # the export catalogue, by key
     # {language: {section: {key: {field: text}}}}: standards.translations
     translations: dict = field(default_factory=dict)
 
@@ -421,9 +425,11 @@ def read_dataset(directory=DATA_DIR):
         _read_rounds(content, path.name, data)
         _read_pathways(content, path.name, data)
         _read_visits(content, path.name, data)
+        _read_zones(content, path.name, data)
     _cross_check(data, clause_refs)
     _check_pathways(data)
     _check_visits(data)
+    _check_catalogue(data)
     try:
         translations.apply(directory / "translations", data)
     except translations.TranslationError as exc:
@@ -470,6 +476,58 @@ def _read_pathways(content, file, data):
     for values in pathways.values():
         values["_file"] = file
     data.pathways.update(pathways)
+
+
+def _read_zones(content, file, data):
+    """The zones (`zones:`) and the catalogue (`catalogue:`) of one file."""
+    for name, reader in (
+        ("zones", catalogue_data.read_zones),
+        ("catalogue", catalogue_data.read_catalogue),
+    ):
+        try:
+            records = reader(_list_or_fail(content, name, file), file)
+        except catalogue_data.CatalogueDataError as exc:
+            raise ReferenceDataError(file, name, None, str(exc)) from None
+        target = getattr(data, name)
+        duplicate = sorted(set(records) & set(target))
+        if duplicate:
+            raise ReferenceDataError(file, name, "key", f"duplicate key {duplicate[0]!r}")
+        for values in records.values():
+            values["_file"] = file
+        target.update(records)
+
+
+def _check_catalogue(data):
+    """The zones, pathways and parameters a pathway or an entry names are the dataset's."""
+    for key, values in data.pathways.items():
+        unknown = [k for k in values.get("zones", []) if k not in data.zones]
+        if unknown:
+            raise ReferenceDataError(
+                values["_file"], f"pathway {key!r}", "zones", f"no zone {unknown[0]!r} defined"
+            )
+    for key, values in data.catalogue.items():
+        where = (values["_file"], f"catalogue entry {key!r}")
+        unknown = [k for k in values["zones"] if k not in data.zones]
+        if unknown:
+            raise ReferenceDataError(*where, "zones", f"no zone {unknown[0]!r} defined")
+        if values["pathway"] and values["pathway"] not in data.pathways:
+            raise ReferenceDataError(*where, "pathway", f"no pathway {values['pathway']!r} defined")
+        for condition in values["conditions"]:
+            parameter = data.parameters.get(condition["parameter"])
+            if parameter is None:
+                raise ReferenceDataError(
+                    *where, "conditions", f"no parameter {condition['parameter']!r} defined"
+                )
+            try:
+                CatalogueCondition(
+                    parameter=Parameter(key=parameter["key"], unit=parameter["unit"]),
+                    **{name: condition[name] for name in catalogue_data.CONDITION_FIELDS},
+                ).full_clean(exclude=["entry", "parameter"], validate_unique=False)
+            except ValidationError as exc:
+                name, messages = next(iter(exc.message_dict.items()))
+                raise ReferenceDataError(
+                    *where, f"conditions: {name}", " ".join(messages)
+                ) from None
 
 
 def _check_pathways(data):
@@ -522,15 +580,25 @@ def _read_file(path):
         return {}
     if not isinstance(content, dict):
         raise ReferenceDataError(name, "file", None, "expected top-level lists by name")
-    lists = {"parameters", "standards", "mappings", "terms", "rounds", "pathways", "visits"}
+    lists = {
+        "parameters",
+        "standards",
+        "mappings",
+        "terms",
+        "rounds",
+        "pathways",
+        "zones",
+        "catalogue",
+        "visits",
+    }
     unknown = sorted(set(content) - lists)
     if unknown:
         raise ReferenceDataError(
             name,
             "file",
             unknown[0],
-            "unknown list (expected parameters, standards, mappings, terms, rounds, pathways, "
-            "visits)",
+            "unknown list (expected parameters, standards, mappings, terms, rounds, "
+            "pathways, zones, catalogue, visits)",
         )
     return content
 
@@ -732,6 +800,8 @@ class LoadSummary:
             "pathways",
             "milestones",
             "visits",
+            "zones",
+            "catalogue",
         ):
             parts = [
                 f"{self.counts[(model_name, o)]} {o}"
@@ -810,6 +880,20 @@ def load_dataset(data, reset_assessments=False):
     return summary
 
 
+def _count(summary, part, error, field, write, *args):
+    """Run one data part's writer: its counts into `summary` under `part`, its error
+    (`error`) as a ReferenceDataError naming the part and `field`. Returns what the
+    writer returns besides its counts (None when it returns the counts alone)."""
+    try:
+        written = write(*args)
+    except error as exc:
+        raise ReferenceDataError(part, "write", field, str(exc)) from None
+    counts, *rest = written if isinstance(written, tuple) else (written,)
+    for outcome, count in counts.items():
+        summary.counts[(part, outcome)] += count
+    return rest[0] if rest else None
+
+
 def _write(data, summary, reset_assessments):
     parameters = _write_parameters(data, summary)
     standards = _write_standards(data, summary)
@@ -817,23 +901,18 @@ def _write(data, summary, reset_assessments):
     mappings = _write_mappings(data, clauses, summary, reset_assessments)
     for outcome, count in glossary.write_terms(data.terms).items():
         summary.counts[("glossary", outcome)] += count
-    try:
-        counts = round_data.write_rounds(data.rounds, mappings)
-    except round_data.RoundDataError as exc:
-        raise ReferenceDataError("rounds", "write", "number", str(exc)) from None
-    for outcome, count in counts.items():
-        summary.counts[("rounds", outcome)] += count
+    _count(summary, "rounds", round_data.RoundDataError, "number", round_data.write_rounds,
+           data.rounds, mappings)  # fmt: skip
     # The dataset's rounds only: an editor's round that kept a number is not linked.
     rounds = {
         r.number: r
         for r in Round.objects.filter(number__in=_round_numbers(data), from_dataset=True)
     }
-    try:
-        counts, milestone_counts = pathway_data.write_pathways(data.pathways, mappings, rounds)
-    except pathway_data.PathwayDataError as exc:
-        raise ReferenceDataError("pathways", "write", "key", str(exc)) from None
-    for outcome, count in counts.items():
-        summary.counts[("pathways", outcome)] += count
+    zones = _count(summary, "zones", catalogue_data.CatalogueDataError, "key",
+                   catalogue_data.write_zones, data.zones)  # fmt: skip
+    milestone_counts = _count(summary, "pathways", pathway_data.PathwayDataError, "key",
+                              pathway_data.write_pathways, data.pathways, mappings, rounds,
+                              zones)  # fmt: skip
     for outcome, count in milestone_counts.items():
         summary.counts[("milestones", outcome)] += count
     # The dataset's pathways and rounds only, as for the pathways' links.
@@ -849,12 +928,11 @@ def _write(data, summary, reset_assessments):
             key__in={k for v in data.visits.values() for k in v["pathways"]}
         )
     }
-    try:
-        counts = visit_data.write_visits(data.visits, visit_pathways, visit_rounds)
-    except visit_data.VisitDataError as exc:
-        raise ReferenceDataError("visits", "write", "key", str(exc)) from None
-    for outcome, count in counts.items():
-        summary.counts[("visits", outcome)] += count
+    _count(summary, "visits", visit_data.VisitDataError, "key", visit_data.write_visits,
+           data.visits, visit_pathways, visit_rounds)  # fmt: skip
+    pathways = {p.key: p for p in Pathway.objects.filter(key__in=data.pathways)}
+    _count(summary, "catalogue", catalogue_data.CatalogueDataError, "key",
+           catalogue_data.write_catalogue, data.catalogue, zones, pathways)  # fmt: skip
 
 
 def _round_numbers(data):

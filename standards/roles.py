@@ -35,6 +35,11 @@ DOMAIN_MODELS = (
     "checklistitem",
     "finding",
     "correctiveaction",
+    "zone",
+    "zoneunit",
+    "zonedecision",
+    "catalogueentry",
+    "cataloguecondition",
 )
 READ = [
     ("standards", f"view_{model}")

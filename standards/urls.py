@@ -1,6 +1,7 @@
 from django.urls import path
 
 from standards.views import (
+    catalogue,
     changes,
     compare,
     consistency,
@@ -32,6 +33,9 @@ urlpatterns = [
     path("rounds/", rounds.round_list, name="round-list"),
     path("rounds/<int:number>/", rounds.round_detail, name="round-detail"),
     path("rounds/<int:number>/baseline/", rounds.take_baseline, name="round-baseline"),
+    path("zones/", catalogue.zone_list, name="zone-list"),
+    path("catalogue/", catalogue.catalogue_list, name="catalogue-list"),
+    path("catalogue/<slug:key>/", catalogue.catalogue_detail, name="catalogue-detail"),
     path("pathways/", pathways.pathway_list, name="pathway-list"),
     path("pathways/<slug:key>/", pathways.pathway_detail, name="pathway-detail"),
     path("establishments/", establishments.establishment_list, name="establishment-list"),

@@ -5,6 +5,8 @@ from django.urls import reverse
 
 from standards.models import (
     ActionItem,
+    CatalogueCondition,
+    CatalogueEntry,
     Clause,
     ClauseMapping,
     CorrectiveAction,
@@ -24,6 +26,8 @@ from standards.models import (
     VisitedSite,
     Watch,
     WatchPreference,
+    Zone,
+    ZoneDecision,
 )
 from tests.factories import make_clause, make_limit, make_mapping, make_standard
 
@@ -44,6 +48,10 @@ DOMAIN_MODELS = [
     VisitedSite,
     Finding,
     CorrectiveAction,
+    Zone,
+    ZoneDecision,
+    CatalogueEntry,
+    CatalogueCondition,
 ]
 
 
@@ -84,7 +92,21 @@ def one_of_each():
     finding.mappings.set([mapping])
     corrective = finding.actions.create(action="Keep records", owner_side="kz")
     establishment = Establishment.objects.create(key="almaty-meat", name="Almaty Meat")
+    zone = Zone.objects.create(key="south", name="South")
+    zone.units.create(region="almaty_region")
+    decision = ZoneDecision.objects.create(
+        zone=zone, disease="fmd", kind="ban", year=2022, source="test"
+    )
+    entry = CatalogueEntry.objects.create(
+        key="beef", product="Frozen beef", species="cattle", status="admitted", source="test"
+    )
+    entry.zones.set([zone])
+    condition = entry.conditions.create(parameter=limit.parameter, kind="prohibited")
     return {
+        Zone: zone,
+        ZoneDecision: decision,
+        CatalogueEntry: entry,
+        CatalogueCondition: condition,
         Establishment: establishment,
         SiteVisit: visit,
         VisitedSite: site,

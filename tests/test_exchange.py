@@ -21,6 +21,7 @@ from standards.exchange import (
     XLSXFormat,
 )
 from standards.models import (
+    CatalogueCondition,
     Clause,
     ClauseMapping,
     Establishment,
@@ -106,6 +107,7 @@ def empty_portal():
     Limit.objects.all().delete()
     Clause.objects.all().delete()
     Standard.objects.all().delete()
+    CatalogueCondition.objects.all().delete()  # they protect their parameters
     Parameter.objects.all().delete()
     GlossaryTerm.objects.all().delete()
     Establishment.objects.all().delete()

@@ -35,6 +35,7 @@ from openpyxl import Workbook
 
 from standards.exchange import RESOURCES
 from standards.models import (
+    CatalogueEntry,
     Establishment,
     GlossaryTerm,
     NegotiationNote,
@@ -43,6 +44,8 @@ from standards.models import (
     PendingImport,
     Round,
     SiteVisit,
+    Zone,
+    ZoneDecision,
 )
 from standards.search import MAX_QUERY_LENGTH
 from tests.factories import make_clause, make_limit, make_mapping, make_standard
@@ -109,6 +112,14 @@ def world(db):
     finding.actions.create(
         action="Keep records", owner_side="kz", deadline=datetime.date(2026, 6, 1)
     )
+    zone = Zone.objects.create(key="south", name="South")
+    zone.units.create(region="almaty_region")
+    ZoneDecision.objects.create(zone=zone, disease="fmd", kind="ban", year=2022, source="t")
+    entry = CatalogueEntry.objects.create(
+        key="beef", product="Frozen beef", species="cattle", status="admitted", source="t"
+    )
+    entry.zones.set([zone])
+    entry.conditions.create(parameter=limit.parameter, kind="prohibited")
     Group.objects.get_or_create(name="Hostile testers")
     GlossaryTerm.objects.create(key="lead", category="parameter", term_en="Lead", variants="Pb")
     now = timezone.now()

@@ -13,7 +13,15 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from health.heartbeat import record as record_heartbeat
-from standards.models import Establishment, Pathway, ReportFile, Round, SiteVisit, Watch
+from standards.models import (
+    CatalogueEntry,
+    Establishment,
+    Pathway,
+    ReportFile,
+    Round,
+    SiteVisit,
+    Watch,
+)
 from tests.factories import make_clause, make_mapping, make_standard
 
 pytestmark = pytest.mark.django_db
@@ -101,6 +109,9 @@ EXPECTED = {
         },
     },
     "standards:pathway-list": {"GET": readers(), "POST": every(405)},
+    "standards:zone-list": {"GET": readers(), "POST": every(405)},
+    "standards:catalogue-list": {"GET": readers(), "POST": every(405)},
+    "standards:catalogue-detail": {"GET": readers(), "POST": every(405)},
     "standards:pathway-detail": {"GET": readers(), "POST": every(405)},
     "standards:establishment-list": {"GET": readers(), "POST": every(405)},
     "standards:establishment-detail": {"GET": readers(), "POST": every(405)},
@@ -190,6 +201,9 @@ def world(regulator, negotiator, editor, administrator):
         source="test",
     )
     visit.pathways.set([pathway])
+    entry = CatalogueEntry.objects.create(
+        key="beef-frozen", product="Frozen beef", species="cattle", status="admitted", source="t"
+    )
     record_heartbeat("matrix")  # a running report worker, for /healthz
     job = ReportFile.objects.create(
         key="k" * 64,
@@ -212,6 +226,7 @@ def world(regulator, negotiator, editor, administrator):
         "standards:pathway-detail": [pathway.key],
         "standards:establishment-detail": [establishment.pk],
         "standards:visit-detail": [visit.key],
+        "standards:catalogue-detail": [entry.key],
         "standards:report-job": [job.pk],
         "standards:report-download": [job.pk],
     }

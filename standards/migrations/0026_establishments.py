@@ -11,7 +11,7 @@ from standards.roles import sync_roles_migration
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('standards', '0024_pathways'),
+        ('standards', '0025_zones_catalogue'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -8,6 +8,7 @@ from django.utils import timezone
 from standards.models import Pathway
 from standards.pathways import measure, measured, pathways_measured
 from standards.views import reader_required
+from standards.zoning import pathway_eligibility
 
 
 @reader_required
@@ -32,5 +33,7 @@ def pathway_detail(request, key):
             "linked_total": pathway.mappings.count(),
             "rounds": sorted(pathway.rounds.all(), key=lambda r: r.number),
             "visits": list(pathway.visits.order_by("key")),
+            "today": today,
+            "eligibility": pathway_eligibility(pathway, today),
         },
     )

@@ -433,3 +433,26 @@ def test_visit_pages_and_the_overdue_corrective_actions_are_accessible(
     page.goto(f"{live_server.url}{pathway.get_absolute_url()}")
     expect(page.locator("#pathway-visits").get_by_role("link")).to_have_count(1)
     assert_accessible(page)
+
+
+def test_zones_and_catalogue_pages_are_accessible(
+    page, live_server, django_user_model, assert_accessible
+):
+    from standards.reference import load_reference_data
+
+    sync_roles()
+    user = django_user_model.objects.create_user(username="regulator", password="S3cure-pass!")
+    assign_role(user, REGULATOR)
+    load_reference_data()
+    log_in(page, live_server)
+    page.goto(f"{live_server.url}{reverse('standards:zone-list')}?on=2024-03-01")
+    expect(page.locator("#region-karaganda")).to_contain_text("Closed")
+    assert_accessible(page)
+    page.goto(f"{live_server.url}{reverse('standards:catalogue-list')}?changed_since=2020-01-01")
+    expect(page.locator("#entry-beef-frozen-boneless .changed-mark")).to_be_visible()
+    assert_accessible(page)
+    page.locator("#entry-beef-frozen-boneless a").click()
+    expect(page.get_by_role("heading", name="Frozen boneless beef", level=1)).to_be_visible()
+    assert_accessible(page)
+    page.goto(f"{live_server.url}{reverse('standards:pathway-detail', args=['beef-frozen'])}")
+    assert_accessible(page)
