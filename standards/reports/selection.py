@@ -119,7 +119,7 @@ class ReportForm(MappingFilterFields):
                 Column("topic", css_class="col-md-3"),
                 Column("alignment", css_class="col-md-3"),
                 Column("status", css_class="col-md-3"),
-                Column("standard", css_class="col-md-3"),
+                Column("standard", css_class="col-md-3 choice-scroll"),
             ),
             Row(Column("confidence", css_class="col-md-3"), Column("as_of", css_class="col-md-3")),
             Row(
