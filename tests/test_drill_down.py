@@ -249,3 +249,27 @@ def test_only_is_hatched_in_bars_and_legend_alike():
         # One fill in the legend, and the bar's for kz_only.
         assert svg.count(f'fill="url(#c-{value})"') == (2 if value == "kz_only" else 1)
     assert 'role="img"' in svg and "<a " not in svg  # the PDF's chart: no links
+
+
+def _queries(client, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+def test_the_links_cost_no_query(client_for, regulator):
+    """The dashboard and a comparison of several values take as many queries with 3
+    mappings as with 60: the links are built from the counts already read."""
+    client = client_for(regulator)
+    home = reverse("standards:home")
+    several = f"{reverse('standards:compare')}?alignment=kz_only&alignment=cn_only&topic=transport"
+    counts = []
+    for n in (3, 60):
+        while ClauseMapping.objects.count() < n:
+            make_mapping(alignment="kz_only", topic="transport", status="agreed")
+        client.get(home)  # the session is read once
+        counts.append((_queries(client, home), _queries(client, several)))
+    assert counts[0] == counts[1]

@@ -288,7 +288,7 @@ class Selection:
         words.append(
             (
                 _("Which mappings"),
-                _("gaps only (not equivalent, not harmonized)") if self.gaps else _("all"),
+                _("gaps only (not yet equivalent or harmonized)") if self.gaps else _("all"),
             )
         )
         return words
