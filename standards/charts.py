@@ -17,15 +17,20 @@ STATUS_COLOURS = {
     "harmonized": "#0f5132",
     "no_action": "#6f42c1",
 }
+# Kazakhstan in blues and China in vermilions (the Okabe–Ito hues, darkened for the white
+# count labels): the two sides stay apart with any colour-vision deficiency. Within a
+# side, "only" is much darker than "stricter" and hatched (HATCHED), so that colour is
+# never the only difference; the legend shows the hatching too.
 ALIGNMENT_COLOURS = {
-    "equivalent": "#146c43",
-    "kz_stricter": "#00627a",
-    "cn_stricter": "#b02a37",
-    "different": "#9a4d00",
-    "kz_only": "#084298",
-    "cn_only": "#842029",
+    "equivalent": "#00734f",
+    "kz_stricter": "#0067a0",
+    "cn_stricter": "#b34700",
+    "different": "#6b4c9a",
+    "kz_only": "#002a4d",
+    "cn_only": "#5c1a00",
     "not_assessed": "#5c636a",
 }
+HATCHED = frozenset({"kz_only", "cn_only"})
 
 
 # The charts' own font, named on the <svg> element: the PDF's SVG renderer does not
@@ -101,8 +106,6 @@ def _text(x, y, lines, font_size, line_height, attributes=""):
 MIN_LABEL_WIDTH = 70
 MAX_LABEL_WIDTH = 360
 LABEL_PADDING = 20
-# px a bar segment needs to show its count inside it.
-COUNT_LABEL_MIN_WIDTH = 26
 # Row labels: font size and line height (px), and the space kept before the bars.
 LABEL_SIZE = 13
 LABEL_LINE = 16
@@ -134,8 +137,13 @@ def stacked_bars(
     label_width=None,
     bar_height=22,
     gap=8,
+    links=None,
 ):
     """A horizontal stacked bar per row, each bar the share of its own total.
+
+    links: per row, {segment_value: href} (and "total": href for the row's total): the
+    segment and its count link there (the dashboard's drill-down into the comparison);
+    None for a chart without links (the PDF's).
 
     rows: [(label, {segment_value: count})]; segments: [(value, label, colour)], drawn
     and listed in the legend in the order given (the declared order of the choices).
@@ -159,15 +167,21 @@ def stacked_bars(
     ]
     row_heights = [max(bar_height, len(lines) * LABEL_LINE + 4) for lines in label_lines]
     height = 4 + sum(h + gap for h in row_heights) + 8 + sum(legend_heights) + 8
+    links = links or [{} for _row in rows]
+    role = "group" if any(links) else "img"
+    fills = {value: _fill(chart_id, value, colour) for value, _l, colour in segments}
     out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="{role}" '
         f'viewBox="0 0 {width} {round(height)}" width="100%" '
         f'font-family="{FONT_FAMILY}" '
         f'aria-labelledby="{chart_id}-title" id="{chart_id}">',
         f'<title id="{chart_id}-title">{escape(title)}</title>',
+        _patterns(chart_id, segments),
     ]
     y = 4
-    for (label, counts), lines, row_height in zip(rows, label_lines, row_heights, strict=True):
+    for (label, counts), lines, row_height, row_links in zip(
+        rows, label_lines, row_heights, links, strict=True
+    ):
         total = sum(counts.values())
         bar_y = y + (row_height - bar_height) / 2
         baseline = bar_y + bar_height * 0.7
@@ -175,35 +189,41 @@ def stacked_bars(
         first = baseline - (len(lines) - 1) * LABEL_LINE / 2
         out.append(_text(0, first, lines, LABEL_SIZE, LABEL_LINE, ' fill="#212529"'))
         x = float(label_width)
-        for value, seg_label, colour in segments:
+        for value, seg_label, _colour in segments:
             count = counts.get(value, 0)
             if not count:
                 continue
             w = bar_width * count / total
             share = round(100 * count / total)
-            out.append(
+            name = f"{label}: {seg_label}: {count} ({share}%)"
+            piece = (
                 f'<rect x="{x:.1f}" y="{bar_y:g}" width="{w:.1f}" height="{bar_height}" '
-                f'fill="{colour}"><title>{escape(str(label))}: {escape(str(seg_label))}: '
-                f"{count} ({share}%)</title></rect>"
+                f'fill="{fills[value]}"><title>{escape(name)}</title></rect>'
             )
-            if w >= max(COUNT_LABEL_MIN_WIDTH, text_width(str(count), 12) + 6):
-                out.append(
-                    f'<text x="{x + w / 2:.1f}" y="{baseline:.1f}" font-size="12" '
-                    f'fill="#ffffff" text-anchor="middle" aria-hidden="true">{count}</text>'
-                )
+            # The count inside its segment, smaller where the segment is narrow: a
+            # segment of one item still shows its number.
+            for size in (12, 10, 8):
+                if w >= text_width(str(count), size) + 2:
+                    piece += (
+                        f'<text x="{x + w / 2:.1f}" y="{baseline:.1f}" font-size="{size}" '
+                        f'fill="#ffffff" text-anchor="middle" aria-hidden="true">{count}</text>'
+                    )
+                    break
+            out.append(_linked(piece, row_links.get(value), name, "chart-segment"))
             x += w
-        out.append(
+        total_text = (
             f'<text x="{label_width + bar_width + 6}" y="{baseline:.1f}" '
             f'font-size="12" fill="#212529">{total}</text>'
         )
+        out.append(_linked(total_text, row_links.get("total"), f"{label}: {total}", "chart-total"))
         y += row_height + gap
     y += 8
-    for i, ((_value, _seg_label, colour), lines) in enumerate(
+    for i, ((value, _seg_label, _colour), lines) in enumerate(
         zip(segments, legend_lines, strict=True)
     ):
         lx = (i % columns) * column_width
         ly = y + sum(legend_heights[: i // columns])
-        out.append(f'<rect x="{lx:.1f}" y="{ly}" width="14" height="14" fill="{colour}"/>')
+        out.append(f'<rect x="{lx:.1f}" y="{ly}" width="14" height="14" fill="{fills[value]}"/>')
         out.append(
             _text(
                 f"{lx + LEGEND_TEXT_OFFSET:.1f}",
@@ -216,6 +236,31 @@ def stacked_bars(
         )
     out.append("</svg>")
     return "".join(out)
+
+
+def _fill(chart_id, value, colour):
+    return f"url(#{chart_id}-{value})" if value in HATCHED else colour
+
+
+def _patterns(chart_id, segments):
+    """The hatching of the HATCHED segments: white diagonal lines on the segment's colour
+    (ids prefixed with the chart's, as several charts share a page)."""
+    out = [
+        f'<pattern id="{chart_id}-{value}" patternUnits="userSpaceOnUse" width="6" '
+        f'height="6" patternTransform="rotate(45)"><rect width="6" height="6" '
+        f'fill="{colour}"/><line x1="0" y1="0" x2="0" y2="6" stroke="#ffffff" '
+        f'stroke-width="1.5" stroke-opacity="0.6"/></pattern>'
+        for value, _label, colour in segments
+        if value in HATCHED
+    ]
+    return f"<defs>{''.join(out)}</defs>" if out else ""
+
+
+def _linked(piece, href, name, css):
+    """`piece` of a chart inside a link to `href` named `name`, or as it is without one."""
+    if not href:
+        return piece
+    return f'<a href="{escape(href)}" class="{css}" aria-label="{escape(str(name))}">{piece}</a>'
 
 
 # The milestone timeline: marker colours (contrast ≥ 3:1 on white, WCAG 1.4.11), the

@@ -39,7 +39,26 @@ class _GetFormHelper(FormHelper):
     disable_csrf = True
 
 
-class CompareFilterForm(forms.Form):
+def _several(label, choices):
+    """A filter that takes several values, as checkboxes."""
+    return forms.MultipleChoiceField(
+        label=label, required=False, choices=choices, widget=forms.CheckboxSelectMultiple
+    )
+
+
+class MappingFilterFields(forms.Form):
+    """The filters on a mapping's own fields, each taking several values
+    (`alignment=kz_only&alignment=cn_only`: either): the one parser of the comparison's
+    and the gap report's selection. A value not among the choices is a form error."""
+
+    product = _several(_("Product groups"), ClauseMapping.ProductGroup.choices)
+    topic = _several(_("Topics"), Topic.choices)
+    alignment = _several(_("Alignments"), ClauseMapping.Alignment.choices)
+    status = _several(_("Negotiation statuses"), ClauseMapping.Status.choices)
+    confidence = _several(_("Source confidence"), Confidence.choices)
+
+
+class CompareFilterForm(MappingFilterFields):
     """The comparison page's filters: a GET form, so every view of it is bookmarkable."""
 
     SORTS = {
@@ -58,27 +77,12 @@ class CompareFilterForm(forms.Form):
         max_length=MAX_QUERY_LENGTH,
         help_text=_("Words in any language: English, Russian, Kazakh or Chinese."),
     )
-    product = forms.ChoiceField(
-        label=_("Product group"), required=False, choices=_any(ClauseMapping.ProductGroup.choices)
-    )
-    topic = forms.ChoiceField(label=_("Topic"), required=False, choices=_any(Topic.choices))
-    status = forms.ChoiceField(
-        label=_("Negotiation status"),
-        required=False,
-        choices=_any(ClauseMapping.Status.choices),
-    )
-    alignment = forms.ChoiceField(
-        label=_("Alignment"), required=False, choices=_any(ClauseMapping.Alignment.choices)
-    )
     standard = forms.ModelChoiceField(
         label=_("Document"),
         required=False,
         queryset=Standard.objects.order_by("code"),
         to_field_name="key",
         empty_label=_("All"),
-    )
-    confidence = forms.ChoiceField(
-        label=_("Source confidence"), required=False, choices=_any(Confidence.choices)
     )
     sort = forms.ChoiceField(
         label=_("Sort by"),
@@ -270,13 +274,6 @@ def _folded(open_when, *parts):
         ),
         *parts,
         HTML("</details>"),
-    )
-
-
-def _several(label, choices):
-    """A filter that takes several values, as checkboxes."""
-    return forms.MultipleChoiceField(
-        label=label, required=False, choices=choices, widget=forms.CheckboxSelectMultiple
     )
 
 

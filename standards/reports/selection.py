@@ -10,6 +10,7 @@ from crispy_forms.layout import Column, Layout, Row
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from standards.forms import MappingFilterFields
 from standards.models import ClauseMapping, Confidence, Standard, Topic
 from standards.notes import AUDIENCES, SHARED, audiences_for
 
@@ -42,47 +43,21 @@ class LanguageAndAudience(forms.Form):
             self.fields["audience"].choices = audiences_for(user)
 
 
-class ReportForm(LanguageAndAudience):
+class ReportForm(LanguageAndAudience, MappingFilterFields):
     """The selection of a gap report; a GET form, so a report is a bookmarkable URL."""
 
-    product = forms.MultipleChoiceField(
-        label=_("Product groups"),
-        required=False,
-        choices=ClauseMapping.ProductGroup.choices,
-        widget=forms.CheckboxSelectMultiple,
-    )
-    topic = forms.MultipleChoiceField(
-        label=_("Topics"), required=False, choices=Topic.choices, widget=forms.SelectMultiple
-    )
-    alignment = forms.MultipleChoiceField(
-        label=_("Alignments"),
-        required=False,
-        choices=ClauseMapping.Alignment.choices,
-        widget=forms.SelectMultiple,
-    )
-    status = forms.MultipleChoiceField(
-        label=_("Negotiation statuses"),
-        required=False,
-        choices=ClauseMapping.Status.choices,
-        widget=forms.SelectMultiple,
-    )
-    confidence = forms.MultipleChoiceField(
-        label=_("Source confidence"),
-        required=False,
-        choices=Confidence.choices,
-        widget=forms.SelectMultiple,
-    )
     standard = forms.ModelMultipleChoiceField(
         label=_("Documents"),
         required=False,
         queryset=Standard.objects.order_by("code"),
         to_field_name="key",
+        widget=forms.CheckboxSelectMultiple,
     )
     q = forms.CharField(label=_("Search text"), required=False, max_length=200)
     gaps = forms.TypedChoiceField(
         label=_("Which mappings"),
         choices=[
-            ("1", _("Gaps only: not equivalent and not harmonized")),
+            ("1", _("Gaps only: not yet equivalent or harmonized")),
             ("0", _("Every mapping of the selection")),
         ],
         coerce=lambda value: value == "1",
@@ -153,7 +128,7 @@ class ReportForm(LanguageAndAudience):
                 Column("topic", css_class="col-md-3"),
                 Column("alignment", css_class="col-md-3"),
                 Column("status", css_class="col-md-3"),
-                Column("standard", css_class="col-md-3"),
+                Column("standard", css_class="col-md-3 choice-scroll"),
             ),
             Row(Column("confidence", css_class="col-md-3"), Column("as_of", css_class="col-md-3")),
             Row(
@@ -322,7 +297,7 @@ class Selection:
         words.append(
             (
                 _("Which mappings"),
-                _("gaps only (not equivalent, not harmonized)") if self.gaps else _("all"),
+                _("gaps only (not yet equivalent or harmonized)") if self.gaps else _("all"),
             )
         )
         return words

@@ -17,8 +17,13 @@ def report_query(cleaned):
     params = []
     for name in MAPPING_FILTERS:
         value = cleaned.get(name)
-        if value:
-            params.append((name, value.key if name == "standard" else value))
+        if name == "standard":
+            if value:
+                params.append((name, value.key))
+        elif isinstance(value, list):  # a filter of several values
+            params += [(name, v) for v in value]
+        elif value:
+            params.append((name, value))
     params.append(("gaps", "0"))
     return urlencode(params)
 

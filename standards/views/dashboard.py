@@ -1,7 +1,9 @@
 from collections import Counter, defaultdict
+from urllib.parse import urlencode
 
 from django.db.models import Count, F, Q
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -31,6 +33,17 @@ DIVERGENT = (
 )
 
 
+# The dashboard's "gaps": a requirement on one side only.
+GAPS = (Alignment.KZ_ONLY, Alignment.CN_ONLY)
+
+
+def compare_url(params):
+    """The comparison filtered to exactly the mappings a chart segment, a count or a card
+    shows: params are (filter, value) pairs of the comparison's filters."""
+    url = reverse("standards:compare")
+    return f"{url}?{urlencode(params)}" if params else url
+
+
 def _segments(choices, colours):
     return [(value, label, colours[value]) for value, label in choices]
 
@@ -48,7 +61,7 @@ def progress():
         by_group_alignment[row["product_group"]][row["alignment"]] += n
         by_topic_status[row["topic"]][row["status"]] += n
         totals["all"] += n
-        totals["gaps"] += n if row["alignment"] in (Alignment.KZ_ONLY, Alignment.CN_ONLY) else 0
+        totals["gaps"] += n if row["alignment"] in GAPS else 0
         totals["settled"] += n if row["status"] in SETTLED else 0
     return by_group_status, by_group_alignment, by_topic_status, totals
 
@@ -58,44 +71,69 @@ def dashboard_context():
     totals, the recently changed mappings and the gaps most in need of action."""
     by_group_status, by_group_alignment, by_topic_status, totals = progress()
     groups = [(v, label) for v, label in ClauseMapping.ProductGroup.choices if v in by_group_status]
-    topics = [(v, label) for v, label in Topic.choices if v in by_topic_status]
+    # Every topic the comparison's filters offer, with or without mappings yet.
+    topics = list(Topic.choices)
     status_segments = _segments(Status.choices, STATUS_COLOURS)
     alignment_segments = _segments(Alignment.choices, ALIGNMENT_COLOURS)
     charts = [
         (
             "chart-group-status",
             _("Negotiation status by product group"),
-            [(label, by_group_status[v]) for v, label in groups],
-            status_segments,
+            [(label, by_group_status[v], ("product", v)) for v, label in groups],
+            ("status", status_segments),
         ),
         (
             "chart-group-alignment",
             _("Alignment by product group"),
-            [(label, by_group_alignment[v]) for v, label in groups],
-            alignment_segments,
+            [(label, by_group_alignment[v], ("product", v)) for v, label in groups],
+            ("alignment", alignment_segments),
         ),
         (
             "chart-topic-status",
             _("Negotiation status by topic"),
-            [(label, by_topic_status[v]) for v, label in topics],
-            status_segments,
+            [(label, by_topic_status[v], ("topic", v)) for v, label in topics],
+            ("status", status_segments),
         ),
     ]
     # One label width for all three charts, so that their bars line up.
-    width = shared_label_width(*(rows for _id, _title, rows, _segments in charts))
-    rendered = [
-        {
-            "id": chart_id,
-            "title": title,
-            "svg": mark_safe(stacked_bars(chart_id, title, rows, segments, label_width=width)),
-            "rows": [
-                (label, [counts.get(value, 0) for value, _l, _c in segments], sum(counts.values()))
-                for label, counts in rows
-            ],
-            "segments": segments,
-        }
-        for chart_id, title, rows, segments in charts
-    ]
+    width = shared_label_width(
+        *([(label, counts) for label, counts, _row in rows] for _id, _t, rows, _s in charts)
+    )
+    rendered = []
+    for chart_id, title, rows, (field, segments) in charts:
+        links = [
+            {
+                "total": compare_url([row]),
+                **{value: compare_url([row, (field, value)]) for value, _l, _c in segments},
+            }
+            for _label, _counts, row in rows
+        ]
+        rendered.append(
+            {
+                "id": chart_id,
+                "title": title,
+                "svg": mark_safe(
+                    stacked_bars(
+                        chart_id,
+                        title,
+                        [(label, counts) for label, counts, _row in rows],
+                        segments,
+                        label_width=width,
+                        links=links,
+                    )
+                ),
+                "rows": [
+                    (
+                        label,
+                        [(counts.get(value, 0), row_links[value]) for value, _l, _c in segments],
+                        sum(counts.values()),
+                        row_links["total"],
+                    )
+                    for (label, counts, _row), row_links in zip(rows, links, strict=True)
+                ],
+                "segments": segments,
+            }
+        )
     rendered[-1]["wide"] = True
     recent = ClauseMapping.objects.select_related("updated_by").order_by("-updated_at", "key")[:10]
     needing_action = (
@@ -108,6 +146,11 @@ def dashboard_context():
     return {
         "charts": rendered,
         "totals": totals,
+        "totals_links": {
+            "all": compare_url([]),
+            "gaps": compare_url([("alignment", v) for v in GAPS]),
+            "settled": compare_url([("status", v) for v in SETTLED]),
+        },
         "settled_share": round(100 * totals["settled"] / totals["all"]) if totals["all"] else 0,
         "recent": recent,
         "needing_action": needing_action,

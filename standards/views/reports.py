@@ -14,8 +14,15 @@ from standards.reports.bilingual import build_bilingual
 from standards.reports.content import build_report
 from standards.reports.fingerprint import fingerprint
 from standards.reports.render import RenderFailed
-from standards.reports.selection import selection_from
+from standards.reports.selection import REPORT_LANGUAGES, selection_from
 from standards.views import reader_required
+
+
+def interface_report_language():
+    """The report language matching the interface language (English otherwise)."""
+    language = (translation.get_language() or "en").lower()
+    codes = [code for code, _name in REPORT_LANGUAGES]
+    return language if language in codes else "en"
 
 
 def can_export(user):
@@ -28,7 +35,15 @@ def _invalid(request, form):
 
 @reader_required
 def builder(request):
-    form, _selection = selection_from(request.GET or None, user=request.user)
+    """The report's choices, empty or pre-filled from a comparison's filters
+    (/compare/'s "Build a report from this selection"); the language is the
+    interface's unless the address names one."""
+    query = request.GET.copy() if request.GET else None
+    if query is not None and not query.get("lang"):
+        query["lang"] = interface_report_language()
+    form, _selection = selection_from(query, user=request.user)
+    if query is None:
+        form.initial["lang"] = interface_report_language()
     return render(request, "reports/builder.html", {"form": form})
 
 

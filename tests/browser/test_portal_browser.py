@@ -83,8 +83,9 @@ def test_regulator_filters_opens_a_pair_toggles_text_and_switches_language(
     assert_accessible(page)
 
     page.get_by_role("link", name="Comparison").click()
-    page.get_by_label("Product group").select_option("heat_treated")
-    page.get_by_label("Negotiation status").select_option("negotiation")
+    page.get_by_role("checkbox", name="Heat-treated meat").check()
+    filters = page.locator("#compare-filters")
+    filters.locator('input[name="status"][value="negotiation"]').check()
     page.get_by_role("button", name="Apply filters").click()
     expect(page).to_have_url(re.compile(r"product=heat_treated.*status=negotiation"))
     expect(page.locator("#row-count")).to_contain_text("1 clause mapping")
@@ -455,4 +456,65 @@ def test_zones_and_catalogue_pages_are_accessible(
     expect(page.get_by_role("heading", name="Frozen boneless beef", level=1)).to_be_visible()
     assert_accessible(page)
     page.goto(f"{live_server.url}{reverse('standards:pathway-detail', args=['beef-frozen'])}")
+    assert_accessible(page)
+
+
+def _shown(name):
+    """The count a chart segment's name gives: "Heat-treated meat: Different: 1 (50%)"."""
+    return int(re.search(r": (\d+) \(\d+%\)$", name).group(1))
+
+
+def test_regulator_drills_down_from_three_chart_segments(
+    page, live_server, data, assert_accessible
+):
+    log_in(page, live_server)
+    home = page.url
+    for chart, segment in (
+        ("chart-group-status", "Heat-treated meat: Under negotiation"),
+        ("chart-group-alignment", "Heat-treated meat: China only"),
+        ("chart-topic-status", "Heat treatment: Not started"),
+    ):
+        page.goto(home)
+        link = page.locator(f"#{chart} a.chart-segment[aria-label^='{segment}']")
+        expected = _shown(link.get_attribute("aria-label"))
+        link.click()
+        expect(page.get_by_role("heading", name="Clause comparison")).to_be_visible()
+        count = "clause mapping" if expected == 1 else "clause mappings"
+        expect(page.locator("#row-count")).to_contain_text(f"{expected} {count}")
+        assert page.locator("article.mapping-row").count() == expected
+    assert_accessible(page)
+    page.goto(home)
+    page.locator("#card-gaps").click()
+    expect(page).to_have_url(re.compile(r"alignment=kz_only&alignment=cn_only"))
+    expect(page.locator("#row-count")).to_contain_text("1 clause mapping")
+
+
+def test_regulator_filters_by_several_values_and_builds_a_report_from_them(
+    page, live_server, data, assert_accessible
+):
+    log_in(page, live_server)
+    page.goto(f"{live_server.url}{reverse('standards:compare')}")
+    filters = page.locator("#compare-filters")
+    for value in ("cn_only", "different"):
+        filters.locator(f'input[name="alignment"][value="{value}"]').check()
+    page.get_by_role("button", name="Apply filters").click()
+    expect(page).to_have_url(re.compile(r"alignment=different&alignment=cn_only"))
+    expect(page.locator("#row-count")).to_contain_text("2 clause mappings")
+    assert_accessible(page)
+    page.reload()  # bookmarkable: the same address shows the same selection
+    expect(filters.locator('input[name="alignment"][value="cn_only"]')).to_be_checked()
+
+    page.get_by_role("link", name="Build a report from this selection").click()
+    expect(page.get_by_role("heading", name="Gap reports")).to_be_visible()
+    form = page.locator("#report-form")
+    expect(form.locator('input[name="alignment"][value="cn_only"]')).to_be_checked()
+    expect(form.locator('input[name="alignment"][value="different"]')).to_be_checked()
+    expect(form.locator('input[name="alignment"][value="equivalent"]')).not_to_be_checked()
+    expect(form.get_by_label("Language of the report")).to_have_value("en")
+    assert form.locator("select[multiple]").count() == 0
+    assert_accessible(page)
+    page.get_by_role("button", name="Show the report").click()
+    expect(page).to_have_url(re.compile(r"alignment=different&alignment=cn_only"))
+    expect(page.get_by_text("KZCN-041").first).to_be_visible()
+    expect(page.get_by_text("KZCN-038").first).to_be_visible()
     assert_accessible(page)
