@@ -24,7 +24,7 @@ from import_export.forms import ConfirmImportForm, ImportForm
 from import_export.tmp_storages import BaseStorage
 
 from standards.admin_bounds import lookups_of_the_request
-from standards.exchange import FORMATS, read_upload
+from standards.exchange import FORMATS, preview_of, read_upload
 from standards.models import PendingImport
 
 
@@ -139,6 +139,8 @@ class ExchangeAdminMixin(ImportExportMixin):
         refused = (form := context.get("form")) is not None and form.is_bound and form.errors
         if result is not None and (result.has_errors() or result.has_validation_errors()):
             refused = True
+        elif result is not None:
+            context["preview"] = preview_of(result)
         if request.method == "POST" and refused:
             response.status_code = 400
             # No confirmation will follow: the stored upload is not needed. (A form error
