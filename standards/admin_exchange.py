@@ -26,6 +26,7 @@ from import_export.tmp_storages import BaseStorage
 from standards.admin_bounds import lookups_of_the_request
 from standards.exchange import FORMATS, preview_of, read_upload
 from standards.models import PendingImport
+from standards.times import dated_file_name
 
 
 class DatabaseStorage(BaseStorage):
@@ -109,6 +110,9 @@ class ExchangeAdminMixin(ImportExportMixin):
 
     def get_export_formats(self):
         return FORMATS
+
+    def get_export_filename(self, request, queryset, file_format):
+        return dated_file_name(self.model.__name__, file_format.get_extension())
 
     def get_import_resource_kwargs(self, request, **kwargs):
         form = kwargs.get("form")

@@ -112,13 +112,15 @@ class CompareFilterForm(forms.Form):
                 Column("topic", css_class="col-sm-6 col-lg-3"),
                 Column("standard", css_class="col-sm-6 col-lg-3"),
             ),
+            # Each select as wide as its longest option (a two-column grid cut off
+            # "English working text"); the row wraps where they do not fit.
             Row(
-                Column("status", css_class="col-sm-6 col-lg-2"),
-                Column("alignment", css_class="col-sm-6 col-lg-2"),
-                Column("confidence", css_class="col-sm-6 col-lg-2"),
-                Column("sort", css_class="col-sm-6 col-lg-2"),
-                Column("per_page", css_class="col-sm-6 col-lg-2"),
-                Column("text", css_class="col-sm-6 col-lg-2"),
+                Column("status", css_class="col-sm-6 col-lg-auto"),
+                Column("alignment", css_class="col-sm-6 col-lg-auto"),
+                Column("confidence", css_class="col-sm-6 col-lg-auto"),
+                Column("sort", css_class="col-sm-6 col-lg-auto"),
+                Column("per_page", css_class="col-sm-6 col-lg-auto"),
+                Column("text", css_class="col-sm-6 col-lg-auto"),
             ),
             StrictButton(_("Apply filters"), type="submit", css_class="btn-primary"),
         )
