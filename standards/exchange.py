@@ -28,8 +28,8 @@ import tablib
 from defusedxml import DefusedXmlException
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist, ValidationError
-from django.db.models import Prefetch
 from django.db import models
+from django.db.models import Prefetch
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -305,7 +305,8 @@ def choice_label(model, attribute, value):
         return ""
     if not model_field.choices or value in (None, ""):
         return ""
-    return str(dict((str(code), label) for code, label in model_field.flatchoices).get(str(value), ""))
+    labels = {str(code): label for code, label in model_field.flatchoices}
+    return str(labels.get(str(value), ""))
 
 
 class PreviewDiff(resources.Diff):

@@ -106,14 +106,14 @@ class CompareFilterForm(forms.Form):
         self.helper = _GetFormHelper()
         self.helper.form_id = "compare-filters"
         self.helper.layout = Layout(
+            # Each select as wide as its longest option (a grid of fixed columns cut
+            # off "English working text"); a row wraps where they do not fit.
             Row(
                 Column("q", css_class="col-lg-4"),
-                Column("product", css_class="col-sm-6 col-lg-2"),
-                Column("topic", css_class="col-sm-6 col-lg-3"),
-                Column("standard", css_class="col-sm-6 col-lg-3"),
+                Column("product", css_class="col-sm-6 col-lg-auto"),
+                Column("topic", css_class="col-sm-6 col-lg-auto"),
+                Column("standard", css_class="col-sm-6 col-lg-auto"),
             ),
-            # Each select as wide as its longest option (a two-column grid cut off
-            # "English working text"); the row wraps where they do not fit.
             Row(
                 Column("status", css_class="col-sm-6 col-lg-auto"),
                 Column("alignment", css_class="col-sm-6 col-lg-auto"),
