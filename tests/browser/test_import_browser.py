@@ -92,10 +92,13 @@ select => {
 
 
 @pytest.mark.parametrize("width", [1366, 390])
-def test_the_comparison_filter_selects_show_their_options_in_full(editor_page, live_server, width):
+@pytest.mark.parametrize("url", ["standards:compare"])
+def test_the_filter_selects_show_their_options_in_full(editor_page, live_server, width, url):
     page = editor_page
     page.set_viewport_size({"width": width, "height": 900})
-    page.goto(f"{live_server.url}{reverse('standards:compare')}")
-    for select in page.locator("#compare-filters select").all():
+    page.goto(f"{live_server.url}{reverse(url)}")
+    selects = page.locator("main select").all()
+    assert selects
+    for select in selects:
         fit = select.evaluate(OPTION_FITS)
         assert fit["widest"] <= fit["room"] + 1, fit
