@@ -24,8 +24,9 @@ from import_export.forms import ConfirmImportForm, ImportForm
 from import_export.tmp_storages import BaseStorage
 
 from standards.admin_bounds import lookups_of_the_request
-from standards.exchange import FORMATS, read_upload
+from standards.exchange import FORMATS, preview_of, read_upload
 from standards.models import PendingImport
+from standards.times import dated_file_name
 
 
 class DatabaseStorage(BaseStorage):
@@ -110,6 +111,9 @@ class ExchangeAdminMixin(ImportExportMixin):
     def get_export_formats(self):
         return FORMATS
 
+    def get_export_filename(self, request, queryset, file_format):
+        return dated_file_name(self.model.__name__, file_format.get_extension())
+
     def get_import_resource_kwargs(self, request, **kwargs):
         form = kwargs.get("form")
         reason = ""
@@ -139,6 +143,8 @@ class ExchangeAdminMixin(ImportExportMixin):
         refused = (form := context.get("form")) is not None and form.is_bound and form.errors
         if result is not None and (result.has_errors() or result.has_validation_errors()):
             refused = True
+        elif result is not None:
+            context["preview"] = preview_of(result)
         if request.method == "POST" and refused:
             response.status_code = 400
             # No confirmation will follow: the stored upload is not needed. (A form error

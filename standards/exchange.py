@@ -20,7 +20,6 @@ after their last one, and a row longer than the header is refused by its number,
 """
 
 import csv
-import datetime
 import io
 import zipfile
 from decimal import Decimal, InvalidOperation
@@ -29,8 +28,10 @@ import openpyxl
 import tablib
 from defusedxml import DefusedXmlException
 from django.conf import settings
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
+from django.db import models
 from django.db.models import Prefetch
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export import fields, resources, widgets
@@ -42,14 +43,10 @@ from standards import establishments, search_text
 from standards.models import (
     Clause,
     ClauseMapping,
-    Confidence,
     Establishment,
-    EstablishmentStatus,
     GlossaryTerm,
-    KazakhRegion,
     Limit,
     Parameter,
-    ReviewMethod,
     Standard,
 )
 from standards.spreadsheets import unescape_cell, write_csv, write_xlsx
@@ -77,6 +74,74 @@ class DecimalText(widgets.Widget):
             return ""
         text = format(value.normalize(), "f")
         return "0" if text in ("-0", "") else text
+
+
+# How a date is written in every exchange file, and how its error message names it.
+DATE_FORMAT = "%Y-%m-%d"
+DATE_FORMAT_SHOWN = "YYYY-MM-DD"
+
+
+class DateText(widgets.DateWidget):
+    """A date written as YYYY-MM-DD; any other value is refused with the format to use."""
+
+    def __init__(self):
+        super().__init__(DATE_FORMAT)
+
+    def clean(self, value, row=None, **kwargs):
+        try:
+            return super().clean(value, row, **kwargs)
+        except ValueError:
+            raise ValueError(
+                _("“%(value)s” is not a date; write it as %(format)s (for example 2026-12-03).")
+                % {"value": value, "format": DATE_FORMAT_SHOWN}
+            ) from None
+
+
+class ChoiceText(widgets.Widget):
+    """A coded value of a field with choices, checked against them: a code the field
+    does not know is refused with the codes it does know. Reads the cell as the field's
+    own widget does."""
+
+    def __init__(self, widget, model_field):
+        super().__init__()
+        self.widget = widget
+        self.model_field = model_field
+
+    def clean(self, value, row=None, **kwargs):
+        cleaned = self.widget.clean(value, row=row, **kwargs)
+        valid = [str(code) for code, _label in self.model_field.flatchoices if code != ""]
+        if cleaned in (None, "") or str(cleaned) in valid:
+            return cleaned
+        raise ValueError(
+            _("“%(value)s” is not a valid %(field)s; valid: %(choices)s.")
+            % {
+                "value": value,
+                "field": self.model_field.verbose_name,
+                "choices": ", ".join(valid),
+            }
+        )
+
+    def render(self, value, obj=None, **kwargs):
+        return self.widget.render(value, obj, **kwargs)
+
+
+def checked_widget(model, field):
+    """The widget through which every exchange resource reads `field` of `model`: for a
+    field with choices, one that names the valid codes when a cell holds another; for a
+    date, one that names the format. Any other field keeps its widget."""
+    try:
+        model_field = model._meta.get_field(field.attribute or "")
+    except FieldDoesNotExist:  # not a model field (a related lookup, a computed column)
+        return field.widget
+    if model_field.choices and not isinstance(field.widget, ChoiceText):
+        return ChoiceText(field.widget, model_field)
+    if (
+        isinstance(model_field, models.DateField)
+        and not isinstance(model_field, models.DateTimeField)
+        and not isinstance(field.widget, DateText)
+    ):
+        return DateText()
+    return field.widget
 
 
 class Lookups:
@@ -212,6 +277,106 @@ class KeysText(widgets.Widget):
         return sorted({line.strip() for line in str(value or "").splitlines() if line.strip()})
 
 
+# --- the preview --------------------------------------------------------------------------
+
+
+class PreviewCell:
+    """One cell of a previewed row: its column, the value before and after the import,
+    each with the label of its code where the field has choices, and whether it
+    changes. Renders as the marked-up difference django-import-export shows."""
+
+    def __init__(self, column, old, new, changed, old_label="", new_label=""):
+        self.column = column
+        self.old = old
+        self.new = new
+        self.changed = changed
+        self.old_label = old_label
+        self.new_label = new_label
+
+    def __str__(self):
+        if not self.changed:
+            return str(format_html("{}", self.new))
+        return str(format_html("<del>{}</del> <ins>{}</ins>", self.old, self.new))
+
+    def __html__(self):
+        return str(self)
+
+    def __repr__(self):
+        return f"PreviewCell({self.column!r}, {self.old!r}, {self.new!r}, {self.changed!r})"
+
+
+def choice_label(model, attribute, value):
+    """The human label of the code `value` of the field `attribute` ("" when the field
+    has no choices or the code none)."""
+    try:
+        model_field = model._meta.get_field(attribute or "")
+    except FieldDoesNotExist:
+        return ""
+    if not model_field.choices or value in (None, ""):
+        return ""
+    labels = {str(code): label for code, label in model_field.flatchoices}
+    return str(labels.get(str(value), ""))
+
+
+class PreviewDiff(resources.Diff):
+    """The preview of a row as cells (PreviewCell) rather than one marked-up string a
+    column, so that the preview can show only what changes, with the values before and
+    after and the labels of codes."""
+
+    def __init__(self, resource, instance, new):
+        super().__init__(resource, instance, new)
+        self.resource = resource
+
+    def as_html(self):
+        model = self.resource._meta.model
+        cells = []
+        for field, old, new in zip(
+            self.resource.get_import_fields(), self.left, self.right, strict=False
+        ):
+            old = "" if self.new or old is None else str(old)
+            new = "" if new is None else str(new)
+            cells.append(
+                PreviewCell(
+                    field.column_name,
+                    old,
+                    new,
+                    old != new,
+                    choice_label(model, field.attribute, old),
+                    choice_label(model, field.attribute, new),
+                )
+            )
+        return cells
+
+
+def preview_of(result):
+    """What the preview of a dry run shows: the counts, the rows that change (each with
+    only its changing cells) and the rows left unchanged (to be shown collapsed)."""
+    changed, unchanged = [], []
+    for row in result.valid_rows():
+        entry = {
+            "number": (getattr(row, "number", None) or 0) + 1,  # the header is row 1
+            "kind": row.import_type,
+            "label": row.object_repr or "",
+        }
+        if row.import_type == row.IMPORT_TYPE_SKIP:
+            unchanged.append(entry)
+            continue
+        entry["cells"] = [
+            cell for cell in (row.diff or []) if isinstance(cell, PreviewCell) and cell.changed
+        ]
+        changed.append(entry)
+    totals = result.totals
+    return {
+        "new": totals["new"],
+        "update": totals["update"],
+        "skip": totals["skip"],
+        "delete": totals["delete"],
+        "errors": totals.get("error", 0) + totals.get("invalid", 0),
+        "changed": changed,
+        "unchanged": unchanged,
+    }
+
+
 # --- resources ---------------------------------------------------------------------------
 
 
@@ -231,6 +396,18 @@ class PortalResource(resources.ModelResource):
         super().__init__()
         self.reason = kwargs.get("reason", "")
         self.user = kwargs.get("user")
+        for field in self.fields.values():
+            field.widget = checked_widget(self._meta.model, field)
+
+    @classmethod
+    def get_diff_class(cls):
+        return PreviewDiff
+
+    def import_row(self, row, instance_loader, **kwargs):
+        row_result = super().import_row(row, instance_loader, **kwargs)
+        # The row's number in the file (after the header), for the preview.
+        row_result.number = kwargs.get("row_number")
+        return row_result
 
     def import_data(self, *args, **kwargs):
         # Search texts of the clauses the file touches, refreshed once at the end.
@@ -307,8 +484,8 @@ class GlossaryResource(PortalResource):
 
 
 class StandardResource(PortalResource):
-    adopted = fields.Field("adopted", "adopted", widgets.DateWidget("%Y-%m-%d"))
-    effective = fields.Field("effective", "effective", widgets.DateWidget("%Y-%m-%d"))
+    adopted = fields.Field("adopted", "adopted", DateText())
+    effective = fields.Field("effective", "effective", DateText())
     supersedes = fields.Field(column_name="supersedes", widget=KeysText())
 
     class Meta(PortalResource.Meta):
@@ -489,7 +666,7 @@ class MappingResource(PortalResource):
     kz_clauses = ClausesField("kz_clauses")
     cn_clauses = ClausesField("cn_clauses")
     reference_clauses = ClausesField("reference_clauses")
-    target_date = fields.Field("target_date", "target_date", widgets.DateWidget("%Y-%m-%d"))
+    target_date = fields.Field("target_date", "target_date", DateText())
 
     class Meta(PortalResource.Meta):
         model = ClauseMapping
@@ -557,54 +734,6 @@ class MappingResource(PortalResource):
             instance.updated_by = self.user
 
 
-class ChoiceText(widgets.Widget):
-    """A choice written as its code; an unknown code is refused with the valid ones."""
-
-    def __init__(self, choices, allow_blank=False):
-        super().__init__()
-        self.values = [value for value in choices.values if value]
-        self.allow_blank = allow_blank
-
-    def clean(self, value, row=None, **kwargs):
-        value = "" if value is None else str(value).strip()
-        if (value == "" and self.allow_blank) or value in self.values:
-            return value
-        message = (
-            _("“%(value)s” is not a valid value; valid values: %(valid)s, or empty when not known.")
-            if self.allow_blank
-            else _("“%(value)s” is not a valid value; valid values: %(valid)s.")
-        )
-        raise ValueError(message % {"value": value, "valid": ", ".join(self.values)})
-
-    def render(self, value, obj=None, **kwargs):
-        return "" if value is None else str(value)
-
-
-class DateText(widgets.Widget):
-    """A day written YYYY-MM-DD (an XLSX date cell is read as its day); empty: not known."""
-
-    FORMAT = "%Y-%m-%d"
-
-    def clean(self, value, row=None, **kwargs):
-        if isinstance(value, datetime.datetime):
-            return value.date()
-        if isinstance(value, datetime.date):
-            return value
-        text = "" if value is None else str(value).strip()
-        if not text:
-            return None
-        try:
-            return datetime.datetime.strptime(text, self.FORMAT).date()  # noqa: DTZ007 (a day)
-        except ValueError:
-            raise ValueError(
-                _("“%(value)s” is not a date; write the day as YYYY-MM-DD, e.g. 2024-02-07.")
-                % {"value": text}
-            ) from None
-
-    def render(self, value, obj=None, **kwargs):
-        return value.strftime(self.FORMAT) if value else ""
-
-
 class CodesText(widgets.Widget):
     """Several codes in one cell, one a line (establishments' activities and products);
     stored as standards.establishments writes them."""
@@ -628,7 +757,6 @@ class EstablishmentResource(PortalResource):
     """The establishment register, matched on `key`. A status that changes takes the
     import's reason into its status history."""
 
-    region = fields.Field("region", "region", ChoiceText(KazakhRegion, allow_blank=True))
     activities = fields.Field(
         "activities", "activities", CodesText(establishments.check_activities, str)
     )
@@ -637,15 +765,6 @@ class EstablishmentResource(PortalResource):
         "products",
         CodesText(establishments.check_products, establishments.product_line),
     )
-    recommended_on = fields.Field("recommended_on", "recommended_on", DateText())
-    review_method = fields.Field(
-        "review_method", "review_method", ChoiceText(ReviewMethod, allow_blank=True)
-    )
-    listing_date = fields.Field("listing_date", "listing_date", DateText())
-    renewal_filed_on = fields.Field("renewal_filed_on", "renewal_filed_on", DateText())
-    status = fields.Field("status", "status", ChoiceText(EstablishmentStatus))
-    status_since = fields.Field("status_since", "status_since", DateText())
-    confidence = fields.Field("confidence", "confidence", ChoiceText(Confidence))
 
     class Meta(PortalResource.Meta):
         model = Establishment

@@ -116,19 +116,21 @@ class CompareFilterForm(MappingFilterFields):
         self.helper = _GetFormHelper()
         self.helper.form_id = "compare-filters"
         self.helper.layout = Layout(
+            # Each select as wide as its longest option (a grid of fixed columns cut
+            # off "English working text"); a row wraps where they do not fit.
             Row(
                 Column("q", css_class="col-lg-4"),
-                Column("product", css_class="col-sm-6 col-lg-2"),
-                Column("topic", css_class="col-sm-6 col-lg-3"),
-                Column("standard", css_class="col-sm-6 col-lg-3"),
+                Column("product", css_class="col-sm-6 col-lg-auto"),
+                Column("topic", css_class="col-sm-6 col-lg-auto"),
+                Column("standard", css_class="col-sm-6 col-lg-auto"),
             ),
             Row(
-                Column("status", css_class="col-sm-6 col-lg-2"),
-                Column("alignment", css_class="col-sm-6 col-lg-2"),
-                Column("confidence", css_class="col-sm-6 col-lg-2"),
-                Column("sort", css_class="col-sm-6 col-lg-2"),
-                Column("per_page", css_class="col-sm-6 col-lg-2"),
-                Column("text", css_class="col-sm-6 col-lg-2"),
+                Column("status", css_class="col-sm-6 col-lg-auto"),
+                Column("alignment", css_class="col-sm-6 col-lg-auto"),
+                Column("confidence", css_class="col-sm-6 col-lg-auto"),
+                Column("sort", css_class="col-sm-6 col-lg-auto"),
+                Column("per_page", css_class="col-sm-6 col-lg-auto"),
+                Column("text", css_class="col-sm-6 col-lg-auto"),
             ),
             StrictButton(_("Apply filters"), type="submit", css_class="btn-primary"),
         )

@@ -201,8 +201,9 @@ class RowRenderer:
         if computed.rows:
             label = self.label
             out.append(
-                f'<table class="table table-sm mb-2"><caption class="visually-hidden">'
-                f'{label["caption"]}</caption><thead><tr><th scope="col">{label["parameter"]}'
+                f'<table class="table table-sm mb-2 table-headers-nowrap">'
+                f'<caption class="visually-hidden">{label["caption"]}</caption>'
+                f'<thead><tr><th scope="col">{label["parameter"]}'
                 f'</th><th scope="col">{label["kazakhstan"]}</th><th scope="col">{label["cn"]}'
                 f'</th><th scope="col">{label["comparison"]}</th></tr></thead><tbody>'
             )

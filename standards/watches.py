@@ -46,6 +46,7 @@ from standards.models import (
     WatchPreference,
 )
 from standards.review import described, open_flags
+from standards.times import local_time
 
 logger = logging.getLogger(__name__)
 
@@ -237,8 +238,8 @@ def render_digest(user, digest, language):
         }
         subject = _("%(portal)s: what changed in what you watch, %(start)s – %(end)s") % {
             "portal": context["portal_name"],
-            "start": since.strftime("%Y-%m-%d %H:%M"),
-            "end": until.strftime("%Y-%m-%d %H:%M"),
+            "start": local_time(since),
+            "end": local_time(until),
         }
         text = render_to_string("standards/email/digest.txt", context).strip() + "\n"
         html = render_to_string("standards/email/digest.html", context)

@@ -378,7 +378,7 @@ def test_import_previews_then_writes_all_with_the_reason(client_for, editor, fmt
     second = row(key="kostanay", name="Kostanay Plant", region="kostanay", status="suspended")
     preview = post_import(client, ENCODE[fmt]([GOOD, second]), fmt)
     assert preview.status_code == 200
-    assert "2 to create, 0 to update, 0 unchanged." in preview.text
+    assert "2 new, 0 changed, 0 unchanged, 0 deleted, 0 errors." in preview.text
     assert not Establishment.objects.exists()  # a dry run writes nothing
 
     assert confirm(client, preview).status_code == 302
@@ -395,7 +395,7 @@ def test_import_previews_then_writes_all_with_the_reason(client_for, editor, fmt
     # A status changed by a later import enters the history with that import's reason.
     third = row(key="kostanay", name="Kostanay Plant", region="kostanay", status="listed")
     preview = post_import(client, ENCODE[fmt]([GOOD, third]), fmt, reason="Resumed per GACC")
-    assert "0 to create, 1 to update, 1 unchanged." in preview.text
+    assert "0 new, 1 changed, 1 unchanged, 0 deleted, 0 errors." in preview.text
     confirm(client, preview)
     latest = Establishment.objects.get(key="kostanay").status_changes.order_by("-pk").first()
     assert (latest.previous_status, latest.status, latest.reason) == (
@@ -406,16 +406,16 @@ def test_import_previews_then_writes_all_with_the_reason(client_for, editor, fmt
 
 
 BAD_CELLS = [
-    ("region", "almaty", "valid values: abai, akmola"),
+    ("region", "almaty", "“almaty” is not a valid region; valid: abai, akmola"),
     ("activities", "slaughter\nsmoking", "“smoking” is not an activity; valid activities: "
      "slaughter, cutting, processing, cold_store"),
     ("products", "camel frozen", "valid species: cattle, sheep"),
-    ("status", "delisted", "“delisted” is not a valid value; valid values: listed, suspended, "
-     "expired"),
-    ("review_method", "phone", "valid values: document, video, on_site"),
-    ("listing_date", "29.02.2024", "“29.02.2024” is not a date; write the day as YYYY-MM-DD"),
+    ("status", "delisted", "“delisted” is not a valid recorded status; valid: listed, "
+     "suspended, expired"),
+    ("review_method", "phone", "“phone” is not a valid GACC review method; valid: document, video, on_site."),
+    ("listing_date", "29.02.2024", "“29.02.2024” is not a date; write it as YYYY-MM-DD"),
     ("renewal_filed_on", "2024-02-30", "“2024-02-30” is not a date"),
-    ("confidence", "certain", "valid values: high, medium, low"),
+    ("confidence", "certain", "valid: high, medium, low"),
 ]  # fmt: skip
 
 

@@ -215,7 +215,7 @@ def test_preview_counts_rows_and_writes_nothing_until_confirmed(client_for, edit
     preview = post_import(client, "parameter", content, reason="Names from round 3")
     assert preview.status_code == 200
     page = preview.content.decode()
-    assert "1 to create, 1 to update, 1 unchanged." in page
+    assert "1 new, 1 changed, 1 unchanged, 0 deleted, 0 errors." in page
     assert not Parameter.objects.filter(key="mercury").exists()
     assert Parameter.objects.get(key="lead").name_zh == ""
 
@@ -242,7 +242,7 @@ def test_mapping_status_change_by_import_is_recorded_with_reason_and_user(client
     preview = post_import(
         client, "clausemapping", csv_text([header, row]), reason="Agreed in round 4"
     )
-    assert "0 to create, 1 to update, 0 unchanged." in preview.content.decode()
+    assert "0 new, 1 changed, 0 unchanged, 0 deleted, 0 errors." in preview.content.decode()
     confirm(client, "clausemapping", preview)
     mapping.refresh_from_db()
     assert mapping.status == "negotiation"

@@ -3,7 +3,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
-from standards import wording
+from standards import times, wording
 from standards.rows import renderer, translated_html
 from standards.translated import OFFICIAL, english_field, translated
 
@@ -131,3 +131,9 @@ def redline(old, new):
     from standards.redline import redline as mark
 
     return mark(old or "", new or "")
+
+
+@register.filter
+def local_time(value):
+    """A moment in the portal's time zone, with the zone (standards.times.local_time)."""
+    return times.local_time(value)
