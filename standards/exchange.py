@@ -36,6 +36,7 @@ from import_export.formats import base_formats
 from import_export.instance_loaders import CachedInstanceLoader
 from openpyxl.utils import get_column_letter
 
+from limits.units import as_written
 from standards import search_text
 from standards.models import Clause, ClauseMapping, GlossaryTerm, Limit, Parameter, Standard
 from standards.spreadsheets import unescape_cell, write_csv, write_xlsx
@@ -59,10 +60,7 @@ class DecimalText(widgets.Widget):
         return number
 
     def render(self, value, obj=None, **kwargs):
-        if value is None:
-            return ""
-        text = format(value.normalize(), "f")
-        return "0" if text in ("-0", "") else text
+        return as_written(value)
 
 
 class Lookups:

@@ -1025,6 +1025,40 @@ class Limit(models.Model):
     def get_absolute_url(self):
         return self.clause.get_absolute_url()
 
+    def clean(self):
+        super().clean()
+        self.clean_unit()
+
+    def clean_unit(self):
+        """The unit measures what the parameter's canonical unit measures: lead in CFU/g
+        is refused. An absence's unit is that of the sample quantity ("in 25 g") and is
+        not a unit of the parameter."""
+        from limits.units import UnitError, fits, unit_kind
+
+        if not self.unit or self.kind == LimitKind.ABSENT or self.parameter_id is None:
+            return
+        canonical = self.parameter.unit
+        if not canonical:
+            return
+        try:
+            fitting = fits(self.unit, canonical)
+        except UnitError:
+            return  # a unit the portal cannot read is not compared; nothing to check
+        if not fitting:
+            raise ValidationError(
+                {
+                    "unit": ValidationError(
+                        _("%(unit)s does not fit %(parameter)s: expected a unit of %(expected)s.")
+                        % {
+                            "unit": self.unit,
+                            "parameter": self.parameter.name_en,
+                            "expected": unit_kind(canonical),
+                        },
+                        code="unit_does_not_fit",
+                    )
+                }
+            )
+
     @classmethod
     def from_db(cls, db, field_names, values):
         instance = super().from_db(db, field_names, values)
