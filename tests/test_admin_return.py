@@ -180,3 +180,28 @@ def test_a_unit_that_does_not_fit_the_parameter_is_refused_in_the_admin(client_f
     assert "expected a unit of mass fraction" in errors["unit"][0], errors
     kz_limit.refresh_from_db()
     assert kz_limit.unit == "mg/kg"
+
+
+def test_a_limit_edit_shows_in_the_pair_history_and_the_dashboard(
+    client_for, editor, regulator, pair
+):
+    mapping, kz_limit, _ = pair
+    for n in range(12):  # more recent mapping saves than the dashboard lists
+        make_mapping(title=f"Other {n}")
+    client = client_for(editor)
+    url = reverse("admin:standards_limit_change", args=[kz_limit.pk])
+    data = _form_data(client.get(url))
+    data.update(value="0.1")
+    assert client.post(url, data).status_code == 302
+
+    reader = client_for(regulator)
+    dashboard = reader.get(reverse("standards:home"))
+    recent = dashboard.context["recent"]
+    assert recent[0] == mapping
+    assert recent[0].limit_change == "Lead ≤ 0.1 mg/kg"
+    html = dashboard.content.decode()
+    assert "limit changed: Lead ≤ 0.1 mg/kg" in html
+
+    page = reader.get(_pair_url(mapping))
+    history = page.content.decode().split('id="history-heading"')[1]
+    assert "Lead ≤ 0.1 mg/kg" in history
