@@ -205,3 +205,5 @@ def test_a_limit_edit_shows_in_the_pair_history_and_the_dashboard(
     page = reader.get(_pair_url(mapping))
     history = page.content.decode().split('id="history-heading"')[1]
     assert "Lead ≤ 0.1 mg/kg" in history
+    # 0.5 against China's 0.2 was "China stricter"; 0.1 makes Kazakhstan the stricter.
+    assert "verdict: China stricter → Kazakhstan stricter" in history
