@@ -548,3 +548,47 @@ def one_per(quantity, quantity_unit, density_unit):
         ctx.prec = WORKING_DIGITS
         per_amount = _round(Decimal(1) / quantity)
     return convert(per_amount, f"{numerator}/{amount}", density)
+
+
+# --- Kinds of unit ---------------------------------------------------------------------
+
+# What a parameter's canonical unit measures, in words, with the units of that kind the
+# portal reads: the message when a limit's unit does not fit its parameter.
+_KINDS = [
+    ("mg/kg", "mass fraction (mg/kg, µg/kg, ppm…)"),
+    ("CFU/g", "count per quantity (CFU/g, CFU/cm², MPN/g…)"),
+    ("°C", "temperature (°C, °F, K)"),
+    ("min", "time (s, min, h, days…)"),
+    ("Bq/kg", "activity per mass (Bq/kg, Bq/L…)"),
+]
+
+
+def _kind_dimensionality(unit):
+    unit = normalise_unit(unit)
+    return _dimensionality(unit.removeprefix("log "))
+
+
+def unit_kind(unit):
+    """The kind of quantity `unit` measures, in words ('mass fraction (mg/kg, µg/kg,
+    ppm…)'); for a kind without a name, 'units like <unit>'."""
+    dimensionality = _kind_dimensionality(unit)
+    for example, words in _KINDS:
+        if _kind_dimensionality(example) == dimensionality:
+            return words
+    return f"units like {normalise_unit(unit)}"
+
+
+def fits(unit, canonical_unit):
+    """True when `unit` measures what `canonical_unit` measures (mg/kg and ppm do; CFU/g
+    and mg/kg do not). A log count fits its linear count. Raises UnitError for a unit the
+    portal cannot read."""
+    return _kind_dimensionality(unit) == _kind_dimensionality(canonical_unit)
+
+
+def as_written(value):
+    """A Decimal as a person writes it: 0.500000000000 → '0.5', 1E+3 → '1000', -0 → '0';
+    None → ''."""
+    if value is None:
+        return ""
+    text = format(Decimal(value).normalize(), "f")
+    return "0" if text in ("-0", "") else text

@@ -1,8 +1,12 @@
+from urllib.parse import urlencode
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.db import models
 from django.db.models import Count
+from django.http import HttpResponseRedirect
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -73,6 +77,39 @@ admin.site.index_title = _("Standards, clauses, mappings and limits")
 
 # Source links are web addresses; a bare host name typed by staff means https.
 URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
+
+
+# The portal page an editor came from (`?next=/pairs/<key>/`): after saving, the editor
+# returns there. The change form posts to its own address, query string and all, so the
+# parameter survives a validation error; "Save and continue" carries it on.
+RETURN_PARAMETER = "next"
+
+
+def safe_return(request):
+    """The `next` address of the request if it is a page of this site, else None."""
+    target = request.GET.get(RETURN_PARAMETER, "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return None
+
+
+class ReturnToPortalMixin:
+    """After saving, back to the portal page the change form was opened from."""
+
+    def response_change(self, request, obj):
+        response = super().response_change(request, obj)
+        target = safe_return(request)
+        if target is None or not isinstance(response, HttpResponseRedirect):
+            return response
+        if "_continue" in request.POST or "_addanother" in request.POST:
+            separator = "&" if "?" in response["Location"] else "?"
+            response["Location"] += separator + urlencode({RETURN_PARAMETER: target})
+            return response
+        if "_saveasnew" in request.POST:
+            return response
+        return HttpResponseRedirect(target)
 
 
 @admin.register(Parameter)
@@ -316,7 +353,9 @@ def _bulk_set(field, value, label):
 
 
 @admin.register(ClauseMapping)
-class ClauseMappingAdmin(VersionedAdmin, ExchangeAdminMixin, SimpleHistoryAdmin):
+class ClauseMappingAdmin(
+    ReturnToPortalMixin, VersionedAdmin, ExchangeAdminMixin, SimpleHistoryAdmin
+):
     resource_classes = [MappingResource]
     list_display = [
         "key",
@@ -411,7 +450,7 @@ class ClauseMappingAdmin(VersionedAdmin, ExchangeAdminMixin, SimpleHistoryAdmin)
 
 
 @admin.register(Limit)
-class LimitAdmin(VersionedAdmin, ExchangeAdminMixin, SimpleHistoryAdmin):
+class LimitAdmin(ReturnToPortalMixin, VersionedAdmin, ExchangeAdminMixin, SimpleHistoryAdmin):
     resource_classes = [LimitResource]
     form = LimitForm
     list_display = ["clause", "parameter", "kind", "notation_display"]

@@ -1,9 +1,12 @@
 """Admin forms: limits entered in the notation staff type; the reasons decisive changes need."""
 
+from decimal import Decimal
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from limits.notation import NotationError, ParsedLimit, format_parsed, parse_notation
+from limits.units import as_written
 from standards import establishments
 from standards.models import (
     CatalogueEntry,
@@ -53,6 +56,31 @@ PARSED_FIELDS = {
 }
 
 
+class WrittenDecimalField(forms.DecimalField):
+    """A decimal shown as written ("0.5"), not with the column's twelve places."""
+
+    def prepare_value(self, value):
+        if isinstance(value, Decimal):
+            return as_written(value)
+        return value
+
+
+# The sampling plan's two thresholds, told apart by more than the letter's case.
+PLAN_LABELS = {
+    "plan_m": (
+        _("m (lower threshold)"),
+        _(
+            "m: the figure at or below which a sample unit is acceptable; up to c units "
+            "may lie between m and M."
+        ),
+    ),
+    "plan_big_m": (
+        _("M (upper threshold)"),
+        _("M (capital): the figure no sample unit may exceed."),
+    ),
+}
+
+
 def notation_of(limit):
     """The canonical notation of a saved limit's figures (without basis or matrix)."""
     return format_parsed(
@@ -76,6 +104,9 @@ class LimitForm(VersionedForm):
 
     class Meta:
         model = Limit
+        field_classes = {
+            name: WrittenDecimalField for name in ("value", "upper_value", "plan_m", "plan_big_m")
+        }
         fields = [
             "clause",
             "parameter",
@@ -93,6 +124,9 @@ class LimitForm(VersionedForm):
             self.fields["notation"].initial = notation_of(self.instance)
         # Figures may come from the notation alone.
         self.fields["kind"].required = False
+        for name, (label, help_text) in PLAN_LABELS.items():
+            self.fields[name].label = label
+            self.fields[name].help_text = help_text
 
     def clean(self):
         cleaned = super().clean()

@@ -39,6 +39,7 @@ from import_export.formats import base_formats
 from import_export.instance_loaders import CachedInstanceLoader
 from openpyxl.utils import get_column_letter
 
+from limits.units import as_written
 from standards import establishments, search_text
 from standards.models import (
     Clause,
@@ -70,10 +71,7 @@ class DecimalText(widgets.Widget):
         return number
 
     def render(self, value, obj=None, **kwargs):
-        if value is None:
-            return ""
-        text = format(value.normalize(), "f")
-        return "0" if text in ("-0", "") else text
+        return as_written(value)
 
 
 # How a date is written in every exchange file, and how its error message names it.

@@ -31,6 +31,7 @@ class Change:
     transitions: list = field(default_factory=list)  # [{"field", "old", "new", "reason"}]
     fields: list = field(default_factory=list)  # verbose names of the other fields changed
     clause_sets: list = field(default_factory=list)  # [{"field", "added", "removed"}]
+    previous: object = None  # the version before, for an edit
 
 
 def _who(record):
@@ -144,11 +145,78 @@ def limit_changes(clause_ids, limit=100):
         previous = record.prev_record if kind == "~" else None
         change = describe(record, previous, model=Limit)
         change.created, change.deleted = kind == "+", kind == "-"
+        change.previous = previous
         change.subject = f"{record.parameter} {format_limit(record)}"
         if kind == "~" and not change.fields:
             continue  # saved without a change of its own
         changes.append(change)
     return changes
+
+
+def _spec(limit, like):
+    """The comparison spec of a limit version; its parameter read from `like` (a version
+    of the same limit whose parameter is loaded) when it is the same one."""
+    from limits.compare import LimitSpec
+
+    if like is not None and limit.parameter_id == like.parameter_id:
+        return LimitSpec.from_limit(
+            limit, parameter=like.parameter.key, family=like.parameter.family or ""
+        )
+    return LimitSpec.from_limit(limit)
+
+
+def verdict_changes(mapping, changes):
+    """{history_id: (verdict before, verdict after)} for the limit edits `changes`
+    (newest first, from limit_changes) that changed the verdict the limits engine
+    computes for the mapping: the edits are undone one by one from the limits as they
+    are now. Verdicts as labels ("China stricter")."""
+    from limits.compare import Verdict, compare_sides
+    from standards.alignment import absence_evidence
+
+    sides = {
+        side: {
+            limit.pk: _spec(limit, limit)
+            for clause in getattr(mapping, f"{side}_side")
+            for limit in clause.limit_rows
+        }
+        for side in ("kz", "cn")
+    }
+    clause_side = {
+        clause.pk: side for side in ("kz", "cn") for clause in getattr(mapping, f"{side}_side")
+    }
+    absences = {side: absence_evidence(mapping, side) for side in ("kz", "cn")}
+    labels = dict(ClauseMapping.Alignment.choices) | {
+        Verdict.NOT_COMPARABLE.value: _("not comparable")
+    }
+
+    def verdict():
+        return compare_sides(
+            list(sides["kz"].values()),
+            list(sides["cn"].values()),
+            kz_absence=absences["kz"],
+            cn_absence=absences["cn"],
+        ).verdict.value
+
+    found = {}
+    for change in changes:
+        side = clause_side.get(change.record.clause_id)
+        if side is None:
+            continue
+        record, limits = change.record, sides[side]
+        after = verdict()
+        if change.created:
+            limits.pop(record.id, None)
+        elif change.deleted:
+            limits[record.id] = _spec(record, record)
+        elif change.previous is not None:
+            limits[record.id] = _spec(change.previous, record)
+        before = verdict()
+        if before != after:
+            found[record.history_id] = (
+                str(labels.get(before, before)),
+                str(labels.get(after, after)),
+            )
+    return found
 
 
 def _clause_names(changes):
@@ -177,7 +245,9 @@ def timeline(mapping, limit=100):
         if labels or change.created:
             others.append({**base, "fields": labels, "created": change.created, "subject": ""})
     clause_ids = [c.pk for c in (*mapping.kz_side, *mapping.cn_side, *mapping.reference_side)]
-    for change in limit_changes(clause_ids, limit) if clause_ids else []:
+    limit_edits = limit_changes(clause_ids, limit) if clause_ids else []
+    verdicts = verdict_changes(mapping, limit_edits)
+    for change in limit_edits:
         others.append(
             {
                 "record": change.record,
@@ -186,6 +256,7 @@ def timeline(mapping, limit=100):
                 "created": change.created,
                 "deleted": change.deleted,
                 "subject": change.subject,
+                "verdict": verdicts.get(change.record.history_id),
             }
         )
     others.sort(key=lambda c: c["record"].history_date, reverse=True)

@@ -974,11 +974,6 @@ class TypedLimit(models.Model):
     )
     note = models.TextField(_("note"), blank=True)
 
-    # Whether the unit must convert into the parameter's canonical unit. A clause's limit
-    # keeps the unit its text gives: limits.compare reports figures that cannot be
-    # compared as such.
-    unit_converts_to_parameter = True
-
     class Meta:
         abstract = True
 
@@ -992,35 +987,46 @@ class TypedLimit(models.Model):
         self.clean_unit()
 
     def clean_unit(self):
-        """A unit the units engine knows and, where `unit_converts_to_parameter`, one
-        that converts into its parameter's canonical unit (°F for a temperature, h for a
-        time; not mg/kg for an age)."""
-        from limits.units import UnitError, convert, normalise_unit
+        """A unit the units engine knows, that measures what the parameter's canonical
+        unit measures: lead in CFU/g, or an age in mg/kg, is refused with the kind of unit
+        expected. An absence's unit is that of the sample quantity ("in 25 g"), not a
+        unit of the parameter."""
+        from limits.units import UnitError, fits, normalise_unit, unit_kind
 
         if not self.unit.strip():
             return
         try:
-            unit = normalise_unit(self.unit)
-            parameter = self._meta.get_field("parameter").get_cached_value(self, None)
-            if parameter is None and self.parameter_id:
-                parameter = self.parameter
-            # An absence's unit is its sample quantity's (25 g), not the parameter's.
-            if (
-                self.unit_converts_to_parameter
-                and parameter is not None
-                and parameter.unit
-                and self.kind != LimitKind.ABSENT
-            ):
-                convert(1, unit, parameter.unit)
+            normalise_unit(self.unit)
         except UnitError as exc:
             raise ValidationError({"unit": ValidationError(exc.message, code=exc.code)}) from None
+        parameter = self._meta.get_field("parameter").get_cached_value(self, None)
+        if parameter is None and self.parameter_id:
+            parameter = self.parameter
+        if parameter is None or not parameter.unit or self.kind == LimitKind.ABSENT:
+            return
+        try:
+            fitting = fits(self.unit, parameter.unit)
+        except UnitError:
+            return  # a canonical unit the portal cannot read: nothing to check against
+        if not fitting:
+            raise ValidationError(
+                {
+                    "unit": ValidationError(
+                        _("%(unit)s does not fit %(parameter)s: expected a unit of %(expected)s.")
+                        % {
+                            "unit": self.unit,
+                            "parameter": parameter.name_en,
+                            "expected": unit_kind(parameter.unit),
+                        },
+                        code="unit_does_not_fit",
+                    )
+                }
+            )
 
 
 class Limit(TypedLimit):
     """A typed quantitative requirement carried by a clause (the figures and their rules:
     TypedLimit)."""
-
-    unit_converts_to_parameter = False
 
     clause = models.ForeignKey(
         Clause, on_delete=models.CASCADE, related_name="limits", verbose_name=_("clause")

@@ -412,7 +412,8 @@ BAD_CELLS = [
     ("products", "camel frozen", "valid species: cattle, sheep"),
     ("status", "delisted", "“delisted” is not a valid recorded status; valid: listed, "
      "suspended, expired"),
-    ("review_method", "phone", "“phone” is not a valid GACC review method; valid: document, video, on_site."),
+    ("review_method", "phone", "“phone” is not a valid GACC review method; valid: document, "
+     "video, on_site."),
     ("listing_date", "29.02.2024", "“29.02.2024” is not a date; write it as YYYY-MM-DD"),
     ("renewal_filed_on", "2024-02-30", "“2024-02-30” is not a date"),
     ("confidence", "certain", "valid: high, medium, low"),

@@ -52,7 +52,9 @@ def _limit_post(clause, parameter, notation, **extra):
     ],
 )
 def test_editor_enters_a_limit_by_notation(client_for, editor, notation, expected):
-    clause, parameter = make_clause(), make_parameter()
+    # A parameter whose unit the limit's fits (lead in CFU/g is refused: the unit tests).
+    unit = {"g": "CFU/g"}.get(expected[3], expected[3])
+    clause, parameter = make_clause(), make_parameter(unit=unit)
     response = client_for(editor).post(
         reverse("admin:standards_limit_add"), _limit_post(clause, parameter, notation)
     )

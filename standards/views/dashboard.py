@@ -15,7 +15,7 @@ from standards.charts import (
     stacked_bars,
 )
 from standards.establishments import renewals_due
-from standards.models import ActionItem, ClauseMapping, Round, Topic
+from standards.models import ActionItem, ClauseMapping, Limit, Round, Topic
 from standards.pathways import measure, pathways_measured, timeline_svg
 from standards.views import reader_required
 from standards.visits import overdue_actions
@@ -135,7 +135,7 @@ def dashboard_context():
             }
         )
     rendered[-1]["wide"] = True
-    recent = ClauseMapping.objects.select_related("updated_by").order_by("-updated_at", "key")[:10]
+    recent = recently_changed()
     needing_action = (
         ClauseMapping.objects.filter(alignment__in=DIVERGENT, status__in=OPEN)
         .with_ranks()
@@ -155,6 +155,54 @@ def dashboard_context():
         "recent": recent,
         "needing_action": needing_action,
     }
+
+
+RECENT = 10
+
+
+def recently_changed(count=RECENT):
+    """The `count` most recently changed mappings, newest first: saved themselves, or
+    one of the limits of a clause they cite saved (a limit edit can change the verdict
+    without touching the mapping). Each mapping carries `changed_at` and, for a limit
+    edit, `limit_change` ("Lead ≤ 0.3 mg/kg"). Constant queries: the mappings, the last
+    limit edits, the mappings citing those clauses, and those mappings."""
+    from limits.notation import format_limit
+
+    entries = [
+        (mapping.updated_at, mapping, "")
+        for mapping in ClauseMapping.objects.select_related("updated_by").order_by(
+            "-updated_at", "key"
+        )[:count]
+    ]
+    edits = list(
+        Limit.history.select_related("parameter").order_by("-history_date", "-history_id")[:count]
+    )
+    if edits:
+        clause_ids = {edit.clause_id for edit in edits}
+        kz = ClauseMapping.kz_clauses.through.objects.filter(clause_id__in=clause_ids)
+        cn = ClauseMapping.cn_clauses.through.objects.filter(clause_id__in=clause_ids)
+        citing = list(
+            kz.values_list("clause_id", "clausemapping_id").union(
+                cn.values_list("clause_id", "clausemapping_id")
+            )
+        )
+        mappings = ClauseMapping.objects.select_related("updated_by").in_bulk(
+            {mapping_id for _clause, mapping_id in citing}
+        )
+        for edit in edits:
+            subject = f"{edit.parameter} {format_limit(edit)}"
+            for clause_id, mapping_id in citing:
+                if clause_id == edit.clause_id and mapping_id in mappings:
+                    entries.append((edit.history_date, mappings[mapping_id], subject))
+    entries.sort(key=lambda entry: entry[0], reverse=True)  # stable: key order kept
+    recent, seen = [], set()
+    for changed_at, mapping, subject in entries:
+        if mapping.pk in seen:
+            continue
+        seen.add(mapping.pk)
+        mapping.changed_at, mapping.limit_change = changed_at, subject
+        recent.append(mapping)
+    return recent[:count]
 
 
 def rounds_context(today=None):
