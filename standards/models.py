@@ -1015,7 +1015,7 @@ class TypedLimit(models.Model):
                         _("%(unit)s does not fit %(parameter)s: expected a unit of %(expected)s.")
                         % {
                             "unit": self.unit,
-                            "parameter": parameter.name_en,
+                            "parameter": parameter.name_en or parameter.key,
                             "expected": unit_kind(parameter.unit),
                         },
                         code="unit_does_not_fit",

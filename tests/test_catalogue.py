@@ -71,7 +71,7 @@ def test_conditions_use_the_limit_rules():
         CatalogueCondition(
             entry=entry, parameter=age, kind="maximum", value=30, unit="mg/kg"
         ).full_clean()
-    assert exc.value.error_dict["unit"][0].code == "incompatible_units"
+    assert exc.value.error_dict["unit"][0].code == "unit_does_not_fit"
     with pytest.raises(ValidationError) as exc:
         CatalogueCondition(
             entry=entry, parameter=age, kind="maximum", value=30, unit="furlongs"
@@ -263,7 +263,7 @@ def test_anonymous_is_redirected_and_readers_see_the_catalogue(
         ("hs_code: '02x2'", "HS code"),
         (
             "conditions: [{parameter: animal-age, kind: maximum, value: '30', unit: mg/kg}]",
-            "cannot be converted",
+            "does not fit animal-age",
         ),
         ("conditions: [{parameter: animal-age, kind: maximum, value: 30, unit: months}]", "quoted"),
     ],
