@@ -14,7 +14,7 @@ Every function here costs the same queries whatever the number of rows: one each
 import datetime
 from dataclasses import asdict, dataclass
 
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from standards.models import CorrectiveAction, Finding, SiteVisit
@@ -99,6 +99,56 @@ def overdue_actions(today=None):
             visit_key=a.finding.visit.key,
             visit_title=a.finding.visit.title,
             visit_url=a.finding.visit.get_absolute_url(),
+        )
+        for a in actions
+    ]
+
+
+@dataclass(frozen=True)
+class UnfinishedAction:
+    """One corrective action neither done nor verified, with its finding, what the
+    finding concerns and its visit's source."""
+
+    action: str
+    status_label: str
+    owner: str
+    deadline: datetime.date | None
+    overdue: bool
+    finding: str
+    severity_label: str
+    concerns: list  # the keys of the mappings, then the clauses, the finding concerns
+    visit_title: str
+    visit_url: str
+    source: str
+    confidence_label: str
+
+
+def unfinished_actions(today=None):
+    """[UnfinishedAction] of every corrective action neither done nor verified, by visit,
+    finding and deadline: three queries (the actions, the findings' mappings and their
+    clauses)."""
+    today = today or timezone.localdate()
+    actions = (
+        CorrectiveAction.objects.unfinished()
+        .select_related("finding__visit")
+        .prefetch_related("finding__mappings", "finding__clauses__standard")
+        .order_by("finding__visit__key", "finding_id", F("deadline").asc(nulls_last=True), "pk")
+    )
+    return [
+        UnfinishedAction(
+            action=a.action,
+            status_label=str(a.get_status_display()),
+            owner=a.owner_display(),
+            deadline=a.deadline,
+            overdue=a.is_overdue(today),
+            finding=a.finding.text,
+            severity_label=str(a.finding.get_severity_display()),
+            concerns=[m.key for m in a.finding.mappings.all()]
+            + [str(c) for c in a.finding.clauses.all()],
+            visit_title=a.finding.visit.title,
+            visit_url=a.finding.visit.get_absolute_url(),
+            source=a.finding.visit.source,
+            confidence_label=str(a.finding.visit.get_confidence_display()),
         )
         for a in actions
     ]

@@ -18,7 +18,7 @@ from pypdf import PdfReader
 
 from standards.models import DelegationMember, Milestone, NegotiationNote, Pathway, Round
 from standards.reports import market_access
-from standards.reports.market_access import NOT_RECORDED, SECTIONS, Params, build, produce
+from standards.reports.market_access import SECTIONS, Params, build, produce
 from standards.reports.selection import REPORT_LANGUAGES
 from tests.factories import make_clause, make_mapping
 
@@ -31,7 +31,6 @@ Status = Milestone.Status
 LANGUAGES = [code for code, _name in REPORT_LANGUAGES]
 FORMULA = '=HYPERLINK("http://evil.invalid","x")'
 INTERNAL = "Internal fallback position: accept 65 °C"
-MISSING = ("catalogue_changes", "findings_actions")
 
 
 def milestone(pathway, stage, status=Status.PLANNED, **fields):
@@ -125,10 +124,6 @@ def test_sections_hold_the_real_data_and_the_missing_registers_say_so(world):
     assert [r[stones.codes.index("overdue")] for r in stones.rows] == ["", "Overdue", ""]
     gaps = section(report, "pathway_gaps")
     assert [(r[0], r[1]) for r in gaps.rows] == [("Heat-treated beef", "KZCN-901")]
-    for key in MISSING:
-        missing = section(report, key)
-        assert missing.rows == [] and not missing.recorded
-        assert missing.message == str(NOT_RECORDED)
 
 
 def test_the_default_catalogue_window_starts_with_the_last_round_held(world):
@@ -152,7 +147,9 @@ def test_empty_states_when_nothing_is_recorded():
     assert all(not s.rows for s in report["sections"])
     assert section(report, "pathways").message == "No pathways are recorded yet."
     assert section(report, "pathways").figure == ""
-    assert section(report, "pathway_gaps").recorded
+    assert section(report, "pathway_gaps").message == (
+        "No pathway depends on a mapping still open."
+    )
     assert report["since_words"] == "every change recorded"
 
 
@@ -175,6 +172,74 @@ def test_a_provider_plugs_in_by_its_section(world, monkeypatch):
     [record] = [dict(zip(codes, r, strict=True)) for r in rows[2:] if "Plant No. 7" in r]
     assert record["section"] == "4. Establishments due for renewal"
     assert record["expires_on"] == (TODAY + 90 * DAY).isoformat() and record["note"] == ""
+
+
+def test_the_catalogue_section_lists_the_revisions_since_the_day(world):
+    """An entry admitted before the day and suspended after it: one row for the status
+    change, old and new, with its revision; an entry created after the day: one row
+    "new entry"; nothing before the day."""
+    from standards.models import CatalogueEntry
+
+    day = TODAY - 3 * DAY
+    beef = CatalogueEntry.objects.create(
+        key="beef", product="Frozen beef", species="cattle", status="admitted",
+        protocol="Protocol of 7 Jun 2018", source="https://example.invalid/beef",
+    )  # fmt: skip
+    beef.history.update(history_date=timezone.now() - 10 * DAY)
+    beef.status = "suspended"
+    beef.save()
+    CatalogueEntry.objects.create(
+        key="mutton", product="Chilled mutton", species="sheep", status="under_negotiation",
+        source="https://example.invalid/mutton",
+    )  # fmt: skip
+    with translation.override("en"):
+        report = build(Params(today=TODAY, since=day))
+        found = section(report, "catalogue_changes")
+    rows = [dict(zip(found.codes, row, strict=True)) for row in found.rows]
+    by_product = {row["product"]: row for row in rows}
+    assert len(rows) == 2
+    assert (by_product["Frozen beef"]["old"], by_product["Frozen beef"]["new"]) == (
+        "Admitted",
+        "Suspended",
+    )
+    assert by_product["Frozen beef"]["legal_basis"] == "Protocol of 7 Jun 2018"
+    assert by_product["Frozen beef"]["revision"]
+    assert by_product["Chilled mutton"]["change"] == "new entry"
+
+
+def test_the_findings_section_lists_every_unfinished_corrective_action(world):
+    """An open action past its deadline (marked overdue), one due later, and a verified
+    one (not listed), each with its finding and what the finding concerns."""
+    from standards.models import CorrectiveAction, Finding, SiteVisit
+
+    visit = SiteVisit.objects.create(
+        key="review", title="GACC review", purpose="country_review", status="closed",
+        findings_state="recorded", source="https://example.invalid/review",
+    )  # fmt: skip
+    finding = Finding.objects.create(visit=visit, text="Movement records", severity="systemic")
+    finding.mappings.set(Pathway.objects.get(key="beef-heat-treated").mappings.all())
+    CorrectiveAction.objects.create(
+        finding=finding, action="Keep records", owner_side="kz", deadline=TODAY - 2 * DAY
+    )
+    CorrectiveAction.objects.create(
+        finding=finding, action="Train staff", owner_side="kz", deadline=TODAY + 9 * DAY
+    )
+    CorrectiveAction.objects.create(
+        finding=finding, action="Fix register", owner_side="kz", status="verified",
+        evidence="Register", verification_method="document", verified_by="GACC",
+        closed_on=TODAY - DAY,
+    )  # fmt: skip
+    with translation.override("en"):
+        report = build(Params(today=TODAY))
+        found = section(report, "findings_actions")
+    rows = {
+        r[found.codes.index("action")]: dict(zip(found.codes, r, strict=True)) for r in found.rows
+    }
+    assert set(rows) == {"Keep records", "Train staff"}
+    assert rows["Keep records"]["overdue"] == "Overdue" and rows["Train staff"]["overdue"] == ""
+    assert rows["Keep records"]["grade"] == "Systemic"
+    assert rows["Keep records"]["concerns"] == "KZCN-901, KZCN-902"
+    assert rows["Keep records"]["source"] == "https://example.invalid/review"
 
 
 def test_the_renewals_section_lists_the_registers_establishments_due(world):
@@ -225,7 +290,6 @@ def test_the_page_in_every_report_language(client_for, regulator, world, lang):
     assert "Heat-treated beef" in page and "KZCN-901" in page and "KZCN-902" not in page
     assert in_language(lang, "Certificate agreed") in page
     assert in_language(lang, "For the joint working group") in page
-    assert page.count(in_language(lang, NOT_RECORDED)) == len(MISSING)
     report = response.context["report"]
     # The same SVG as the PDF's: drawn once, without links.
     assert section(report, "pathways").figure in page
@@ -346,7 +410,6 @@ def test_the_pdf_in_every_report_language(client_for, negotiator, world, lang):
     assert all(re.sub(r"\s+", "", classification) in re.sub(r"\s+", "", p) for p in pages)
     for expected in ("Heat-treated beef", "KZCN-901", in_language(lang, "Certificate agreed")):
         assert re.sub(r"\s+", "", expected) in squeezed, expected
-    assert squeezed.count(re.sub(r"\s+", "", in_language(lang, NOT_RECORDED))) == len(MISSING)
     assert "KZCN-902" not in text and INTERNAL not in text
     # The timeline is drawn in the PDF: its legend's words are on the first section's page.
     assert re.sub(r"\s+", "", in_language(lang, "Actual date")) in squeezed
@@ -406,8 +469,7 @@ def test_the_csv_in_every_report_language(client_for, negotiator, world, lang):
     assert [r["key"] for r in by_section[names[5]]] == ["KZCN-901"]
     for index in (2, 3, 4):
         [row] = by_section[names[index]]
-        kept = SECTIONS[index].key not in MISSING
-        assert row["note"] == in_language(lang, SECTIONS[index].empty if kept else NOT_RECORDED)
+        assert row["note"] == in_language(lang, SECTIONS[index].empty)
     assert {r["report_fingerprint"] for r in records} == {response["X-Report-Fingerprint"]}
     assert {r["report_date"] for r in records} == {TODAY.isoformat()}
     # Formula-safe: no cell a spreadsheet would run.
@@ -430,8 +492,7 @@ def test_the_xlsx_in_every_report_language(client_for, negotiator, world, lang):
     assert [row[1] for row in gaps[2:]] == ["KZCN-901"]
     for index in (2, 3, 4):
         values = [[c.value for c in row] for row in sheets[index].iter_rows()]
-        kept = SECTIONS[index].key not in MISSING
-        assert values[2][0] == in_language(lang, SECTIONS[index].empty if kept else NOT_RECORDED)
+        assert values[2][0] == in_language(lang, SECTIONS[index].empty)
     # Every cell is text, never a formula.
     for sheet in sheets:
         assert all(c.data_type == "s" for row in sheet.iter_rows() for c in row if c.value)
@@ -463,11 +524,14 @@ def test_the_page_costs_the_same_queries_for_5_and_500_records(
     url = reverse("standards:market-access-report")
     _many(2)  # 2 pathways, 4 milestones, 1 mapping
     # session, user, permissions (2); the last round held; pathways, their milestones,
-    # their open mappings; the establishments due for renewal; the reader's delegation
-    # (the classification choices); the reader's unread notifications (the header's badge)
-    with django_assert_num_queries(11):
+    # their open mappings; the catalogue's revision record (6 with no entry:
+    # tests/test_catalogue.py pins it with entries); the establishments due for renewal;
+    # the unfinished corrective actions (their findings' mappings and clauses are two
+    # more when there are actions); the reader's delegation (the classification
+    # choices); the reader's unread notifications (the header's badge)
+    with django_assert_num_queries(18):
         assert client.get(url).status_code == 200
     _many(165, start=2)  # 167 pathways, 334 milestones, 2 mappings: 500 records and more
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(18):
         response = client.get(url)
     assert len(section(response.context["report"], "pathways").rows) == 167

@@ -3,15 +3,14 @@
 The report is a list of sections (SECTIONS). Each section declares its key, its title,
 its columns (codes from COLUMNS), the text of its empty state, and one provider:
 
-    def provider(scope: Scope) -> list[dict[str, str]] | None
+    def provider(scope: Scope) -> list[dict[str, str]]
 
 A provider returns one dict per row, keyed by the section's column codes, every value
 plain text in the active language (the report's: `produce` and the views call it under
 translation.override(scope.lang)); a code it leaves out is an empty cell. It returns []
-when its register holds nothing for the report (the section says `empty`) and None when
-the register is not recorded in this portal at all (the section says `NOT_RECORDED`).
-Every format renders every section through the same code (`build`), so a new register
-plugs in by writing its provider and naming it in its section.
+when its register holds nothing for the report (the section says `empty`). Every format
+renders every section through the same code (`build`), so a new section is one provider
+named in SECTIONS.
 
 The report carries the gap report's page furniture and guarantees: the report language
 and the classification (audience) of standards/reports/selection.py, a SHA-256
@@ -40,6 +39,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.utils.translation import override as language_override
 
+from standards.catalogue import changes_since as catalogue_changes_since
 from standards.establishments import renewals_due as register_renewals_due
 from standards.models import Round
 from standards.notes import AUDIENCES, SHARED
@@ -47,12 +47,9 @@ from standards.pathways import measure, pathways_measured, timeline_svg
 from standards.reports.selection import LanguageAndAudience
 from standards.spreadsheets import sheet_name, write_csv, write_xlsx
 from standards.translated import WORKING, translated
+from standards.visits import unfinished_actions
 
 TITLE = gettext_lazy("Market access to China: status report")
-NOT_RECORDED = gettext_lazy(
-    "Not yet recorded: this register is not kept in the portal yet, so the report has "
-    "nothing to show here."
-)
 WORKING_MARK = " †"  # a working translation, as the gap report marks it
 
 # --- the parameters ----------------------------------------------------------------------
@@ -211,6 +208,7 @@ COLUMNS = {
     "old": gettext_lazy("Before"),
     "new": gettext_lazy("After"),
     "changed_on": gettext_lazy("Changed on"),
+    "revision": gettext_lazy("Revision"),
     "legal_basis": gettext_lazy("Legal basis"),
     "establishment": gettext_lazy("Establishment"),
     "approval_number": gettext_lazy("Kazakh approval number"),
@@ -360,13 +358,32 @@ def pathway_gaps(scope):
     ]
 
 
-def catalogue_changes(scope):
-    """The export catalogue's revisions since `scope.since` (None: every revision).
+# The day "every change recorded" starts from, for the catalogue's revision record.
+EVERY_CHANGE = datetime.date(1900, 1, 1)
 
-    The export catalogue is not recorded in this portal yet: None. Its provider returns
-    one dict per revision from the catalogue's `changes_since(scope.since)`: product,
-    hs_code, change, old, new, changed_on, legal_basis, source, confidence."""
-    return None
+
+def catalogue_changes(scope):
+    """The export catalogue's revisions since `scope.since` (None: every revision), from
+    its revision record (standards.catalogue.changes_since): one row per field changed,
+    old and new, or one row for an entry new in the period."""
+    rows = []
+    for change in catalogue_changes_since(scope.since or EVERY_CHANGE):
+        entry = change.entry
+        common = {
+            "product": entry.product,
+            "hs_code": entry.hs_code,
+            "changed_on": _day(change.revised_on),
+            "revision": change.revision_code,
+            "legal_basis": "; ".join(t for t in (entry.protocol, entry.announcement) if t),
+            "source": entry.source,
+            "confidence": entry.get_confidence_display(),
+        }
+        if change.new:
+            rows.append({**common, "change": _("new entry"), "new": entry.get_status_display()})
+            continue
+        for _field, name, old, new in change.fields:
+            rows.append({**common, "change": str(name), "old": str(old), "new": str(new)})
+    return rows
 
 
 def renewals_due(scope):
@@ -393,13 +410,24 @@ def renewals_due(scope):
 
 
 def findings_and_actions(scope):
-    """The open findings of the site visits with their corrective actions.
-
-    Site visits are not recorded in this portal yet: None. Their provider returns one
-    dict per corrective action (and one per open finding without any) from
-    `open_findings()` and `overdue_actions(scope.today)`: visit, finding, grade, concerns,
-    action, action_owner, deadline, action_status, overdue, source, confidence."""
-    return None
+    """The corrective actions of the site visits neither done nor verified, with their
+    findings (standards.visits.unfinished_actions): one row per action."""
+    return [
+        {
+            "visit": action.visit_title,
+            "finding": action.finding,
+            "grade": action.severity_label,
+            "concerns": ", ".join(action.concerns),
+            "action": action.action,
+            "action_owner": action.owner,
+            "deadline": _day(action.deadline),
+            "action_status": action.status_label,
+            "overdue": _("Overdue") if action.overdue else "",
+            "source": action.source,
+            "confidence": action.confidence_label,
+        }
+        for action in unfinished_actions(scope.today)
+    ]
 
 
 SECTIONS = [
@@ -461,6 +489,7 @@ SECTIONS = [
             "old",
             "new",
             "changed_on",
+            "revision",
             "legal_basis",
             "source",
             "confidence",
@@ -542,7 +571,6 @@ class Filled:
     title: str
     columns: list  # [(code, label, english)]
     rows: list  # [[text in column order]]
-    recorded: bool  # False: the register is not kept in the portal yet
     message: str  # the empty state: "" when there are rows
     intro: str
     figure: str
@@ -563,22 +591,16 @@ def _label(code):
 
 
 def _fill(number, section, scope):
-    found = section.provide(scope)
-    recorded = found is not None
-    rows = [[str(row.get(code, "") or "") for code in section.columns] for row in found or ()]
-    if not recorded:
-        message = str(NOT_RECORDED)
-    elif not rows:
-        message = str(section.empty)
-    else:
-        message = ""
+    rows = [
+        [str(row.get(code, "") or "") for code in section.columns] for row in section.provide(scope)
+    ]
+    message = "" if rows else str(section.empty)
     return Filled(
         number=number,
         key=section.key,
         title=str(section.title),
         columns=[(code, _label(code), code in ENGLISH_COLUMNS) for code in section.columns],
         rows=rows,
-        recorded=recorded,
         message=message,
         intro=str(section.intro),
         figure=section.figure(scope) if section.figure and rows else "",
@@ -592,7 +614,7 @@ def fingerprint(query, scope, sections):
         "query": query,
         "today": scope.today.isoformat(),
         "since": [_day(scope.since), scope.round.number if scope.round else None],
-        "sections": [[s.key, s.recorded, s.codes, s.rows] for s in sections],
+        "sections": [[s.key, s.codes, s.rows] for s in sections],
     }
     canonical = json.dumps(records, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
