@@ -429,7 +429,8 @@ class WatchForm(forms.Form):
     a topic's code, a standard's key, a round's number)."""
 
     kind = forms.ChoiceField(label=_("Kind"), choices=Watch.Kind.choices)
-    target = forms.CharField(label=_("What"), max_length=200)
+    # Every kind but market access names its target.
+    target = forms.CharField(label=_("What"), max_length=200, required=False)
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -438,7 +439,15 @@ class WatchForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         kind, target = cleaned.get("kind"), (cleaned.get("target") or "").strip()
-        if not kind or not target:
+        if kind == Watch.Kind.MARKET:
+            cleaned["values"] = {"kind": kind}
+            return cleaned
+        if not kind:
+            return cleaned
+        if not target:
+            self.add_error(
+                "target", forms.ValidationError(_("Say what to watch."), code="required")
+            )
             return cleaned
         found = self._target(kind, target)
         if found is None:

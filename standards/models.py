@@ -1976,9 +1976,12 @@ class WatchKind(models.TextChoices):
     TOPIC = "topic", _("Topic")
     STANDARD = "standard", _("Standard")
     ROUND = "round", _("Round")
+    # The market-access registers: establishments whose renewal falls due and corrective
+    # actions of the site visits that become overdue. It names no target.
+    MARKET = "market", _("Market access")
 
 
-# The field each kind of watch names its target by.
+# The field each kind of watch names its target by (a kind not here names none).
 WATCH_TARGETS = {
     WatchKind.MAPPING: "mapping",
     WatchKind.TOPIC: "topic",
@@ -1990,7 +1993,8 @@ WATCH_TARGETS = {
 def _watch_targets_match_kind():
     """Each kind of watch names exactly its own target and none of the others."""
     condition = Q()
-    for kind, name in WATCH_TARGETS.items():
+    for kind in WatchKind:
+        name = WATCH_TARGETS.get(kind)
         names_only_its_target = Q(kind=kind)
         for other in WATCH_TARGETS.values():
             if other == "topic":
@@ -2071,6 +2075,11 @@ class Watch(models.Model):
                 condition=Q(kind=WatchKind.ROUND),
                 name="watch_round_unique",
             ),
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=Q(kind=WatchKind.MARKET),
+                name="watch_market_unique",
+            ),
         ]
 
     def __str__(self):
@@ -2080,6 +2089,8 @@ class Watch(models.Model):
     def target(self):
         if self.kind == WatchKind.TOPIC:
             return self.get_topic_display()
+        if self.kind == WatchKind.MARKET:
+            return _("Renewals of the establishments and overdue corrective actions")
         return getattr(self, WATCH_TARGETS.get(self.kind, "mapping"), None)
 
     def target_url(self):

@@ -11,7 +11,13 @@ and:
   overdue, when that is news in the period: the item was saved, came within the days
   before its due date, or became overdue;
 - the watched mappings that came to need re-review in the period, or whose open flag
-  took a further change (standards.review).
+  took a further change (standards.review);
+and, for a watch of market access:
+- the establishments whose renewal became due in the period: their window opened, came
+  within its last 30 days, closed with no renewal filed, or the registration expired
+  (standards.establishments.renewals_due);
+- the corrective actions of the site visits that became overdue in the period: their
+  deadline passed and they are neither done nor verified (standards.visits).
 An empty digest sends nothing; the period still ends, so the next digest starts there.
 """
 
@@ -34,6 +40,7 @@ from django_tasks import task
 
 from standards.baselines import Moment
 from standards.changes import between
+from standards.establishments import CLOSING_SOON, renewals_due
 from standards.models import (
     ActionItem,
     ActionItemStatus,
@@ -47,6 +54,7 @@ from standards.models import (
 )
 from standards.review import described, open_flags
 from standards.times import local_time
+from standards.visits import overdue_actions
 
 logger = logging.getLogger(__name__)
 
@@ -67,10 +75,13 @@ class Watched:
     topics: set = field(default_factory=set)
     standard_ids: set = field(default_factory=set)
     round_ids: set = field(default_factory=set)
+    market: bool = False
 
     @property
     def empty(self):
-        return not (self.mapping_ids or self.topics or self.standard_ids or self.round_ids)
+        return not (
+            self.mapping_ids or self.topics or self.standard_ids or self.round_ids or self.market
+        )
 
 
 def watched(user):
@@ -88,6 +99,8 @@ def watched(user):
             found.standard_ids.add(standard_id)
         elif kind == WatchKind.ROUND:
             found.round_ids.add(round_id)
+        elif kind == WatchKind.MARKET:
+            found.market = True
     return found
 
 
@@ -115,14 +128,27 @@ class Digest:
     standards: list = field(default_factory=list)  # [changes.StandardChange]
     actions: list = field(default_factory=list)  # [ActionItem], `overdue` set
     flags: list = field(default_factory=list)  # [ReviewFlag], described
+    renewals: list = field(default_factory=list)  # [establishments.RenewalDue]
+    corrective: list = field(default_factory=list)  # [visits.OverdueAction]
+
+    @property
+    def parts(self):
+        return (
+            self.mappings,
+            self.standards,
+            self.actions,
+            self.flags,
+            self.renewals,
+            self.corrective,
+        )
 
     @property
     def empty(self):
-        return not (self.mappings or self.standards or self.actions or self.flags)
+        return not any(self.parts)
 
     @property
     def count(self):
-        return len(self.mappings) + len(self.standards) + len(self.actions) + len(self.flags)
+        return sum(len(part) for part in self.parts)
 
 
 def due_actions(round_ids, mapping_ids, since, until):
@@ -153,6 +179,39 @@ def due_actions(round_ids, mapping_ids, since, until):
     return items
 
 
+def _in_period(day, first_day, today):
+    return day is not None and first_day < day <= today
+
+
+def renewals_news(since, until):
+    """The establishments due for renewal on `until` whose renewal became due in
+    (since, until]: the window opened, came within its last CLOSING_SOON, closed with no
+    renewal filed, or the registration expired, on a day of the period."""
+    today, first_day = timezone.localdate(until), timezone.localdate(since)
+    one_day = datetime.timedelta(days=1)
+    return [
+        due
+        for due in renewals_due(today)
+        if any(
+            _in_period(day, first_day, today)
+            for day in (
+                due.opens_on,
+                due.closes_on - CLOSING_SOON,
+                due.closes_on + one_day,
+                due.expires_on + one_day,
+            )
+        )
+    ]
+
+
+def corrective_news(since, until):
+    """The corrective actions overdue on `until` that became overdue in (since, until]:
+    the day after their deadline is a day of the period."""
+    today, first_day = timezone.localdate(until), timezone.localdate(since)
+    one_day = datetime.timedelta(days=1)
+    return [a for a in overdue_actions(today) if _in_period(a.deadline + one_day, first_day, today)]
+
+
 def build_digest(user, since, until, read_changes=None):
     """The Digest of what changed in what `user` watches in (since, until].
     `read_changes`: a function returning changes.between for that period, when the
@@ -177,6 +236,9 @@ def build_digest(user, since, until, read_changes=None):
             digest.standards = [s for s in changes.standards if s.code in codes]
     digest.actions = due_actions(found.round_ids, set(mappings), since, until)
     digest.flags = review_flags(set(mappings), since, until)
+    if found.market:
+        digest.renewals = renewals_news(since, until)
+        digest.corrective = corrective_news(since, until)
     return digest
 
 

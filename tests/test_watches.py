@@ -160,6 +160,8 @@ def test_watch_a_standard_a_round_and_a_topic(negotiator, world):
         ({"kind": "round", "target": "²"}, "Nothing of that kind"),
         ({"kind": "standard", "target": "a\x00b"}, "Null characters are not allowed"),
         ({"kind": "mapping", "target": "x" * 500}, "at most 200 characters"),
+        ({"kind": "mapping"}, "Say what to watch."),
+        ({"kind": "round", "target": "  "}, "Say what to watch."),
     ],
 )
 def test_bad_watches_are_a_400_with_a_message(regulator, world, data, message):
@@ -505,6 +507,7 @@ def test_the_database_keeps_one_target_per_watch_and_each_once(regulator, world)
         {"kind": "topic", "topic": "labelling", "mapping": mapping},  # two targets
         {"kind": "round", "standard": world["old_edition"]},  # another kind's target
         {"kind": "topic"},
+        {"kind": "market", "mapping": mapping},  # market access names no target
     ]
     for fields in wrong:
         with pytest.raises(IntegrityError), transaction.atomic():
@@ -550,3 +553,104 @@ def test_a_watched_settled_pair_that_needs_re_review_is_in_the_digest(regulator,
 
     clear(open_flags(), user=None, reason="Checked.")
     assert watches.review_flags({world["watched"].pk}, since, timezone.now()) == []
+
+
+# --- market access: renewals due and corrective actions overdue -------------------------
+
+
+def test_market_access_is_watched_once_from_the_watches_page(regulator):
+    client = client_of(regulator)
+    page = client.get(reverse("standards:watches")).content.decode()
+    assert 'name="kind" value="market"' in page
+    for _twice in range(2):
+        response = client.post(reverse("standards:watch-add"), {"kind": "market"})
+        assert response.status_code == 302
+    [watch] = Watch.objects.filter(user=regulator)
+    assert watch.kind == "market" and watch.mapping is None
+    page = client.get(reverse("standards:watches")).content.decode()
+    assert "You watch market access." in page
+    assert "Renewals of the establishments and overdue corrective actions" in page
+
+
+def plant(key, listing_date, **fields):
+    from standards.models import Establishment
+
+    return Establishment.objects.create(
+        key=key, name=key.title(), listing_date=listing_date, source="test", **fields
+    )
+
+
+def test_renewals_are_news_on_the_day_they_fall_due(regulator):
+    """A daily digest tells of a window that opened yesterday or today, one that came
+    within its last 30 days, one that closed and a registration that expired, each in
+    the period it happened; a window open for weeks is old news."""
+    from standards.establishments import add_months, renewal_window
+    from standards.watches import CLOSING_SOON
+
+    Watch.objects.create(user=regulator, kind="market")
+    today = timezone.localdate()
+
+    def listed_for(expiry):
+        return add_months(expiry, -60)
+
+    opened = plant("opened", listed_for(add_months(today, 6)))  # window opens today
+    plant("closing", listed_for(add_months(today + CLOSING_SOON, 3)))  # 30 days left
+    plant("closed", listed_for(add_months(today - DAY, 3)))  # closed yesterday
+    plant("open-for-weeks", listed_for(add_months(today - 20 * DAY, 6)))
+    assert renewal_window(opened.expires_on)[0] == today
+    now = timezone.now()
+    digest = watches.build_digest(regulator, now - DAY, now)
+    assert {due.name for due in digest.renewals} == {"Opened", "Closing", "Closed"}
+    assert not watches.build_digest(regulator, now, now + datetime.timedelta(minutes=5)).renewals
+
+
+def test_corrective_actions_are_news_the_day_they_become_overdue(regulator):
+    from standards.models import CorrectiveAction, Finding, SiteVisit
+
+    Watch.objects.create(user=regulator, kind="market")
+    visit = SiteVisit.objects.create(
+        key="review", title="GACC review", purpose="country_review", status="closed",
+        findings_state="recorded", source="test",
+    )  # fmt: skip
+    finding = Finding.objects.create(visit=visit, text="Records", severity="isolated")
+    today = timezone.localdate()
+    for action, deadline, status in (
+        ("Overdue since today", today - DAY, "open"),
+        ("Overdue for a week", today - 7 * DAY, "in_progress"),
+        ("Due today", today, "open"),
+        ("Done late", today - DAY, "done"),
+    ):
+        CorrectiveAction.objects.create(
+            finding=finding, action=action, owner_side="kz", deadline=deadline, status=status,
+            evidence="Register" if status == "done" else "",
+        )  # fmt: skip
+    now = timezone.now()
+    digest = watches.build_digest(regulator, now - DAY, now)
+    assert [a.action for a in digest.corrective] == ["Overdue since today"]
+    weekly = watches.build_digest(regulator, now - 7 * DAY, now)
+    assert {a.action for a in weekly.corrective} == {"Overdue since today", "Overdue for a week"}
+
+
+def test_a_market_access_digest_is_emailed_with_its_links(regulator):
+    from standards.establishments import add_months
+
+    regulator.email = "reg@example.org"
+    regulator.save()
+    Watch.objects.create(user=regulator, kind="market")
+    WatchPreference.objects.create(user=regulator, frequency="daily", language="en")
+    today = timezone.localdate()
+    due = plant(
+        "almaty-meat", add_months(add_months(today, 6), -60), cn_registration_number="CKAZ1"
+    )
+    # A watcher of mappings only hears nothing of it.
+    other = world_user()
+    assign_role(other, REGULATOR)
+    Watch.objects.create(user=other, kind="topic", topic="labelling")
+    run = watches.send_due(now=timezone.now())
+    assert run.sent == 1
+    [message] = mail.outbox
+    assert "Establishments due for renewal" in message.body
+    assert "Almaty-Meat (CKAZ1)" in message.body
+    assert f"http://testserver.example{due.get_absolute_url()}" in message.body
+    html, _mimetype = message.alternatives[0]
+    assert f'href="http://testserver.example{due.get_absolute_url()}"' in html

@@ -43,6 +43,7 @@ def _watches_page(request, preference_form=None, watch_form=None, status=200):
         or WatchPreferenceForm(instance=_preference(request.user)),
         "watch_form": watch_form or WatchForm(user=request.user),
         "topics": [(value, label) for value, label in Topic.choices if value not in watched_topics],
+        "watches_market": any(w.kind == Watch.Kind.MARKET for w in watches),
     }
     return render(request, "standards/watches.html", context, status=status)
 
