@@ -65,10 +65,10 @@ def data(django_user_model):
     return {"mapping": heat, "standard": cn_std}
 
 
-def log_in(page, live_server):
+def log_in(page, live_server, username="regulator"):
     page.goto(f"{live_server.url}{reverse('standards:home')}")
     expect(page).to_have_url(re.compile(r"/accounts/login/"))
-    page.get_by_label("Username").fill("regulator")
+    page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill("S3cure-pass!")
     page.locator("main").get_by_role("button", name="Log in").click()
     expect(page.get_by_role("heading", name="Harmonization dashboard")).to_be_visible()
@@ -259,8 +259,8 @@ def test_regulator_watches_a_pair_and_reads_a_notification(
     expect(page.locator("#unread-count")).to_have_count(0)
 
 
-def test_regulator_reaches_the_heat_treated_beef_pathway_blockers_from_the_dashboard(
-    page, live_server, data, assert_accessible
+def test_negotiator_reaches_the_heat_treated_beef_pathway_blockers_from_the_dashboard(
+    page, live_server, data, assert_accessible, django_user_model
 ):
     from standards.models import ClauseMapping, Milestone, Pathway
 
@@ -283,7 +283,13 @@ def test_regulator_reaches_the_heat_treated_beef_pathway_blockers_from_the_dashb
         actual_date="2018-06-07",
         evidence="Protocol",
     )
-    log_in(page, live_server)
+    from standards.roles import NEGOTIATOR
+
+    negotiator = django_user_model.objects.create_user(
+        username="negotiator", password="S3cure-pass!"
+    )
+    assign_role(negotiator, NEGOTIATOR)
+    log_in(page, live_server, "negotiator")
     timeline = page.locator("#chart-pathway-timeline")
     expect(timeline).to_be_visible()
     assert_accessible(page)
