@@ -155,6 +155,10 @@ def test_zone_page_and_pathway_page_show_open_and_closed(client_for, regulator):
     assert "9 areas of GACC/MARA Announcement 2024 No. 20" in html
     assert 'id="region-karaganda"' in html and 'id="region-shymkent"' in html
     assert "Ban in force since" in html and "Recognised by China on 2024-02-07" in html
+    # The species one decision decides alike are read together, its citation once.
+    zones = html[: html.index('id="region-')]
+    assert "Cattle, Sheep, Goats, Pigs: " in zones and "Cattle: " not in zones
+    assert zones.count("Recognised by China on 2024-02-07") == 1
     html = client.get(reverse("standards:pathway-detail", args=["beef-frozen"])).content.decode()
     assert "Recognised by China on 2024-02-07" in html
 

@@ -34,6 +34,16 @@ def _day(request):
         return None, HttpResponseBadRequest(escape(str(exc)))
 
 
+def _grouped(verdicts):
+    """[(species labels, verdict)]: the species one decision decides alike, together, so
+    that a decision's citation is read once."""
+    groups = {}
+    for species, verdict in verdicts:
+        key = (verdict.state, verdict.decision and verdict.decision.pk, verdict.lifted)
+        groups.setdefault(key, ([], verdict))[0].append(species.label)
+    return list(groups.values())
+
+
 @reader_required
 def zone_list(request):
     on, error = _day(request)
@@ -44,7 +54,9 @@ def zone_list(request):
         (
             zone,
             zoning.units_of(zone),
-            [(species, zoning.zone_verdict(zone, species, on)) for species in ZONED_SPECIES],
+            _grouped(
+                [(species, zoning.zone_verdict(zone, species, on)) for species in ZONED_SPECIES]
+            ),
         )
         for zone in zoning.zones
     ]
