@@ -56,7 +56,7 @@ class Change:
     @property
     def what(self):
         if self.new:
-            return [str(_("new entry"))]
+            return [str(_("entered in the portal"))]
         return [str(name) for _f, name, _o, _n in self.fields]
 
 

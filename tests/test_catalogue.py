@@ -142,7 +142,7 @@ def test_catalogue_page_marks_changed_entries(client_for, regulator):
     row_new = row_new[: row_new.index("</tr>")]
     row_old = html[html.index('id="entry-old"') :]
     row_old = row_old[: row_old.index("</tr>")]
-    assert "changed-mark" in row_new and "new entry" in row_new
+    assert "changed-mark" in row_new and "entered in the portal" in row_new
     assert "changed-mark" not in row_old
 
 

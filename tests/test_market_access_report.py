@@ -177,7 +177,7 @@ def test_a_provider_plugs_in_by_its_section(world, monkeypatch):
 def test_the_catalogue_section_lists_the_revisions_since_the_day(world):
     """An entry admitted before the day and suspended after it: one row for the status
     change, old and new, with its revision; an entry created after the day: one row
-    "new entry"; nothing before the day."""
+    "entered in the portal"; nothing before the day."""
     from standards.models import CatalogueEntry
 
     day = TODAY - 3 * DAY
@@ -204,7 +204,7 @@ def test_the_catalogue_section_lists_the_revisions_since_the_day(world):
     )
     assert by_product["Frozen beef"]["legal_basis"] == "Protocol of 7 Jun 2018"
     assert by_product["Frozen beef"]["revision"]
-    assert by_product["Chilled mutton"]["change"] == "new entry"
+    assert by_product["Chilled mutton"]["change"] == "entered in the portal"
 
 
 def test_the_findings_section_lists_every_unfinished_corrective_action(world):
