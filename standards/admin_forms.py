@@ -195,19 +195,22 @@ class ReasonedForm(VersionedForm):
         return cleaned
 
 
-class MappingForm(ReasonedForm):
-    """A mapping in the admin: a change of status or alignment must say why."""
-
-    decisive = ("status", "alignment")
-    change_reason = forms.CharField(
+def _reason_field(help_text):
+    return forms.CharField(
         label=_("Reason"),
         required=False,
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_(
-            "Required when the status or the alignment changes; kept in the history with "
-            "the change."
-        ),
+        help_text=help_text,
+    )
+
+
+class MappingForm(ReasonedForm):
+    """A mapping in the admin: a change of status or alignment must say why."""
+
+    decisive = ("status", "alignment")
+    change_reason = _reason_field(
+        _("Required when the status or the alignment changes; kept in the history with the change.")
     )
 
     class Meta:
@@ -220,15 +223,11 @@ class MilestoneForm(ReasonedForm):
     slip keeps its history, with the reason)."""
 
     decisive = ("status", "target_date")
-    change_reason = forms.CharField(
-        label=_("Reason"),
-        required=False,
-        max_length=500,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_(
+    change_reason = _reason_field(
+        _(
             "Required when the status or the target date changes; kept in the history "
             "with the change."
-        ),
+        )
     )
 
     class Meta:
@@ -255,15 +254,11 @@ class EstablishmentForm(ReasonedForm):
         choices=(),
         widget=forms.CheckboxSelectMultiple,
     )
-    change_reason = forms.CharField(
-        label=_("Reason"),
-        required=False,
-        max_length=500,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_(
+    change_reason = _reason_field(
+        _(
             "Required when the status, the day it took effect or the listing date "
             "changes; kept in the history and the status history with the change."
-        ),
+        )
     )
 
     class Meta:
@@ -281,16 +276,6 @@ class EstablishmentForm(ReasonedForm):
 
     def clean_products(self):
         return establishments.check_products("\n".join(self.cleaned_data["products"]))
-
-
-def _reason_field(help_text):
-    return forms.CharField(
-        label=_("Reason"),
-        required=False,
-        max_length=500,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=help_text,
-    )
 
 
 class SiteVisitForm(ReasonedForm):

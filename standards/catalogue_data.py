@@ -20,7 +20,7 @@ from standards.models import (
     ZoneDecision,
     ZoneUnit,
 )
-from standards.round_data import refused, text_or_date
+from standards.round_data import assigned, refused, saved, text_or_date
 
 ZONE_FIELDS = ("key", "name", "description", "whole_country", "source", "confidence")
 DECISION_FIELDS = (
@@ -178,21 +178,11 @@ def read_catalogue(raw_entries, file):
 
 
 def _save(obj, changed, created):
-    if not (created or changed):
-        return "unchanged"
-    try:
-        obj.full_clean(validate_unique=False)
-    except ValidationError as exc:
-        raise CatalogueDataError(f"{obj}: {refused(exc, CatalogueDataError)}") from None
-    obj.save()
-    return "created" if created else "updated"
+    return saved(obj, changed, created, CatalogueDataError)
 
 
 def _assign(obj, values):
-    changed = [name for name, value in values.items() if getattr(obj, name) != value]
-    for name in changed:
-        setattr(obj, name, values[name])
-    return changed
+    return assigned(obj, values)
 
 
 def _decision_key(values):

@@ -12,7 +12,7 @@ pathway or milestone is left as it is and counted as "kept", and nothing is dele
 from django.core.exceptions import ValidationError
 
 from standards.models import Milestone, Pathway
-from standards.round_data import refused, text_or_date
+from standards.round_data import assigned, refused, saved, text_or_date
 
 PATHWAY_FIELDS = (
     "key",
@@ -133,21 +133,11 @@ def read_pathways(raw_pathways, file):
 
 
 def _save(obj, changed, created):
-    if not (created or changed):
-        return "unchanged"
-    try:
-        obj.full_clean(validate_unique=False)
-    except ValidationError as exc:
-        raise PathwayDataError(f"{obj}: {_refused(exc)}") from None
-    obj.save()
-    return "created" if created else "updated"
+    return saved(obj, changed, created, PathwayDataError)
 
 
 def _assign(obj, values):
-    changed = [name for name, value in values.items() if getattr(obj, name) != value]
-    for name in changed:
-        setattr(obj, name, values[name])
-    return changed
+    return assigned(obj, values)
 
 
 def _write_milestones(pathway, wanted, counts):

@@ -62,6 +62,27 @@ def refused(exc, error):
     return error(f"field {name!r}: {' '.join(messages)}")
 
 
+def assigned(obj, values):
+    """Set the `values` that differ on `obj`; the names of those that did."""
+    changed = [name for name, value in values.items() if getattr(obj, name) != value]
+    for name in changed:
+        setattr(obj, name, values[name])
+    return changed
+
+
+def saved(obj, changed, created, error):
+    """Save a dataset record that is new or `changed`, checked by its model first (a
+    refusal is the dataset's `error`); its outcome: created, updated or unchanged."""
+    if not (created or changed):
+        return "unchanged"
+    try:
+        obj.full_clean(validate_unique=False)
+    except ValidationError as exc:
+        raise error(f"{obj}: {refused(exc, error)}") from None
+    obj.save()
+    return "created" if created else "updated"
+
+
 def _value(name, raw):
     value = raw.get(name)
     if name == "number":

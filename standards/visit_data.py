@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 
 from standards.models import SiteVisit
 from standards.pathway_data import _assign, _list_of, _sync
-from standards.round_data import refused, text_or_date
+from standards.round_data import refused, saved, text_or_date
 
 VISIT_FIELDS = (
     "key",
@@ -104,15 +104,8 @@ def read_visits(raw_visits, file):
     return visits
 
 
-def _save(visit, changed, created):
-    if not (created or changed):
-        return "unchanged"
-    try:
-        visit.full_clean(validate_unique=False)
-    except ValidationError as exc:
-        raise VisitDataError(f"{visit}: {refused(exc, VisitDataError)}") from None
-    visit.save()
-    return "created" if created else "updated"
+def _save(obj, changed, created):
+    return saved(obj, changed, created, VisitDataError)
 
 
 def write_visits(visits, pathways, rounds):

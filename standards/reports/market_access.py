@@ -379,7 +379,9 @@ def catalogue_changes(scope):
             "confidence": entry.get_confidence_display(),
         }
         if change.new:
-            rows.append({**common, "change": _("entered in the portal"), "new": entry.get_status_display()})
+            rows.append(
+                {**common, "change": _("entered in the portal"), "new": entry.get_status_display()}
+            )
             continue
         for _field, name, old, new in change.fields:
             rows.append({**common, "change": str(name), "old": str(old), "new": str(new)})
