@@ -974,6 +974,11 @@ class TypedLimit(models.Model):
     )
     note = models.TextField(_("note"), blank=True)
 
+    # Whether a unit the units engine cannot read is refused. A clause's limit keeps the
+    # unit its text gives (limits.compare reports such figures as not comparable); a
+    # catalogue condition's unit must be one the engine reads.
+    unit_must_be_known = True
+
     class Meta:
         abstract = True
 
@@ -998,6 +1003,8 @@ class TypedLimit(models.Model):
         try:
             normalise_unit(self.unit)
         except UnitError as exc:
+            if not self.unit_must_be_known:
+                return  # not compared, so nothing to check it against
             raise ValidationError({"unit": ValidationError(exc.message, code=exc.code)}) from None
         parameter = self._meta.get_field("parameter").get_cached_value(self, None)
         if parameter is None and self.parameter_id:
@@ -1027,6 +1034,8 @@ class TypedLimit(models.Model):
 class Limit(TypedLimit):
     """A typed quantitative requirement carried by a clause (the figures and their rules:
     TypedLimit)."""
+
+    unit_must_be_known = False
 
     clause = models.ForeignKey(
         Clause, on_delete=models.CASCADE, related_name="limits", verbose_name=_("clause")
