@@ -46,3 +46,36 @@ def test_editor_returns_to_the_pair_page_after_saving_a_mapping_and_a_limit(
     expect(page).to_have_url(pair)
     assert Limit.objects.get().value == 72
     expect(page.locator("#limits-heading").locator("..")).to_contain_text("72 °C")
+
+
+def test_admin_pages_editors_use_are_accessible(
+    page,
+    live_server,
+    data,  # noqa: F811
+    django_user_model,
+    axe,
+):
+    from tests.browser.conftest import WCAG_21_AA
+
+    _log_in_editor(page, live_server, django_user_model)
+    mapping, standard = data["mapping"], data["standard"]
+    clause, limit = mapping.cn_clauses.get(), Limit.objects.get()
+    urls = [
+        reverse("admin:standards_clausemapping_changelist"),
+        reverse("admin:standards_clausemapping_change", args=[mapping.pk]),
+        reverse("admin:standards_clause_changelist"),
+        reverse("admin:standards_clause_change", args=[clause.pk]),
+        reverse("admin:standards_limit_changelist"),
+        reverse("admin:standards_limit_change", args=[limit.pk]),
+        reverse("admin:standards_standard_changelist"),
+        reverse("admin:standards_standard_change", args=[standard.pk]),
+        reverse("admin:standards_clausemapping_import"),
+        reverse("admin:standards_clausemapping_export"),
+    ]
+    report = []
+    for url in urls:
+        page.goto(f"{live_server.url}{url}")
+        results = axe.run(page, options=WCAG_21_AA)
+        if results.violations_count:
+            report.append(f"{url}\n{results.generate_report()}")
+    assert not report, "\n".join(report)
