@@ -39,6 +39,12 @@
     } else {
       setAttr(selection, "aria-label", name);
     }
+    // An open combobox names the list it controls; select2 only sets the older aria-owns.
+    if (selection) {
+      var owns = selection.getAttribute("aria-owns");
+      if (owns) setAttr(selection, "aria-controls", owns);
+      else selection.removeAttribute("aria-controls");
+    }
     container.querySelectorAll(".select2-search__field").forEach(function (input) {
       setAttr(input, "aria-label", name);
     });
