@@ -46,3 +46,123 @@ def test_editor_returns_to_the_pair_page_after_saving_a_mapping_and_a_limit(
     expect(page).to_have_url(pair)
     assert Limit.objects.get().value == 72
     expect(page.locator("#limits-heading").locator("..")).to_contain_text("72 °C")
+
+
+def test_admin_pages_editors_use_are_accessible(
+    page,
+    live_server,
+    data,  # noqa: F811
+    django_user_model,
+    axe,
+):
+    from tests.browser.conftest import WCAG_21_AA
+
+    _log_in_editor(page, live_server, django_user_model)
+    mapping, standard = data["mapping"], data["standard"]
+    clause, limit = mapping.cn_clauses.get(), Limit.objects.get()
+    urls = [
+        reverse("admin:standards_clausemapping_changelist"),
+        reverse("admin:standards_clausemapping_change", args=[mapping.pk]),
+        reverse("admin:standards_clause_changelist"),
+        reverse("admin:standards_clause_change", args=[clause.pk]),
+        reverse("admin:standards_limit_changelist"),
+        reverse("admin:standards_limit_change", args=[limit.pk]),
+        reverse("admin:standards_standard_changelist"),
+        reverse("admin:standards_standard_change", args=[standard.pk]),
+        reverse("admin:standards_clausemapping_import"),
+        reverse("admin:standards_clausemapping_export"),
+    ]
+    report = []
+    for url in urls:
+        page.goto(f"{live_server.url}{url}")
+        results = axe.run(page, options=WCAG_21_AA)
+        if results.violations_count:
+            report.append(f"{url}\n{results.generate_report()}")
+    assert not report, "\n".join(report)
+
+
+def _assert_pages_accessible(page, live_server, axe, urls):
+    from tests.browser.conftest import WCAG_21_AA
+
+    report = []
+    for url in urls:
+        page.goto(f"{live_server.url}{url}")
+        results = axe.run(page, options=WCAG_21_AA)
+        if results.violations_count:
+            report.append(f"{url}\n{results.generate_report()}")
+    assert not report, "\n".join(report)
+
+
+def test_an_open_autocomplete_dropdown_is_accessible(
+    page,
+    live_server,
+    data,  # noqa: F811
+    django_user_model,
+    axe,
+):
+    from tests.browser.conftest import WCAG_21_AA
+
+    _log_in_editor(page, live_server, django_user_model)
+    limit = Limit.objects.get()
+    page.goto(f"{live_server.url}{reverse('admin:standards_limit_change', args=[limit.pk])}")
+    page.locator(".field-clause .select2-selection").click()
+    search = page.locator(".select2-container--open .select2-search__field")
+    expect(search).to_have_attribute("aria-label", "Clause")
+    search.fill("Art")
+    expect(page.locator(".select2-results__option--highlighted")).to_be_visible()
+    results = axe.run(page, options=WCAG_21_AA)
+    assert results.violations_count == 0, results.generate_report()
+
+
+def test_market_access_admin_pages_are_accessible(
+    page,
+    live_server,
+    data,  # noqa: F811
+    django_user_model,
+    axe,
+):
+    import datetime
+
+    from standards.models import (
+        CatalogueEntry,
+        Establishment,
+        Finding,
+        SiteVisit,
+        Zone,
+        ZoneDecision,
+    )
+
+    establishment = Establishment.objects.create(
+        key="almaty-meat", name="Almaty Meat", listing_date=datetime.date(2024, 2, 29)
+    )
+    visit = SiteVisit.objects.create(
+        key="gacc-review",
+        title="GACC review",
+        purpose="country_review",
+        inspecting_body="GACC",
+        status="closed",
+        source="test",
+    )
+    finding = Finding.objects.create(
+        visit=visit, text="Movement controls not recorded", severity="systemic"
+    )
+    entry = CatalogueEntry.objects.create(
+        key="beef-frozen", product="Frozen beef", species="cattle", status="admitted", source="t"
+    )
+    zone = Zone.objects.create(key="south", name="South")
+    decision = ZoneDecision.objects.create(
+        zone=zone, kind="china_recognition", disease="fmd", year=2024, source="s"
+    )
+    _log_in_editor(page, live_server, django_user_model)
+    _assert_pages_accessible(
+        page,
+        live_server,
+        axe,
+        [
+            reverse("admin:standards_sitevisit_change", args=[visit.pk]),
+            reverse("admin:standards_finding_change", args=[finding.pk]),
+            reverse("admin:standards_establishment_change", args=[establishment.pk]),
+            reverse("admin:standards_catalogueentry_change", args=[entry.pk]),
+            reverse("admin:standards_zonedecision_change", args=[decision.pk]),
+        ],
+    )
