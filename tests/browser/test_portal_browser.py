@@ -573,7 +573,7 @@ SVG_TEXT_SIZES = """() => Array.from(document.querySelectorAll('svg text')).map(
   (t) => parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a)"""
 
 
-@pytest.mark.parametrize("language", ["en", "zh-hans"])
+@pytest.mark.parametrize("language", ["en", "zh-hans", "ru", "kk"])
 def test_no_portal_page_scrolls_sideways_at_390_px(page, live_server, world, language):
     args, users = world
     pages = _portal_pages()
