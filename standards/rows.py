@@ -201,7 +201,7 @@ class RowRenderer:
         if computed.rows:
             label = self.label
             out.append(
-                f'<table class="table table-sm mb-2 table-headers-nowrap">'
+                f'<table class="table table-sm mb-2 table-headers-nowrap table-cards">'
                 f'<caption class="visually-hidden">{label["caption"]}</caption>'
                 f'<thead><tr><th scope="col">{label["parameter"]}'
                 f'</th><th scope="col">{label["kazakhstan"]}</th><th scope="col">{label["cn"]}'
@@ -222,9 +222,11 @@ class RowRenderer:
                 reason = _e(self.sentence(result.message, parameters))
                 out.append(
                     f'<tr{css}><th scope="row" class="fw-normal">{_e(parameter)}</th>'
-                    f"<td>{kz_text}</td><td>{cn_text}</td>"
-                    f'<td><span class="fw-semibold">{self.amount(pair)}</span><br>'
-                    f'<span class="small">{reason}</span>{notes}</td></tr>'
+                    f'<td data-label="{label["kazakhstan"]}">{kz_text}</td>'
+                    f'<td data-label="{label["cn"]}">{cn_text}</td>'
+                    f'<td data-label="{label["comparison"]}"><div>'
+                    f'<span class="fw-semibold">{self.amount(pair)}</span><br>'
+                    f'<span class="small">{reason}</span>{notes}</div></td></tr>'
                 )
             out.append("</tbody></table>")
         if computed.comparable:

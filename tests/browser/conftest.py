@@ -5,6 +5,9 @@ import shutil
 
 import pytest
 
+# The security matrix's world: one object of each kind, to reverse every portal URL with.
+from tests.test_security_matrix import world  # noqa: F401
+
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 # Playwright's sync API runs an event loop in the test thread; the test still talks to
 # the database synchronously, which Django would otherwise refuse.

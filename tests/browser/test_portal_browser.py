@@ -524,3 +524,107 @@ def test_regulator_filters_by_several_values_and_builds_a_report_from_them(
     expect(page.get_by_text("KZCN-041").first).to_be_visible()
     expect(page.get_by_text("KZCN-038").first).to_be_visible()
     assert_accessible(page)
+
+
+# Every portal page at 390 px: the pages come from the URL configuration (the security
+# matrix's expectations), each reversed with the objects of the matrix's world (shared in
+# conftest.py), and each
+# opened as the first role that may read it. Files (PDF, CSV, XLSX) and the health check
+# are not pages.
+from tests.test_security_matrix import EXPECTED  # noqa: E402
+
+NOT_PAGES = ("healthz",)
+PAGE_ROLES = ("regulator", "editor", "negotiator")
+
+
+def _portal_pages():
+    pages = []
+    for name, expected in sorted(EXPECTED.items()):
+        if name in NOT_PAGES or name.endswith(("-pdf", "-csv", "-xlsx", "-download")):
+            continue
+        role = next((r for r in PAGE_ROLES if expected["GET"][r] == 200), None)
+        if role:
+            pages.append((name, role))
+    return pages
+
+
+def _open_as(page, live_server, user, language, width):
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    page.set_viewport_size({"width": width, "height": 900})
+    page.context.clear_cookies()
+    page.context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": live_server.url,
+            },
+            {"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": live_server.url},
+        ]
+    )
+
+
+# The rendered size of each text of the SVG charts: its font size times the chart's scale.
+SVG_TEXT_SIZES = """() => Array.from(document.querySelectorAll('svg text')).map(
+  (t) => parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a)"""
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans", "ru", "kk"])
+def test_no_portal_page_scrolls_sideways_at_390_px(page, live_server, world, language):
+    args, users = world
+    pages = _portal_pages()
+    assert {"standards:home", "standards:compare", "standards:mapping-detail"} <= {
+        name for name, _role in pages
+    }
+    assert ("standards:consistency", "editor") in pages
+    wide = []
+    for role in PAGE_ROLES:
+        _open_as(page, live_server, users[role], language, 390)
+        for name, page_role in pages:
+            if page_role != role:
+                continue
+            response = page.goto(f"{live_server.url}{reverse(name, args=args.get(name, []))}")
+            assert response.status == 200, name
+            expect(page.locator("html")).to_have_attribute("lang", language)
+            width = page.evaluate("document.documentElement.scrollWidth")
+            if width > 390:
+                wide.append((name, width))
+    assert wide == []
+
+
+def test_chart_text_stays_legible_at_390_px(page, live_server, world):
+    _args, users = world
+    _open_as(page, live_server, users["regulator"], "en", 390)
+    page.goto(f"{live_server.url}{reverse('standards:home')}")
+    sizes = page.evaluate(SVG_TEXT_SIZES)
+    assert len(sizes) > 10
+    assert min(sizes) >= 10, sorted(sizes)[:5]
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    # The chart scrolls in its own region, which takes the keyboard focus.
+    region = page.locator(".chart-scroll[role=region][tabindex='0']").first
+    region.focus()
+    expect(region).to_be_focused()
+
+
+def test_the_russian_header_keeps_the_language_switcher_on_the_brand_line(page, live_server, world):
+    _args, users = world
+    for role in ("regulator", "editor"):
+        _open_as(page, live_server, users[role], "ru", 1366)
+        page.goto(f"{live_server.url}{reverse('standards:home')}")
+        brand = page.locator(".navbar-brand").bounding_box()
+        switcher = page.locator("#language-switcher").bounding_box()
+        assert switcher["y"] < brand["y"] + brand["height"], role
+        assert switcher["x"] + switcher["width"] <= 1366
+        assert page.evaluate("document.documentElement.scrollWidth") <= 1366
+    # The regulator's navigation and account buttons share the line below.
+    _open_as(page, live_server, users["regulator"], "ru", 1366)
+    page.goto(f"{live_server.url}{reverse('standards:home')}")
+    tops = page.evaluate(
+        "Array.from(document.querySelectorAll('#nav-main > *')).map("
+        "(e) => e.getBoundingClientRect().top + e.getBoundingClientRect().height / 2)"
+    )
+    assert max(tops) - min(tops) < 8, tops
