@@ -79,7 +79,7 @@ def test_pair_page_and_comparison_share_the_limits_markup(client_for, regulator,
     client = client_for(regulator)
     compare = client.get(reverse("standards:compare")).text
     page = client.get(pair.get_absolute_url()).text
-    table = fragment(page, '<table class="table table-sm mb-2 table-headers-nowrap">')
+    table = fragment(page, '<table class="table table-sm mb-2 table-headers-nowrap table-cards">')
     assert "≤ 0.5 mg/kg" in table and "China stricter, 2.5×" in table
     assert table in compare
     computed = fragment(page, '<p class="small mb-2 computed-alignment')

@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db
 LANGUAGES = ("en", "ru", "zh-hans")
 CSV_LANGUAGES = {"en": "en", "ru": "ru", "zh-hans": "zh-hans"}
 LIMITS_TABLE = re.compile(
-    r'<table class="table table-sm mb-2 table-headers-nowrap">(.*?)</table>', re.S
+    r'<table class="table table-sm mb-2 table-headers-nowrap table-cards">(.*?)</table>', re.S
 )
 COMPUTED = re.compile(r'<p class="small mb-2 computed-alignment[^"]*">(.*?)</p>', re.S)
 TAG = re.compile(r"<[^>]+>")
