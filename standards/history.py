@@ -129,20 +129,52 @@ def mapping_changes(mapping, limit=100):
     ]
 
 
-def limit_changes(clause_ids, limit=100):
-    """Changes of the limits of these clauses, newest first, at most `limit`: each a
-    Change whose `subject` names the limit ("Lead (Pb) ≤ 0.5 mg/kg")."""
+def _previous_versions(records):
+    """{history_id: the version before} of these limit history records that edited a
+    limit ("~"): one query for all of them, where simple-history's `prev_record` costs
+    one a record."""
+    edited = {record.id for record in records if record.history_type == "~"}
+    if not edited:
+        return {}
+    versions = {}
+    for version in (
+        Limit.history.filter(id__in=edited)
+        .select_related("parameter")
+        .order_by("id", "history_date", "history_id")
+    ):
+        versions.setdefault(version.id, []).append(version)
+    previous = {}
+    for record in records:
+        if record.history_type != "~":
+            continue
+        earlier = [
+            v
+            for v in versions.get(record.id, ())
+            if (v.history_date, v.history_id) < (record.history_date, record.history_id)
+        ]
+        previous[record.history_id] = earlier[-1] if earlier else None
+    return previous
+
+
+def limit_changes(clause_ids, limit=100, since=None):
+    """Changes of the limits of these clauses, newest first, at most `limit` (and, with
+    `since`, none older): each a Change whose `subject` names the limit ("Lead (Pb) ≤
+    0.5 mg/kg"). Two queries, however many changes."""
     from limits.notation import format_limit
 
+    history = Limit.history.filter(clause_id__in=list(clause_ids))
+    if since is not None:
+        history = history.filter(history_date__gte=since)
     records = list(
-        Limit.history.filter(clause_id__in=list(clause_ids))
-        .select_related("history_user", "parameter")
-        .order_by("-history_date", "-history_id")[:limit]
+        history.select_related("history_user", "parameter").order_by(
+            "-history_date", "-history_id"
+        )[:limit]
     )
+    versions = _previous_versions(records)
     changes = []
     for record in records:
         kind = record.history_type
-        previous = record.prev_record if kind == "~" else None
+        previous = versions.get(record.history_id) if kind == "~" else None
         change = describe(record, previous, model=Limit)
         change.created, change.deleted = kind == "+", kind == "-"
         change.previous = previous

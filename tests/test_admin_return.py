@@ -200,10 +200,68 @@ def test_a_limit_edit_shows_in_the_pair_history_and_the_dashboard(
     assert recent[0] == mapping
     assert recent[0].limit_change == "Lead ≤ 0.1 mg/kg"
     html = dashboard.content.decode()
-    assert "limit changed: Lead ≤ 0.1 mg/kg" in html
+    assert "limit changed: Lead ≤ 0.1 mg/kg · verdict: China stricter → Kazakhstan stricter" in html
+    assert recent[0].verdict_change == ("China stricter", "Kazakhstan stricter")
 
     page = reader.get(_pair_url(mapping))
     history = page.content.decode().split('id="history-heading"')[1]
     assert "Lead ≤ 0.1 mg/kg" in history
     # 0.5 against China's 0.2 was "China stricter"; 0.1 makes Kazakhstan the stricter.
     assert "verdict: China stricter → Kazakhstan stricter" in history
+
+
+def test_the_dashboard_names_the_verdict_an_older_limit_edit_changed(
+    client_for, editor, regulator, pair
+):
+    """Undone from the limits as they are now: a later edit that changes nothing in the
+    verdict leaves the earlier flip on the record."""
+    mapping, kz_limit, cn_limit = pair
+    client = client_for(editor)
+    for limit, value in ((kz_limit, "0.1"), (cn_limit, "0.15")):
+        url = reverse("admin:standards_limit_change", args=[limit.pk])
+        data = _form_data(client.get(url))
+        data.update(value=value)
+        assert client.post(url, data).status_code == 302
+    [entry] = [
+        m
+        for m in client_for(regulator).get(reverse("standards:home")).context["recent"]
+        if m.pk == mapping.pk
+    ]
+    # The newest edit shown is China's 0.2 → 0.15: Kazakhstan stays the stricter.
+    assert entry.limit_change == "Lead ≤ 0.15 mg/kg"
+    assert entry.verdict_change is None
+    from standards.views.dashboard import recently_changed
+
+    # Shown alone, the first edit (0.5 → 0.1) keeps its flip.
+    Limit.history.filter(id=cn_limit.pk, history_type="~").delete()
+    [entry] = [m for m in recently_changed() if m.pk == mapping.pk]
+    assert entry.limit_change == "Lead ≤ 0.1 mg/kg"
+    assert entry.verdict_change == ("China stricter", "Kazakhstan stricter")
+
+
+@pytest.mark.parametrize("edits", [2, 12])
+def test_the_recently_changed_verdicts_cost_constant_queries(
+    regulator, client_for, django_assert_num_queries, edits
+):
+    """The limits behind the recently changed list are read in a fixed number of
+    queries, however many limit edits it shows: the dashboard's 16 (tests/test_views.py),
+    then 6 prefetch queries of the citing mappings' sides and 2 of the limit history
+    since the oldest edit shown."""
+    lead = make_parameter(key="lead", name_en="Lead", unit="mg/kg")
+    for n in range(edits):
+        kz = make_clause(make_standard(code=f"KZ {n}"))
+        cn = make_clause(make_standard(code=f"CN {n}", jurisdiction="cn"))
+        kz_limit = make_limit(kz, lead, value=Decimal("0.5"))
+        make_limit(cn, lead, value=Decimal("0.2"))
+        make_mapping(kz=[kz], cn=[cn], title=f"Lead {n}")
+        kz_limit.value = Decimal("0.1")
+        kz_limit.save()
+    client = client_for(regulator)
+    client.get(reverse("standards:home"))  # the session is read once
+    with django_assert_num_queries(24):
+        recent = client.get(reverse("standards:home")).context["recent"]
+    # Each pair has three limit versions (two created, one edited): the last ten of
+    # them reach back over the last four pairs, and each of their edits flipped it.
+    edited = [m for m in recent if m.limit_edit is not None]
+    assert len(edited) == min(edits, 4)
+    assert all(m.verdict_change == ("China stricter", "Kazakhstan stricter") for m in edited)

@@ -164,12 +164,15 @@ def recently_changed(count=RECENT):
     """The `count` most recently changed mappings, newest first: saved themselves, or
     one of the limits of a clause they cite saved (a limit edit can change the verdict
     without touching the mapping). Each mapping carries `changed_at` and, for a limit
-    edit, `limit_change` ("Lead ≤ 0.3 mg/kg"). Constant queries: the mappings, the last
-    limit edits, the mappings citing those clauses, and those mappings."""
+    edit, `limit_change` ("Lead ≤ 0.3 mg/kg") and `verdict_change` ((before, after), when
+    the edit changed the verdict the limits engine computes, as on the pair page).
+    Constant queries: the mappings, the last limit edits, the mappings citing those
+    clauses with their sides, and the limit edits since the oldest one shown."""
     from limits.notation import format_limit
+    from standards.history import limit_changes, verdict_changes
 
     entries = [
-        (mapping.updated_at, mapping, "")
+        (mapping.updated_at, mapping, None)
         for mapping in ClauseMapping.objects.select_related("updated_by").order_by(
             "-updated_at", "key"
         )[:count]
@@ -186,23 +189,38 @@ def recently_changed(count=RECENT):
                 cn.values_list("clause_id", "clausemapping_id")
             )
         )
-        mappings = ClauseMapping.objects.select_related("updated_by").in_bulk(
+        mappings = ClauseMapping.objects.for_list().in_bulk(
             {mapping_id for _clause, mapping_id in citing}
         )
         for edit in edits:
-            subject = f"{edit.parameter} {format_limit(edit)}"
             for clause_id, mapping_id in citing:
                 if clause_id == edit.clause_id and mapping_id in mappings:
-                    entries.append((edit.history_date, mappings[mapping_id], subject))
+                    entries.append((edit.history_date, mappings[mapping_id], edit))
     entries.sort(key=lambda entry: entry[0], reverse=True)  # stable: key order kept
     recent, seen = [], set()
-    for changed_at, mapping, subject in entries:
+    for changed_at, mapping, edit in entries:
         if mapping.pk in seen:
             continue
         seen.add(mapping.pk)
-        mapping.changed_at, mapping.limit_change = changed_at, subject
+        mapping.changed_at, mapping.limit_change = changed_at, ""
+        mapping.verdict_change, mapping.limit_edit = None, edit
+        if edit is not None:
+            mapping.limit_change = f"{edit.parameter} {format_limit(edit)}"
         recent.append(mapping)
-    return recent[:count]
+    recent = recent[:count]
+    shown = [m for m in recent if m.limit_edit is not None]
+    if shown:
+        sides = {m.pk: {c.pk for c in (*m.kz_side, *m.cn_side)} for m in shown}
+        changes = limit_changes(
+            set().union(*sides.values()),
+            limit=None,
+            since=min(m.limit_edit.history_date for m in shown),
+        )
+        for mapping in shown:
+            mine = [c for c in changes if c.record.clause_id in sides[mapping.pk]]
+            verdicts = verdict_changes(mapping, mine)
+            mapping.verdict_change = verdicts.get(mapping.limit_edit.history_id)
+    return recent
 
 
 def rounds_context(today=None):
