@@ -189,11 +189,11 @@ def stacked_bars(
         first = baseline - (len(lines) - 1) * LABEL_LINE / 2
         out.append(_text(0, first, lines, LABEL_SIZE, LABEL_LINE, ' fill="#212529"'))
         x = float(label_width)
-        for value, seg_label, _colour in segments:
+        widths = segment_widths([counts.get(v, 0) for v, _l, _c in segments], bar_width)
+        for (value, seg_label, _colour), w in zip(segments, widths, strict=True):
             count = counts.get(value, 0)
             if not count:
                 continue
-            w = bar_width * count / total
             share = round(100 * count / total)
             name = f"{label}: {seg_label}: {count} ({share}%)"
             piece = (
@@ -201,8 +201,8 @@ def stacked_bars(
                 f'fill="{fills[value]}"><title>{escape(name)}</title></rect>'
             )
             # The count inside its segment, smaller where the segment is narrow: a
-            # segment of one item still shows its number.
-            for size in (12, 10, 8):
+            # segment of one item still shows its number (segment_widths).
+            for size in COUNT_SIZES:
                 if w >= text_width(str(count), size) + 2:
                     piece += (
                         f'<text x="{x + w / 2:.1f}" y="{baseline:.1f}" font-size="{size}" '
@@ -236,6 +236,30 @@ def stacked_bars(
         )
     out.append("</svg>")
     return "".join(out)
+
+
+# The sizes a segment's count is drawn in, largest first.
+COUNT_SIZES = (12, 10, 8)
+
+
+def segment_widths(counts, bar_width):
+    """px of each segment of a bar of `bar_width`: its share of the total, but never too
+    narrow for its count in the smallest size, the room taken from the segments wider
+    than their own minimum in proportion to their excess. A segment of 1 among 500
+    still shows its number; its title and link keep the exact count and share."""
+    total = sum(counts)
+    if not total:
+        return [0.0 for _count in counts]
+    least = [text_width(str(c), COUNT_SIZES[-1]) + 2 if c else 0.0 for c in counts]
+    widths = [bar_width * c / total for c in counts]
+    short = sum(max(0.0, low - w) for w, low in zip(widths, least, strict=True))
+    spare = sum(max(0.0, w - low) for w, low in zip(widths, least, strict=True))
+    if not short or spare <= short:
+        return widths
+    return [
+        low if w <= low else w - (w - low) * short / spare
+        for w, low in zip(widths, least, strict=True)
+    ]
 
 
 def _fill(chart_id, value, colour):

@@ -11,7 +11,14 @@ import pytest
 from django.http import QueryDict
 from django.urls import reverse
 
-from standards.charts import ALIGNMENT_COLOURS, HATCHED, STATUS_COLOURS, stacked_bars
+from standards.charts import (
+    ALIGNMENT_COLOURS,
+    HATCHED,
+    STATUS_COLOURS,
+    segment_widths,
+    stacked_bars,
+    text_width,
+)
 from standards.models import ClauseMapping, Topic
 from standards.reports.selection import selection_from
 from tests.factories import make_mapping
@@ -273,3 +280,15 @@ def test_the_links_cost_no_query(client_for, regulator):
         client.get(home)  # the session is read once
         counts.append((_queries(client, home), _queries(client, several)))
     assert counts[0] == counts[1]
+
+
+def test_a_segment_of_one_among_hundreds_still_shows_its_number():
+    segments = [(v, label, ALIGNMENT_COLOURS[v]) for v, label in Alignment.choices]
+    for small in (1, 2, 3):
+        svg = stacked_bars("c", "t", [("row", {"kz_only": small, "kz_stricter": 497})], segments)
+        counts = re.findall(r'aria-hidden="true">(\d+)</text>', svg)
+        assert sorted(counts, key=int) == [str(small), "497"], svg
+    widths = segment_widths([1, 0, 499], 500)
+    assert widths[1] == 0 and widths[0] >= text_width("1", 8) + 2
+    assert round(sum(widths), 6) == 500  # the bar keeps its length
+    assert segment_widths([2, 2], 100) == [50.0, 50.0]  # wide enough: shares as they are
