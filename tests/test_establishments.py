@@ -692,6 +692,7 @@ def test_the_dashboard_lists_renewals_due(client_for, regulator):
     today = timezone.localdate()
     html = client_for(regulator).get(reverse("standards:home")).text
     assert "Renewals due" in html and "No establishment is due for renewal." in html
+    assert "?renewal=due" not in html and "All 0 renewals" not in html  # no empty link
     due = plant(name="Due Plant", listing_date=add_months(today, -56))
     plant("later", name="Later Plant", listing_date=add_months(today, -12))
     html = client_for(regulator).get(reverse("standards:home")).text
