@@ -5,17 +5,13 @@ the worker look dead, and the heartbeat stops when the process does. /healthz co
 worker as running while the last heartbeat is younger than WORKER_HEARTBEAT_WINDOW.
 """
 
-import logging
-import threading
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import DatabaseError, connection
 from django.db.models.functions import Now
 
 from health.models import WorkerHeartbeat
-
-logger = logging.getLogger(__name__)
+from health.periodic import Periodic
 
 ROW = 1  # every worker writes the same row: /healthz asks whether any worker runs
 
@@ -38,39 +34,16 @@ def worker_alive():
     return WorkerHeartbeat.objects.filter(beat_at__gte=Now() - window).exists()
 
 
-def _beat_safely(worker_id):
-    try:
-        record(worker_id)
-    except DatabaseError:
-        logger.warning("Could not record the worker heartbeat", exc_info=True)
-
-
-class Heartbeat:
+class Heartbeat(Periodic):
     """Records a heartbeat now and then every `interval` seconds in a thread until
     stopped. Use as a context manager around the worker loop."""
 
+    name = "worker-heartbeat"
+    failure = "Could not record the worker heartbeat"
+
     def __init__(self, worker_id="", interval=None):
+        super().__init__(beat_interval() if interval is None else interval)
         self.worker_id = worker_id
-        self.interval = beat_interval() if interval is None else interval
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="worker-heartbeat", daemon=True)
 
-    def _run(self):
-        try:
-            while not self._stop.wait(self.interval):
-                _beat_safely(self.worker_id)
-                # The thread's own connection: closed after each beat, so a database
-                # restart costs one missed beat at most.
-                connection.close()
-        finally:
-            connection.close()
-
-    def __enter__(self):
-        _beat_safely(self.worker_id)
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc_info):
-        self._stop.set()
-        self._thread.join(timeout=self.interval + 5)
-        return False
+    def run(self):
+        record(self.worker_id)

@@ -161,6 +161,7 @@ SKIPPED = {
     "auth.Permission": "created by migrate; referred to by natural key",
     "sessions.Session": "sessions: users log in again",
     "standards.ReportFile": "rendered reports: a cache, rebuilt on demand",
+    "standards.ReportDemand": "which reports were downloaded lately: rebuilt as people download",
     "django_tasks_database.DBTaskResult": "background task results",
     "axes.AccessAttempt": "login attempts: lockouts expire by themselves",
     "axes.AccessAttemptExpiration": "login attempts: lockouts expire by themselves",

@@ -1219,6 +1219,11 @@ class ReportFile(models.Model):
     )
     created_at = models.DateTimeField(_("requested"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    # The data version the file shows (fingerprint.version_of), its size, and when it
+    # was last downloaded: what the cache's retention policy reads (reports/upkeep.py).
+    version = models.CharField(_("data version"), max_length=200, blank=True, db_index=True)
+    size = models.PositiveBigIntegerField(_("size (bytes)"), default=0)
+    last_served_at = models.DateTimeField(_("last downloaded"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("rendered report")
@@ -1237,6 +1242,31 @@ class ReportFile(models.Model):
 
     def get_absolute_url(self):
         return reverse("standards:report-job", args=[self.pk])
+
+
+class ReportDemand(models.Model):
+    """A report selection and format someone downloaded, with how often and when last:
+    the worker renders those of the last REPORT_DEMAND_DAYS again after an edit
+    (standards/reports/upkeep.py), so that the next download is a cache hit. `key`
+    digests the format and the selection (without the data version)."""
+
+    key = models.CharField(_("key"), max_length=64, unique=True)
+    fmt = models.CharField(_("format"), max_length=4)
+    selection = models.TextField(_("selection (query string)"))
+    requests = models.PositiveIntegerField(_("downloads"), default=0)
+    last_requested_at = models.DateTimeField(_("last downloaded"), db_index=True)
+
+    class Meta:
+        verbose_name = _("report in demand")
+        verbose_name_plural = _("reports in demand")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(fmt__in=["pdf", "csv", "xlsx"]), name="reportdemand_format_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.fmt} {self.selection} ({self.requests})"
 
 
 class IssuedReport(models.Model):

@@ -23,14 +23,13 @@ An empty digest sends nothing; the period still ends, so the next digest starts 
 
 import datetime
 import logging
-import threading
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives
-from django.db import DatabaseError, connection, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -38,6 +37,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tasks import task
 
+from health.periodic import Periodic
 from standards.baselines import Moment
 from standards.changes import between
 from standards.establishments import CLOSING_SOON, renewals_due
@@ -441,38 +441,16 @@ def enqueue_digests():
     return True
 
 
-class DigestSchedule:
+class DigestSchedule(Periodic):
     """Queues send_digests_task when entered and then every `interval` seconds (default
     DIGEST_INTERVAL_SECONDS; 0: never) from a thread, until stopped. Use as a context
     manager around the worker loop, as health.heartbeat.Heartbeat."""
 
+    name = "digest-schedule"
+    failure = "Could not queue the digests"
+
     def __init__(self, interval=None):
-        self.interval = settings.DIGEST_INTERVAL_SECONDS if interval is None else interval
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="digest-schedule", daemon=True)
+        super().__init__(settings.DIGEST_INTERVAL_SECONDS if interval is None else interval)
 
-    def _enqueue_safely(self):
-        try:
-            enqueue_digests()
-        except DatabaseError:
-            logger.warning("Could not queue the digests", exc_info=True)
-
-    def _run(self):
-        try:
-            while not self._stop.wait(self.interval):
-                self._enqueue_safely()
-                connection.close()
-        finally:
-            connection.close()
-
-    def __enter__(self):
-        if self.interval > 0:
-            self._enqueue_safely()
-            self._thread.start()
-        return self
-
-    def __exit__(self, *exc_info):
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout=5)
-        return False
+    def run(self):
+        enqueue_digests()

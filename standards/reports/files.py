@@ -7,13 +7,15 @@ it does not show.
 """
 
 import datetime
+import hashlib
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.http import HttpResponse
 from django.utils import timezone
 
-from standards.models import IssuedReport, ReportFile
+from standards.models import IssuedReport, ReportDemand, ReportFile
 from standards.reports.fingerprint import cache_key, version_of
 from standards.reports.render import produce
 
@@ -46,24 +48,24 @@ def check_size(selection):
 
 def report_file_for(selection, fmt, user):
     """The ReportFile of this selection and format with today's data: a finished one from
-    the cache, one queued for the worker (large PDFs), or one rendered now. Renders are
-    single-flight per cache key: the request that claims the key renders it, requests
-    arriving meanwhile get the pending record. A failed or abandoned render is tried
-    again. Raises TooLarge."""
+    the cache, one queued for the worker (large PDFs, or a pre-render), or one rendered
+    now. Renders are single-flight per cache key: the request that claims the key renders
+    it, requests arriving meanwhile get the pending record. A failed or abandoned render
+    is tried again. The download is counted (ReportDemand), so that the worker renders it
+    again after the next edit. Raises TooLarge."""
     version, as_of = version_of(selection)
     key = cache_key(version, selection, fmt)
-    existing = ReportFile.objects.filter(key=key).first()
+    if selection.baseline is None:
+        note_demand(selection, fmt)
+    existing = usable(key)
     if existing is not None:
-        if existing.status == ReportFile.Status.DONE or (
-            existing.status in PENDING and not _abandoned(existing)
-        ):
-            return existing
-        ReportFile.objects.filter(pk=existing.pk, status=existing.status).delete()
+        return existing
     count = check_size(selection)
     background = fmt == "pdf" and count > settings.REPORT_BACKGROUND_THRESHOLD
-    report_file, claimed = _claim(
+    report_file, claimed = claim(
         ReportFile(
             key=key,
+            version=version,
             fmt=fmt,
             selection=selection.query_string(),
             mapping_count=count,
@@ -81,6 +83,38 @@ def report_file_for(selection, fmt, user):
     return _render_now(report_file, selection, as_of)
 
 
+def usable(key):
+    """The ReportFile of `key` that a request can use: finished, or being rendered (to
+    join); None when there is none, after deleting a failed or abandoned one."""
+    existing = ReportFile.objects.filter(key=key).first()
+    if existing is None:
+        return None
+    if existing.status == ReportFile.Status.DONE or (
+        existing.status in PENDING and not _abandoned(existing)
+    ):
+        return existing
+    ReportFile.objects.filter(pk=existing.pk, status=existing.status).delete()
+    return None
+
+
+def demand_key(selection_query, fmt):
+    return hashlib.sha256(f"{fmt}|{selection_query}".encode()).hexdigest()
+
+
+def note_demand(selection, fmt):
+    """Count a download of this selection and format (ReportDemand): two statements at
+    most, and no error when two requests note the same one at once."""
+    query, now = selection.query_string(), timezone.now()
+    key = demand_key(query, fmt)
+    if not ReportDemand.objects.filter(key=key).update(
+        requests=F("requests") + 1, last_requested_at=now
+    ):
+        ReportDemand.objects.bulk_create(
+            [ReportDemand(key=key, fmt=fmt, selection=query, requests=1, last_requested_at=now)],
+            ignore_conflicts=True,
+        )
+
+
 def _abandoned(report_file):
     """A render of a web request (not queued for the worker) that never finished."""
     return (
@@ -90,7 +124,7 @@ def _abandoned(report_file):
     )
 
 
-def _claim(report_file):
+def claim(report_file):
     """(record, claimed): the new record when this request created it, else the one
     another request created for the same key at the same moment."""
     try:
@@ -105,10 +139,20 @@ def _render_now(report_file, selection, as_of):
     try:
         content, fingerprint, count = produce(selection, report_file.fmt, as_of)
     except Exception as exc:
-        ReportFile.objects.filter(pk=report_file.pk).update(
-            status=ReportFile.Status.FAILED, error=str(exc)[:2000], finished_at=timezone.now()
-        )
+        failed(report_file.pk, exc)
         raise
+    finish(report_file, content, fingerprint, count, as_of)
+    return report_file
+
+
+def failed(report_file_id, exc):
+    ReportFile.objects.filter(pk=report_file_id).update(
+        status=ReportFile.Status.FAILED, error=str(exc)[:2000], finished_at=timezone.now()
+    )
+
+
+def finish(report_file, content, fingerprint, count, as_of):
+    """Store a rendered file (`report_file` updated in place) and keep its fingerprint."""
     report_file.content, report_file.fingerprint, report_file.mapping_count = (
         content,
         fingerprint,
@@ -116,11 +160,16 @@ def _render_now(report_file, selection, as_of):
     )
     report_file.status = ReportFile.Status.DONE
     report_file.finished_at = timezone.now()
-    report_file.save(
-        update_fields=["content", "fingerprint", "mapping_count", "status", "finished_at"]
+    report_file.size = len(content)
+    ReportFile.objects.filter(pk=report_file.pk).update(
+        content=content,
+        fingerprint=fingerprint,
+        mapping_count=count,
+        status=report_file.status,
+        finished_at=report_file.finished_at,
+        size=report_file.size,
     )
     record_issued(fingerprint, report_file.selection, as_of)
-    return report_file
 
 
 def record_issued(fingerprint, selection_query, as_of):
@@ -134,7 +183,9 @@ def record_issued(fingerprint, selection_query, as_of):
 
 
 def serve(report_file):
-    """The download of a finished report file."""
+    """The download of a finished report file (its last download noted for the cache's
+    retention policy)."""
+    ReportFile.objects.filter(pk=report_file.pk).update(last_served_at=timezone.now())
     response = HttpResponse(bytes(report_file.content), content_type=CONTENT_TYPES[report_file.fmt])
     name = f"gap-report-{report_file.fingerprint[:12]}.{report_file.fmt}"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
