@@ -57,6 +57,8 @@ bench: install-test
 		$(PY) bench/report_vs_chromium.py --rounds 3
 	DEBUG=False SECRET_KEY=bench-only DJANGO_SETTINGS_MODULE=portal.settings \
 		$(PY) bench/font_subsetting.py
+	DEBUG=False SECRET_KEY=bench-only DJANGO_SETTINGS_MODULE=portal.settings \
+		$(PY) bench/prerender.py
 
 # Load and soak tests over HTTP on 127.0.0.1 only (bench/README.md): gunicorn with
 # portal/gunicorn.conf.py (WEB_CONCURRENCY from the environment) and the report worker on

@@ -144,6 +144,14 @@ class Recorder:
         self.lock = threading.Lock()
         self.samples = []
         self.phase = "setup"
+        # Report downloads by phase: served from the cache ("hit", X-Report-Cache),
+        # rendered for the request ("miss"), or joined to a render under way (a 202).
+        self.cache = {}
+
+    def cache_outcome(self, outcome):
+        with self.lock:
+            counts = self.cache.setdefault(self.phase, {"hit": 0, "miss": 0, "joined": 0})
+            counts[outcome] += 1
 
     def add(self, kind, started, elapsed, status, error):
         with self.lock:
@@ -414,10 +422,29 @@ class Scenario:
         return self.rng.choices(kinds, weights=[BROWSE_WEIGHTS[k] for k in kinds])[0]
 
 
+# A report being pre-rendered answers 202 with Retry-After: asked again this often, as the
+# "being prepared" page does in a browser.
+JOIN_ATTEMPTS = 40
+
+
 def fetch_page(client, scenario, kind):
-    """One request of a page type; exports are checked for their content type."""
-    response = client.get(kind, scenario.path(kind))
-    if response is not None and kind in EXPORT and response.status == HTTPStatus.OK:
+    """One request of a page type; exports are checked for their content type, and a 202
+    (the report is being rendered: joined) is asked again until the file comes."""
+    if kind not in EXPORT:
+        return client.get(kind, scenario.path(kind))
+    path = scenario.path(kind)
+    response = client.get(kind, path, (200, 202))
+    joined = False
+    for _ in range(JOIN_ATTEMPTS):
+        if response is None or response.status != HTTPStatus.ACCEPTED:
+            break
+        joined = True
+        time.sleep(float(response.headers.get("Retry-After") or 3))
+        response = client.get(kind, path, (200, 202))
+    if response is not None and response.status == HTTPStatus.OK:
+        outcome = response.headers.get("X-Report-Cache", "miss")
+        client.recorder.cache_outcome("joined" if joined else outcome)
+    if response is not None and response.status == HTTPStatus.OK:
         wanted = {"report_csv": "text/csv", "report_xlsx": "spreadsheet", "report_pdf": "pdf"}
         if wanted[kind] not in response.headers.get("Content-Type", ""):
             client.recorder.add(kind, time.time(), 0, 200, f"{kind}: not a {wanted[kind]} file")
@@ -1140,6 +1167,12 @@ def evaluate(result, recorder, mode):
     result["page_types"], result["overall"] = rows, overall
     result["errors"] = {"total": errors_total, "5xx": five_xx, "first": error_summary(recorder)}
     result["login"] = summarise([s for s in recorder.samples if s[1] == "login"])
+    cache = recorder.cache.get(phase, {"hit": 0, "miss": 0, "joined": 0})
+    asked = sum(cache.values())
+    result["report_cache"] = {
+        **cache,
+        "hit_rate": round(cache["hit"] / asked, 3) if asked else None,
+    }
     result["goals"] = goals_of(result, mode)
 
 
@@ -1162,6 +1195,15 @@ def goals_of(result, mode):
             == result["soak"]["edits_saved"]
         )
     return goals
+
+
+def report_cache_line(result, phase):
+    cache = result["report_cache"]
+    rate = "n/a" if cache["hit_rate"] is None else f"{100 * cache['hit_rate']:.1f} %"
+    return (
+        f"Report cache ({phase}): {cache['hit']} hits, {cache['miss']} rendered on request, "
+        f"{cache['joined']} joined a render under way; hit rate {rate} (goal >= 95 %)"
+    )
 
 
 def summary_lines(args, result, negotiators):
@@ -1188,6 +1230,7 @@ def summary_lines(args, result, negotiators):
         f"CPU during phase {phase}: "
         + ", ".join(f"{k} {v}" for k, v in result["busy"]["cpu"].items()),
         f"gunicorn RSS: {result['busy']['gunicorn_rss_mb']} MB",
+        report_cache_line(result, phase),
         *background_pdf_lines(result),
     ]
     if args.mode == "soak":

@@ -97,7 +97,8 @@ def test_downloads_are_counted_and_rendered_again_first(client_for, negotiator, 
 
 def test_a_download_after_the_pre_render_is_a_cache_hit(client_for, negotiator, data, monkeypatch):
     client = client_for(negotiator)
-    assert client.get(CSV).status_code == 200
+    first = client.get(CSV)
+    assert first.status_code == 200 and first["X-Report-Cache"] == "miss"
     _edit(data, "Edited")
     assert upkeep.prerender() == len(upkeep.wanted())
     [pre] = _queued().filter(fmt="csv")
@@ -105,6 +106,7 @@ def test_a_download_after_the_pre_render_is_a_cache_hit(client_for, negotiator, 
     monkeypatch.setattr(files, "produce", lambda *a: pytest.fail("rendered in the request"))
     response = client.get(CSV)
     assert response.status_code == 200 and response["X-Report-Fingerprint"]
+    assert response["X-Report-Cache"] == "hit"
     pre.refresh_from_db()
     assert pre.status == ReportFile.Status.DONE and pre.size == len(response.content)
     assert pre.last_served_at is not None

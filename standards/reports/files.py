@@ -59,6 +59,7 @@ def report_file_for(selection, fmt, user):
         note_demand(selection, fmt)
     existing = usable(key)
     if existing is not None:
+        existing.cache_hit = existing.status == ReportFile.Status.DONE
         return existing
     count = check_size(selection)
     background = fmt == "pdf" and count > settings.REPORT_BACKGROUND_THRESHOLD
@@ -190,4 +191,6 @@ def serve(report_file):
     name = f"gap-report-{report_file.fingerprint[:12]}.{report_file.fmt}"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     response["X-Report-Fingerprint"] = report_file.fingerprint
+    # Whether the file was already rendered when asked for (the load test's hit rate).
+    response["X-Report-Cache"] = "hit" if getattr(report_file, "cache_hit", False) else "miss"
     return response
