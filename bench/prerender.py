@@ -36,6 +36,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR / "bench"))
 
 from compare_vs_admin import reference_database  # noqa: E402
+from report_vs_chromium import report_html  # noqa: E402
 
 RESULTS = BASE_DIR / "bench" / "results" / "prerender.json"
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -90,28 +91,6 @@ def downloads():
     return statistics.median(times), size
 
 
-def report_html(tmpdir):
-    from django.http import QueryDict
-    from django.template.loader import render_to_string
-
-    from standards.reports.content import build_report
-    from standards.reports.selection import selection_from
-
-    _form, selection = selection_from(QueryDict(QUERY))
-    html = render_to_string(
-        "reports/gap_pdf.html",
-        {**build_report(selection), "title": "Gap report", "subject": "", "lang": "en",
-         "query": QUERY},
-    )  # fmt: skip
-    css = (BASE_DIR / "static" / "portal" / "report.css").read_text(encoding="utf-8")
-    html = html.replace(
-        '<link rel="stylesheet" href="/static/portal/report.css">', f"<style>{css}</style>"
-    )
-    path = Path(tmpdir) / "report.html"
-    path.write_text(html, encoding="utf-8")
-    return path
-
-
 def chromium_warm(html_path):
     from playwright.sync_api import sync_playwright
 
@@ -139,7 +118,7 @@ def main():
             f"{seconds:.1f} s (goal <= 120 s)"
         )
         download, size = downloads()
-        warm = chromium_warm(report_html(tmpdir))
+        warm = chromium_warm(report_html(QUERY, tmpdir))
         ratio = download / warm
         print(
             f"download of a pre-rendered report ({size // 1024} kB): {download * 1000:.1f} ms "

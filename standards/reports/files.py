@@ -63,17 +63,8 @@ def report_file_for(selection, fmt, user):
         return existing
     count = check_size(selection)
     background = fmt == "pdf" and count > settings.REPORT_BACKGROUND_THRESHOLD
-    report_file, claimed = claim(
-        ReportFile(
-            key=key,
-            version=version,
-            fmt=fmt,
-            selection=selection.query_string(),
-            mapping_count=count,
-            requested_by=user,
-            status=ReportFile.Status.QUEUED if background else ReportFile.Status.RUNNING,
-        )
-    )
+    status = ReportFile.Status.QUEUED if background else ReportFile.Status.RUNNING
+    report_file, claimed = claim_new(key, version, selection, fmt, count, status, user)
     if not claimed:
         return report_file
     if background:
@@ -122,6 +113,21 @@ def _abandoned(report_file):
         report_file.status == ReportFile.Status.RUNNING
         and report_file.mapping_count <= settings.REPORT_BACKGROUND_THRESHOLD
         and report_file.created_at < timezone.now() - ABANDONED_AFTER
+    )
+
+
+def claim_new(key, version, selection, fmt, count, status, user=None):
+    """claim() a new ReportFile of this key for the selection's render."""
+    return claim(
+        ReportFile(
+            key=key,
+            version=version,
+            fmt=fmt,
+            selection=selection.query_string(),
+            mapping_count=count,
+            requested_by=user,
+            status=status,
+        )
     )
 
 

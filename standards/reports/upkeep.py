@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from health.periodic import Periodic
 from standards.models import ClauseMapping, ReportDemand, ReportFile
-from standards.reports.files import PENDING, TooLarge, check_size, claim, usable
+from standards.reports.files import PENDING, TooLarge, check_size, claim_new, usable
 from standards.reports.fingerprint import cache_key, data_version
 from standards.reports.selection import REPORT_LANGUAGES, selection_from
 
@@ -86,15 +86,8 @@ def prerender(now=None):
             count = check_size(selection)
         except TooLarge:
             continue
-        report_file, claimed = claim(
-            ReportFile(
-                key=key,
-                version=version,
-                fmt=fmt,
-                selection=selection.query_string(),
-                mapping_count=count,
-                status=ReportFile.Status.QUEUED,
-            )
+        report_file, claimed = claim_new(
+            key, version, selection, fmt, count, ReportFile.Status.QUEUED
         )
         if claimed:
             render_report.enqueue(report_file.pk)
