@@ -5,7 +5,6 @@ import io
 from decimal import Decimal
 
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 from openpyxl import load_workbook
 from pypdf import PdfReader
@@ -206,8 +205,7 @@ def test_mismatched_limits_are_refused_and_say_why(kz, cn, code):
 
 
 @pytest.fixture
-def reference(db):
-    call_command("load_reference_data", stdout=io.StringIO())
+def reference(reference_data):
     from standards.alignment import compute_alignment
     from standards.models import ClauseMapping
 

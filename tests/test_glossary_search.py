@@ -3,7 +3,6 @@ in English, Russian, Kazakh and Chinese, inflected or abbreviated, find what a r
 means, and the same concept finds the same clauses and mappings in every language."""
 
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 
 from standards.glossary import concepts_for, search_forms
@@ -15,8 +14,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def reference():
-    call_command("load_reference_data", verbosity=0)
+def reference(reference_data):
+    """The reference dataset (tests/conftest.py)."""
 
 
 def clause_ids(query):

@@ -8,7 +8,6 @@ import io
 import re
 
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 from django.utils import translation
 from openpyxl import load_workbook
@@ -32,8 +31,8 @@ SENTENCE_COLUMNS = ("computed_verdict", "computed_reason", "kz_limits", "cn_limi
 
 
 @pytest.fixture
-def reference():
-    call_command("load_reference_data", stdout=io.StringIO())
+def reference(reference_data):
+    """The reference dataset (tests/conftest.py)."""
 
 
 def _keys():

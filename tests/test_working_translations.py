@@ -25,8 +25,7 @@ LEAD_CLAUSE = ("cu-decision-299-2010", "Ch. II sect. 1, index 1.1.1 (lead)")
 
 
 @pytest.fixture
-def loaded():
-    call_command("load_reference_data", verbosity=0)
+def loaded(reference_data):
     return ClauseMapping.objects.get(key="KZCN-001")
 
 
