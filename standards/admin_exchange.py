@@ -94,6 +94,22 @@ class ReasonImportForm(ImportForm):
 class ReasonConfirmImportForm(ConfirmImportForm):
     reason = forms.CharField(widget=forms.HiddenInput(), max_length=500)
 
+    def __init__(self, *args, formats=(), resources=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        # The confirmation carries the format and the resource of the preview as indices
+        # of the page's lists; one that is not an index of them is refused like any
+        # other choice the page does not offer.
+        self.fields["format"] = _index_choice(formats, required=True)
+        self.fields["resource"] = _index_choice(resources, required=False)
+
+
+def _index_choice(options, required):
+    return forms.ChoiceField(
+        choices=[(str(index), str(index)) for index in range(len(options))],
+        widget=forms.HiddenInput(),
+        required=required,
+    )
+
 
 class ExchangeAdminMixin(ImportExportMixin):
     """Import and export buttons on a model's changelist, for CSV and XLSX."""
@@ -130,6 +146,12 @@ class ExchangeAdminMixin(ImportExportMixin):
         kwargs["rollback_on_validation_errors"] = True
         return kwargs
 
+    def get_confirm_form_kwargs(self, request, import_form=None):
+        kwargs = super().get_confirm_form_kwargs(request, import_form)
+        kwargs["formats"] = self.get_import_formats()
+        kwargs["resources"] = self.get_import_resource_classes(request)
+        return kwargs
+
     def get_confirm_form_initial(self, request, import_form):
         initial = super().get_confirm_form_initial(request, import_form)
         if import_form is not None:
@@ -147,6 +169,8 @@ class ExchangeAdminMixin(ImportExportMixin):
             context["preview"] = preview_of(result)
         if request.method == "POST" and refused:
             response.status_code = 400
+            if form is not None and form.is_bound:
+                self._say_hidden_field_errors(request, form)
             # No confirmation will follow: the stored upload is not needed. (A form error
             # found after it was stored, such as a file with no rows, takes the file out
             # of the form's cleaned data: the upload is the request's.)
@@ -157,12 +181,13 @@ class ExchangeAdminMixin(ImportExportMixin):
 
     def process_import(self, request, **kwargs):
         try:
-            return super().process_import(request, **kwargs)
+            response = super().process_import(request, **kwargs)
         except ValidationError as error:  # the upload expired between preview and confirm
             self.message_user(request, " ".join(error.messages), messages.ERROR)
             return HttpResponseRedirect(
                 reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_import")
             )
+        return self._refused_when_invalid(request, response, "confirm_form")
 
     def process_result(self, result, request):
         if result.has_errors() or result.has_validation_errors():
@@ -190,16 +215,34 @@ class ExchangeAdminMixin(ImportExportMixin):
         # The export takes the changelist's filters from the query string, as the
         # changelist does, and must refuse the same lookups the same way.
         try:
-            return super().export_action(request)
+            response = super().export_action(request)
         except IncorrectLookupParameters:
             changelist = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist")
             return HttpResponseRedirect(f"{changelist}?{ERROR_FLAG}=1")
+        return self._refused_when_invalid(request, response, "form")
 
     def get_export_data(self, file_format, request, queryset, **kwargs):
         # The rows are read here: a lookup that fails only when its query runs fails
         # here. (django-import-export shows a ValueError or a FieldError as a message.)
         with lookups_of_the_request(queryset.db, bool(request.GET), EXPORT_QUERY_ERRORS):
             return super().get_export_data(file_format, request, queryset, **kwargs)
+
+    def _refused_when_invalid(self, request, response, form_name):
+        """A page shown again because its posted form was refused answers 400. The
+        errors of a hidden field (the resource, when there is one) are said in a message:
+        the page has no place for them."""
+        form = (getattr(response, "context_data", None) or {}).get(form_name)
+        if form is None or not form.is_bound or not form.errors:
+            return response
+        response.status_code = 400
+        if form_name == "form":
+            self._say_hidden_field_errors(request, form)
+        return response
+
+    def _say_hidden_field_errors(self, request, form):
+        for field in form.hidden_fields():
+            for error in field.errors:
+                self.message_user(request, f"{field.label}: {error}", messages.ERROR)
 
     def add_success_message(self, result, request):
         totals = result.totals

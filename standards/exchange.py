@@ -13,7 +13,8 @@ return), and cells starting with an apostrophe, are written with a leading apost
 which the import takes off again: the exchange is formula-safe and loses nothing.
 
 Uploads are checked before any row is read (`read_upload`): size, encoding, the zip
-structure of an XLSX (and XML without entity declarations), the number of rows, the
+structure of an XLSX (and XML without entity declarations), the width of the header and
+the number of rows (both while reading, so that the work is bounded by the caps), the
 columns and the length of each cell. Rows shorter than the header read as empty cells
 after their last one, and a row longer than the header is refused by its number, in CSV
 (`read_csv`) and XLSX (`read_xlsx`) alike.
@@ -22,6 +23,7 @@ after their last one, and a row longer than the header is refused by its number,
 import csv
 import io
 import zipfile
+from collections import Counter
 from decimal import Decimal, InvalidOperation
 
 import openpyxl
@@ -890,17 +892,24 @@ def _without_trailing_empty_cells(cells):
     return cells
 
 
-def read_xlsx(data):
+def read_xlsx(data, max_columns=None):
     """A dataset of the active sheet of the XLSX `data`. As in read_csv, a row with fewer
-    cells than the header has columns has empty cells after its last one (a sheet that
-    does not declare its size reads with as many cells as each row holds), and a row with
+    cells than the header has columns has empty cells after its last one, and a row with
     a value past the header is refused by its number; empty cells past the header (a
     column formatted but left empty) are left out. A workbook that declares XML entities
-    is refused unexpanded (defusedxml, which openpyxl uses: standards.E001)."""
+    is refused unexpanded (defusedxml, which openpyxl uses: standards.E001).
+
+    Memory follows the cells the sheet holds, never the size it declares: a declared
+    size beyond the row cap or beyond `max_columns` is refused before any row is read,
+    the rows are then read as written (openpyxl's read-only mode, without the padding
+    to the declared size), and reading stops at the row cap."""
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         try:
-            return _sheet_dataset(workbook.active.values)
+            sheet = workbook.active
+            _check_declared_size(sheet, max_columns)
+            sheet.reset_dimensions()
+            return _sheet_dataset(sheet.values, max_columns)
         finally:
             workbook.close()
     except ValueError as error:  # openpyxl wraps what the parser raised in a ValueError
@@ -921,11 +930,23 @@ def _caused_by(error, kind):
     return error is not None
 
 
-def _sheet_dataset(rows):
+def _check_declared_size(sheet, max_columns):
+    """Refuse a sheet whose declared size (its <dimension>) is beyond the caps."""
+    rows, columns = sheet.max_row, sheet.max_column
+    if rows is not None and rows > _limit("IMPORT_MAX_ROWS") + 1:  # and the header
+        raise _too_many_rows()
+    if columns is not None and max_columns is not None and columns > max_columns:
+        raise _too_many_columns(columns, max_columns)
+
+
+def _sheet_dataset(rows, max_columns=None):
     header = _without_trailing_empty_cells(next(rows, ()))
+    _check_width(header, max_columns)
     dataset = tablib.Dataset(headers=header)
     width = len(header)
     for number, row in enumerate(rows, start=2):
+        if number > _limit("IMPORT_MAX_ROWS") + 1:
+            raise _too_many_rows()
         cells = list(row)
         surplus = _without_trailing_empty_cells(cells[width:])
         if surplus:
@@ -956,10 +977,11 @@ def read_upload(data, file_format, resource_class):
         )
     if not data.strip():
         raise ValidationError(_("The file is empty."), code="empty")
+    max_columns = len(resource_class.column_names()) + COLUMN_MARGIN
     if file_format.is_binary():
         _check_xlsx_container(data)
         try:
-            dataset = file_format.create_dataset(data)
+            dataset = read_xlsx(data, max_columns)
         except ValidationError:
             raise
         except Exception:
@@ -981,9 +1003,38 @@ def read_upload(data, file_format, resource_class):
             ) from None
         if "\x00" in text:
             raise ValidationError(_("The file contains NUL bytes."), code="nul")
-        dataset = read_csv(text)
+        dataset = read_csv(text, max_columns)
     _check_shape(dataset, resource_class)
     return dataset
+
+
+# A header may have a few columns more than the resource (they are then named as
+# unknown); a file with more is refused before its rows are read.
+COLUMN_MARGIN = 10
+
+
+def _check_width(header, max_columns):
+    if max_columns is not None and len(header) > max_columns:
+        raise _too_many_columns(len(header), max_columns)
+
+
+def _too_many_columns(columns, max_columns):
+    return ValidationError(
+        _(
+            "The sheet has %(columns)d columns; a file for this list has at most "
+            "%(limit)d. Nothing was imported."
+        )
+        % {"columns": columns, "limit": max_columns},
+        code="too_many_columns",
+    )
+
+
+def _too_many_rows():
+    return ValidationError(
+        _("The file has more than %(limit)d rows; at most %(limit)d can be imported at once.")
+        % {"limit": _limit("IMPORT_MAX_ROWS")},
+        code="too_many_rows",
+    )
 
 
 # Column separators spreadsheets write: a comma, or a semicolon where the decimal mark
@@ -1026,23 +1077,30 @@ def csv_delimiter(text):
     return best
 
 
-def read_csv(text):
+def read_csv(text, max_columns=None):
     """A dataset of the CSV `text`, whichever of the usual separators it uses; a row
-    with more cells than the header has columns is refused by its number. Both the
-    upload check and the import itself read a CSV file with this."""
+    with more cells than the header has columns is refused by its number. A header wider
+    than `max_columns` is refused before any row is read, and reading stops at the row
+    cap. Both the upload check and the import itself read a CSV file with this."""
     delimiter = csv_delimiter(text)
     try:
-        rows = list(csv.reader(_lines(text), delimiter=delimiter))
+        return _csv_dataset(csv.reader(_lines(text), delimiter=delimiter), delimiter, max_columns)
     except csv.Error as error:
         raise ValidationError(
             _("The CSV file could not be read: %(error)s.") % {"error": error},
             code="unreadable",
         ) from None
-    header, *body = rows
+
+
+def _csv_dataset(rows, delimiter, max_columns):
+    header = next(rows, [])
+    _check_width(header, max_columns)
     dataset = tablib.Dataset(headers=header)
-    for number, row in enumerate(body, start=2):
+    for number, row in enumerate(rows, start=2):
         if not row:
             continue
+        if len(dataset) == _limit("IMPORT_MAX_ROWS"):
+            raise _too_many_rows()
         if len(row) > len(header):
             raise ValidationError(
                 _(
@@ -1065,9 +1123,10 @@ def read_csv(text):
 def _check_shape(dataset, resource_class):
     headers = [str(h).strip() if h is not None else "" for h in (dataset.headers or [])]
     expected = resource_class.column_names()
-    missing = [c for c in expected if c not in headers]
-    unknown = [h for h in headers if h not in expected]
-    duplicated = sorted({h for h in headers if headers.count(h) > 1})
+    present, known = set(headers), set(expected)
+    missing = [c for c in expected if c not in present]
+    unknown = [h for h in headers if h not in known]
+    duplicated = sorted(h for h, count in Counter(headers).items() if count > 1)
     problems = []
     if missing:
         problems.append(_("missing columns: %(columns)s") % {"columns": ", ".join(missing)})
@@ -1085,12 +1144,6 @@ def _check_shape(dataset, resource_class):
             code="columns",
         )
     dataset.headers = headers
-    if len(dataset) > _limit("IMPORT_MAX_ROWS"):
-        raise ValidationError(
-            _("The file has %(rows)d rows; at most %(limit)d can be imported at once.")
-            % {"rows": len(dataset), "limit": _limit("IMPORT_MAX_ROWS")},
-            code="too_many_rows",
-        )
     max_chars = _limit("IMPORT_MAX_CELL_CHARS")
     for number, row in enumerate(dataset, start=2):
         for column, value in zip(headers, row, strict=True):

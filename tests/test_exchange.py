@@ -4,6 +4,7 @@ round trip into an empty portal, formula safety and refusal of malformed files."
 import csv
 import datetime
 import io
+import re
 import zipfile
 
 import pytest
@@ -351,6 +352,43 @@ def xlsx_bytes(rows):
     return buffer.getvalue()
 
 
+def rewrite_member(data, member, edit):
+    source = zipfile.ZipFile(io.BytesIO(data))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            content = source.read(info.filename)
+            target.writestr(info.filename, edit(content) if info.filename == member else content)
+    return buffer.getvalue()
+
+
+def declaring(dimension):
+    """A two-row parameter workbook whose sheet declares the size `dimension`."""
+    workbook = xlsx_bytes([ParameterResource.column_names(), ["lead", "Lead", "", "", "", ""]])
+    return rewrite_member(
+        workbook,
+        "xl/worksheets/sheet1.xml",
+        lambda xml: re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="%s"' % dimension, xml),
+    )
+
+
+def undeclared(workbook):
+    """The workbook without its sheet's declared size, as some writers make them."""
+    return rewrite_member(
+        workbook, "xl/worksheets/sheet1.xml", lambda xml: re.sub(rb"<dimension[^>]*/>", b"", xml)
+    )
+
+
+def far_cell(row):
+    """A parameter workbook with a header and one cell `row` rows down."""
+    workbook = Workbook()
+    workbook.active.append(ParameterResource.column_names())
+    workbook.active.cell(row=row, column=1, value="lead")
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
 MALFORMED = {
     "wrong encoding": (
         CSV_INDEX, "latin1.csv",
@@ -368,7 +406,7 @@ MALFORMED = {
     "50,000 rows": (
         CSV_INDEX, "big.csv",
         parameter_csv(*[[f"p{i}", f"P{i}", "", "", "", ""] for i in range(50_000)]),
-        "The file has 50000 rows",
+        "The file has more than 2000 rows",
     ),
     "a 20 MB cell": (
         CSV_INDEX, "huge.csv", parameter_csv(["lead", "x" * (20 * 2**20), "", "", "", ""]),
@@ -383,6 +421,24 @@ MALFORMED = {
     "zip bomb": (XLSX_INDEX, "bomb.xlsx", zip_bomb(101 * 2**20), "would unpack to 101 MB"),
     "not a zip": (XLSX_INDEX, "fake.xlsx", b"PK\x03\x04 not really", "not a valid XLSX"),
     "zip, not xlsx": (XLSX_INDEX, "other.xlsx", a_plain_zip(), "not an XLSX workbook"),
+    "a header of 200,000 columns": (
+        CSV_INDEX, "wide.csv", csv_text([[*PARAMETER_HEADER, *(f"c{i}" for i in range(200_000))]]),
+        "The sheet has 200007 columns; a file for this list has at most 17.",
+    ),
+    "an xlsx declaring 40,000 rows of 1,000 columns": (
+        XLSX_INDEX, "sparse.xlsx", declaring(b"A1:ALL40000"), "more than 2000 rows",
+    ),
+    "an xlsx declaring 1,000 columns": (
+        XLSX_INDEX, "wide.xlsx", declaring(b"A1:ALL2"), "The sheet has 1000 columns",
+    ),
+    "an xlsx header of 5,000 columns": (
+        XLSX_INDEX, "wide.xlsx",
+        undeclared(xlsx_bytes([[*PARAMETER_HEADER, *(f"c{i}" for i in range(5_000))]])),
+        "The sheet has 5007 columns",
+    ),
+    "an xlsx with a cell a million rows down": (
+        XLSX_INDEX, "far.xlsx", undeclared(far_cell(1_000_000)), "more than 2000 rows",
+    ),
 }  # fmt: skip
 
 
@@ -396,16 +452,6 @@ def test_malformed_files_get_a_clear_error_and_change_nothing(client_for, editor
     assert message in errors
     assert list(Parameter.objects.values_list("key", "name_en")) == [("lead", "Lead")]
     assert not PendingImport.objects.exists()
-
-
-def rewrite_member(data, member, edit):
-    source = zipfile.ZipFile(io.BytesIO(data))
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            content = source.read(info.filename)
-            target.writestr(info.filename, edit(content) if info.filename == member else content)
-    return buffer.getvalue()
 
 
 LAUGHS = b"lol"
@@ -436,9 +482,9 @@ def test_an_xlsx_with_nested_entities_is_refused_unexpanded(client_for, editor, 
 
     read, sheet_dataset = [], exchange._sheet_dataset
 
-    def spy(rows):
+    def spy(rows, *args):
         read.append(True)
-        return sheet_dataset(rows)
+        return sheet_dataset(rows, *args)
 
     monkeypatch.setattr(exchange, "_sheet_dataset", spy)
     content = billion_laughs("Lead")

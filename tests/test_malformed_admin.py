@@ -532,3 +532,43 @@ def test_a_confirmation_with_forged_fields_never_fails(root, name):
     for params in ({"format": "99"}, {"format": "abc", "resource": "-1"}):
         assert_answered(root, url_of(model, "export"), method="post", data=params)
         assert_answered(root, f"{url_of(model, 'export')}?{urlencode(params)}")
+
+
+FORGED_CHOICES = [
+    {"format": "99"},
+    {"format": "abc"},
+    {"format": "-1"},
+    {"format": "0", "resource": "7"},
+    {"format": "0", "resource": "abc"},
+]
+
+
+@pytest.mark.parametrize("forged", FORGED_CHOICES, ids=lambda forged: urlencode(forged))
+def test_a_format_or_resource_the_page_does_not_offer_is_a_400(root, forged):
+    """The import, its confirmation and the export each refuse a format or a resource
+    that is not one of those the page lists, with a message, before anything is read
+    or written."""
+    model = IMPORT_MODELS["parameters"]
+    header = RESOURCES["parameters"].column_names()
+    stored = PendingImport.objects.create(name="a" * 32, content=csv_bytes([header]))
+    before = snapshot()
+    confirm = {
+        "import_file_name": stored.name,
+        "original_file_name": "p.csv",
+        "resource": "0",
+        "reason": "Forged",
+        **forged,
+    }
+    response = root.post(url_of(model, "process_import"), confirm)
+    assert response.status_code == 400, response.status_code
+    assert "Select a valid choice" in response.content.decode()
+    assert PendingImport.objects.filter(name=stored.name).exists()
+    content = csv_bytes([header])
+    upload = {"resource": "0", "import_file": io.BytesIO(content), "reason": "F", **forged}
+    response = root.post(url_of(model, "import"), upload)
+    assert response.status_code == 400, response.status_code
+    assert "Select a valid choice" in response.content.decode()
+    response = root.post(url_of(model, "export"), {"resource": "0", **forged})
+    assert response.status_code == 400, response.status_code
+    assert "Select a valid choice" in response.content.decode()
+    assert snapshot() == before
