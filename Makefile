@@ -36,9 +36,11 @@ serve: $(VENV)/.installed
 	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	HOST=$(HOST) PORT=$(PORT) $(VENV)/bin/gunicorn --config portal/gunicorn.conf.py
 
+# The tests run in one process per core (pytest-xdist), each with its own test database.
+TEST_WORKERS ?= auto
 test: install-test
 	./.ci/system-packages.sh test
-	$(TEST_ENV) $(PY) -m pytest
+	$(TEST_ENV) $(PY) -m pytest -n $(TEST_WORKERS)
 
 lint: install-test
 	$(PY) -m ruff check .
