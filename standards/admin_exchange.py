@@ -87,6 +87,8 @@ class ReasonImportForm(ImportForm):
         try:
             read_upload(data, file_format, resource)
         except ValidationError as error:
+            # The error stays with the form; the frames that read the file do not.
+            error.__traceback__ = None
             self.add_error("import_file", error)
         return cleaned
 

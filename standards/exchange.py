@@ -1013,6 +1013,28 @@ def read_upload(data, file_format, resource_class):
 COLUMN_MARGIN = 10
 
 
+# Characters a header cell may take on average: column names are short identifiers.
+HEADER_CELL_CHARS = 100
+
+
+def _check_header_line(text, max_columns):
+    """Refuse a CSV header line far longer than a header of `max_columns` columns can
+    be, before it is split into cells: the check looks at no more of the file than such
+    a header takes."""
+    limit = max_columns * HEADER_CELL_CHARS
+    head = text[: limit + 1]
+    line_end = min((i for i in (head.find("\n"), head.find("\r")) if i >= 0), default=len(head))
+    if line_end > limit:
+        raise ValidationError(
+            _(
+                "The header line is longer than %(limit)d characters, far longer than a "
+                "header of this list; nothing was imported."
+            )
+            % {"limit": limit},
+            code="header_too_long",
+        )
+
+
 def _check_width(header, max_columns):
     if max_columns is not None and len(header) > max_columns:
         raise _too_many_columns(len(header), max_columns)
@@ -1082,6 +1104,8 @@ def read_csv(text, max_columns=None):
     with more cells than the header has columns is refused by its number. A header wider
     than `max_columns` is refused before any row is read, and reading stops at the row
     cap. Both the upload check and the import itself read a CSV file with this."""
+    if max_columns is not None:
+        _check_header_line(text, max_columns)
     delimiter = csv_delimiter(text)
     try:
         return _csv_dataset(csv.reader(_lines(text), delimiter=delimiter), delimiter, max_columns)

@@ -423,7 +423,11 @@ MALFORMED = {
     "zip, not xlsx": (XLSX_INDEX, "other.xlsx", a_plain_zip(), "not an XLSX workbook"),
     "a header of 200,000 columns": (
         CSV_INDEX, "wide.csv", csv_text([[*PARAMETER_HEADER, *(f"c{i}" for i in range(200_000))]]),
-        "The sheet has 200007 columns; a file for this list has at most 17.",
+        "The header line is longer than 1700 characters",
+    ),
+    "a header of 30 columns": (
+        CSV_INDEX, "wide.csv", csv_text([[*PARAMETER_HEADER, *(f"c{i}" for i in range(23))]]),
+        "The sheet has 30 columns; a file for this list has at most 17.",
     ),
     "an xlsx declaring 40,000 rows of 1,000 columns": (
         XLSX_INDEX, "sparse.xlsx", declaring(b"A1:ALL40000"), "more than 2000 rows",
