@@ -2,7 +2,6 @@
 due, the status and its history, the spreadsheet import and export, the pages and who
 reads them, the dashboard's renewals."""
 
-import csv
 import datetime
 import io
 
@@ -10,7 +9,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from standards import establishments
 from standards.establishments import (
@@ -22,6 +21,7 @@ from standards.establishments import (
 )
 from standards.exchange import CSVFormat, EstablishmentResource, XLSXFormat, read_upload
 from standards.models import Establishment, PendingImport
+from tests import workbooks
 
 pytestmark = pytest.mark.django_db
 
@@ -327,18 +327,11 @@ def row(**cells):
 
 
 def csv_bytes(rows):
-    buffer = io.StringIO()
-    csv.writer(buffer).writerows([HEADER, *rows])
-    return buffer.getvalue().encode("utf-8")
+    return workbooks.csv_bytes([HEADER, *rows])
 
 
 def xlsx_bytes(rows):
-    workbook = Workbook()
-    for cells in [HEADER, *rows]:
-        workbook.active.append(cells)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return workbooks.xlsx_bytes([HEADER, *rows])
 
 
 ENCODE = {CSV_INDEX: csv_bytes, XLSX_INDEX: xlsx_bytes}

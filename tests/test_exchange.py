@@ -4,7 +4,6 @@ round trip into an empty portal, formula safety and refusal of malformed files."
 import csv
 import datetime
 import io
-import re
 import zipfile
 
 import pytest
@@ -33,6 +32,7 @@ from standards.models import (
     Standard,
 )
 from tests.factories import make_clause, make_mapping, make_parameter, make_standard
+from tests.workbooks import rewrite_member, with_dimension, without_dimension, xlsx_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -343,40 +343,10 @@ def a_plain_zip():
     return buffer.getvalue()
 
 
-def xlsx_bytes(rows):
-    workbook = Workbook()
-    for row in rows:
-        workbook.active.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-def rewrite_member(data, member, edit):
-    source = zipfile.ZipFile(io.BytesIO(data))
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            content = source.read(info.filename)
-            target.writestr(info.filename, edit(content) if info.filename == member else content)
-    return buffer.getvalue()
-
-
 def declaring(dimension):
     """A two-row parameter workbook whose sheet declares the size `dimension`."""
-    workbook = xlsx_bytes([ParameterResource.column_names(), ["lead", "Lead", "", "", "", ""]])
-    return rewrite_member(
-        workbook,
-        "xl/worksheets/sheet1.xml",
-        lambda xml: re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="%s"' % dimension, xml),
-    )
-
-
-def undeclared(workbook):
-    """The workbook without its sheet's declared size, as some writers make them."""
-    return rewrite_member(
-        workbook, "xl/worksheets/sheet1.xml", lambda xml: re.sub(rb"<dimension[^>]*/>", b"", xml)
-    )
+    header = ParameterResource.column_names()
+    return with_dimension(xlsx_bytes([header, ["lead", "Lead", "", "", "", ""]]), dimension)
 
 
 def far_cell(row):
@@ -437,11 +407,11 @@ MALFORMED = {
     ),
     "an xlsx header of 5,000 columns": (
         XLSX_INDEX, "wide.xlsx",
-        undeclared(xlsx_bytes([[*PARAMETER_HEADER, *(f"c{i}" for i in range(5_000))]])),
+        without_dimension(xlsx_bytes([[*PARAMETER_HEADER, *(f"c{i}" for i in range(5_000))]])),
         "The sheet has 5007 columns",
     ),
     "an xlsx with a cell a million rows down": (
-        XLSX_INDEX, "far.xlsx", undeclared(far_cell(1_000_000)), "more than 2000 rows",
+        XLSX_INDEX, "far.xlsx", without_dimension(far_cell(1_000_000)), "more than 2000 rows",
     ),
 }  # fmt: skip
 

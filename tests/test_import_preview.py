@@ -13,13 +13,13 @@ import pytest
 from django.template import Context, Template
 from django.urls import reverse
 from django.utils import timezone
-from openpyxl import Workbook
 
 from standards.exchange import MappingResource, StandardResource
 from standards.models import ClauseMapping, Standard
 from standards.times import dated_file_name, local_time
 from tests.factories import make_mapping, make_standard
 from tests.test_exchange import XLSX_INDEX, confirm, csv_text, export_csv, import_file, post_import
+from tests.workbooks import xlsx_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -28,15 +28,6 @@ def mapping_rows(count=6):
     for number in range(1, count + 1):
         make_mapping(key=f"KZCN-{number:03d}", title=f"Pair {number}")
     return list(csv.reader(io.StringIO(export_csv(MappingResource).lstrip("\ufeff"))))
-
-
-def xlsx_of(rows):
-    book = Workbook()
-    for row in rows:
-        book.active.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 def one_status_changed(rows):
@@ -52,7 +43,7 @@ def test_preview_lists_only_the_changed_row_with_before_after_and_labels(client_
         response = post_import(client_for(editor), "clausemapping", csv_text(rows))
     else:
         response = post_import(
-            client_for(editor), "clausemapping", xlsx_of(rows), fmt=XLSX_INDEX, name="m.xlsx"
+            client_for(editor), "clausemapping", xlsx_bytes(rows), fmt=XLSX_INDEX, name="m.xlsx"
         )
     assert response.status_code == 200
     page = response.content.decode()

@@ -15,11 +15,8 @@ The admin's answer to lookups it cannot run is a redirect to the changelist with
 the history pages, and the admin's usual redirect with "doesn't exist" elsewhere.
 """
 
-import csv
 import datetime
 import io
-import re
-import zipfile
 from urllib.parse import urlencode
 
 import pytest
@@ -31,7 +28,6 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
-from openpyxl import Workbook
 
 from standards.exchange import RESOURCES
 from standards.models import (
@@ -49,6 +45,7 @@ from standards.models import (
 )
 from standards.search import MAX_QUERY_LENGTH
 from tests.factories import make_clause, make_limit, make_mapping, make_standard
+from tests.workbooks import csv_bytes, rewrite_member, without_dimension, xlsx_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -392,39 +389,6 @@ def test_malformed_ids_on_the_history_pages_are_a_404(root, world, model):
 # --- imports ------------------------------------------------------------------------------
 
 IMPORT_MODELS = {name: resource._meta.model for name, resource in RESOURCES.items()}
-
-
-def csv_bytes(rows, delimiter=","):
-    buffer = io.StringIO()
-    csv.writer(buffer, delimiter=delimiter).writerows(rows)
-    return buffer.getvalue().encode("utf-8")
-
-
-def xlsx_bytes(rows):
-    workbook = Workbook()
-    for row in rows:
-        workbook.active.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-def rewrite_member(data, member, edit):
-    source = zipfile.ZipFile(io.BytesIO(data))
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            content = source.read(info.filename)
-            target.writestr(info.filename, edit(content) if info.filename == member else content)
-    return buffer.getvalue()
-
-
-def without_dimension(data):
-    """An XLSX whose sheet does not declare its size, as some writers make them: its rows
-    then read with as many cells as each holds."""
-    return rewrite_member(
-        data, "xl/worksheets/sheet1.xml", lambda xml: re.sub(rb"<dimension[^>]*/>", b"", xml)
-    )
 
 
 def hostile_files(header):
