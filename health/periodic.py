@@ -1,12 +1,13 @@
 """Work the report worker does now and then from a thread of its own: the heartbeat, the
 digests of what users watch, the report cache's upkeep. A failed database call is
 logged and tried again at the next interval; the thread's connection is closed after
-each run, so a database restart costs one run at most."""
+each run, so a database restart costs one run at most, and the queries it logged with
+DEBUG on are forgotten, as Django forgets a request's."""
 
 import logging
 import threading
 
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, connection, reset_queries
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +39,7 @@ class Periodic:
         try:
             while not self._stop.wait(self.interval):
                 self.run_safely()
+                reset_queries()
                 connection.close()
         finally:
             connection.close()
