@@ -72,7 +72,7 @@ PAGES = [
     "/zones/",
     "/visits/",
 ]
-PARAMETER_HEADER = ["key", "name_en", "name_ru", "name_kk", "name_zh", "family", "notes"]
+PARAMETER_HEADER = ["key", "name_en", "name_ru", "name_zh", "unit", "family", "name_kk"]
 
 
 def manage(env, *args):
@@ -275,8 +275,8 @@ def parallel_pdfs(session, burst):
 
 
 class Portal:
-    def __init__(self, server, workdir):
-        self.server, self.workdir = server, workdir
+    def __init__(self, server, workdir, debug):
+        self.server, self.workdir, self.debug = server, workdir, debug
         self.env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DEBUG")}
         self.env.update(
             DJANGO_SETTINGS_MODULE="portal.settings",
@@ -319,7 +319,7 @@ class Portal:
 
     def start(self, port):
         if self.server == "runserver":
-            env = {**self.env, "DEBUG": "True"}
+            env = {**self.env, "DEBUG": str(self.debug)}
             web = [PY, "manage.py", "runserver", "--noreload", f"{HOST}:{port}"]
         else:
             env = {**self.env, "DEBUG": "False", "HOST": HOST, "PORT": str(port)}
@@ -406,9 +406,12 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--server", choices=("runserver", "gunicorn"), default="runserver")
     parser.add_argument("--cycles", type=int, default=4, help="cycles of 40 requests")
+    parser.add_argument(
+        "--no-debug", action="store_true", help="runserver with DEBUG off (make run has it on)"
+    )
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="bounded-work-"))
-    portal = Portal(args.server, workdir)
+    portal = Portal(args.server, workdir, debug=not args.no_debug)
     failures = []
     try:
         portal.build()
@@ -418,7 +421,9 @@ def main():
         negotiator.login("neg")
         editor.login("ed")
         hostile = hostile_requests()
-        print(f"server: {args.server}; web, render child and worker resident memory in MB")
+        debug = "on" if args.server == "runserver" and not args.no_debug else "off"
+        print(f"server: {args.server}, DEBUG {debug}; resident memory in MB of the web")
+        print("process(es), its render child, the worker, and the worker's render child")
         print(f"{'after':28} {'web':>6} {'render':>7} {'worker':>7} {'render':>7}  requests")
         print(f"{'start':28} {row(portal.memory())}")
         sent, marks = 0, []
