@@ -5,13 +5,15 @@ import datetime
 import json
 
 import pytest
+from django.http import QueryDict
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from standards.models import ClauseMapping, ReportDemand, ReportFile
 from standards.reports import files, upkeep
-from standards.reports.fingerprint import data_version
+from standards.reports.fingerprint import version_of
+from standards.reports.selection import selection_from
 from standards.reports.tasks import render_report
 from tests.factories import make_clause, make_limit, make_mapping
 
@@ -40,6 +42,11 @@ def _edit(mapping, title):
 
 def _queued():
     return ReportFile.objects.filter(status=ReportFile.Status.QUEUED)
+
+
+def _version(query):
+    """Today's version of the records of the selection `query`."""
+    return version_of(selection_from(QueryDict(query))[1])[0]
 
 
 def test_the_standard_set_is_each_product_group_gaps_or_all_in_each_language():
@@ -76,7 +83,7 @@ def test_an_edit_queues_the_pre_renders_once_the_data_is_quiet(settings, data):
     keeper.run()
     assert _queued().count() == DBTaskResult.objects.count() == len(upkeep.wanted())
     keys = set(_queued().values_list("key", flat=True))
-    assert {f.version for f in _queued()} == {data_version()[0]}
+    assert all(f.version == _version(f.selection) for f in _queued())
     clock.now = 60
     keeper.run()  # quiet, and already queued: no second pass
     assert set(_queued().values_list("key", flat=True)) == keys
@@ -160,7 +167,7 @@ def _file(key, version, *, status="done", age_hours=0, size=1000, served_hours=N
 
 def test_retention_keeps_the_current_version_and_drops_the_superseded_after_a_grace(settings, data):
     settings.REPORT_CACHE_GRACE_SECONDS = 3600
-    current = data_version()[0]
+    current = _version("gaps=0&lang=en")
     kept = {
         _file("a", current, age_hours=48),
         _file("b", "older", age_hours=0.5),  # superseded, within the grace
@@ -180,15 +187,18 @@ def test_retention_keeps_the_current_version_and_drops_the_superseded_after_a_gr
 
 def test_the_size_cap_drops_the_least_recently_downloaded_and_the_standard_set_last(settings, data):
     settings.REPORT_CACHE_MAX_MB = 1
-    current = data_version()[0]
+    current = _version("gaps=0&lang=en")
     megabyte = 2**20
-    standard = next(iter(upkeep._standard_keys(current)))
+    query, fmt = upkeep.standard_set()[0]
+    _form, selection = selection_from(QueryDict(query))
+    standard = files.cache_key(_version(query), selection, fmt)
+    assert standard in upkeep._standard_keys()
     ReportFile.objects.create(
         key=standard,
-        fmt="pdf",
-        selection="x",
+        fmt=fmt,
+        selection=query,
         status="done",
-        version=current,
+        version=_version(query),
         size=megabyte // 2,
         content=b"x",
         last_served_at=None,
@@ -204,7 +214,7 @@ def test_the_size_cap_drops_the_least_recently_downloaded_and_the_standard_set_l
 def test_healthz_shows_the_cache_to_administrators_only(
     client, client_for, administrator, regulator, data
 ):
-    _file("a", data_version()[0], size=2**20)
+    _file("a", _version("gaps=0&lang=en"), size=2**20)
     assert "report_cache" not in json.loads(client.get("/healthz").content)
     assert "report_cache" not in json.loads(client_for(regulator).get("/healthz").content)
     body = json.loads(client_for(administrator).get("/healthz").content)
@@ -222,3 +232,47 @@ def test_the_worker_thread_runs_the_upkeep(settings, data, monkeypatch):
 
         time.sleep(0.3)
     assert calls  # run when entered, and from its thread
+
+
+# --- versions of a selection ---------------------------------------------------------------
+
+
+def test_an_edit_elsewhere_leaves_a_selections_file_a_hit(client_for, negotiator, db):
+    """The cache key is the version of the selection's own records: an edit of another
+    product group's mapping keeps the chilled report a hit, an edit of one of its own
+    mappings, of a limit of a clause it cites, or a note on it makes it a miss."""
+    chilled = make_mapping(key="KZCN-801", product_group="chilled", kz=[make_limit().clause])
+    heat = make_mapping(key="KZCN-802", product_group="heat_treated", kz=[make_clause()])
+    client = client_for(negotiator)
+    url = reverse("standards:report-csv") + "?product=chilled&gaps=0"
+
+    def outcome():
+        response = client.get(url)
+        assert response.status_code == 200
+        return response["X-Report-Cache"]
+
+    assert outcome() == "miss"
+    assert outcome() == "hit"
+    _edit(heat, "Another group's pair")
+    assert outcome() == "hit"
+    _edit(chilled, "Its own pair")
+    assert outcome() == "miss"
+    assert outcome() == "hit"
+    limit = chilled.kz_clauses.get().limits.get()
+    limit.value = limit.value + 1
+    limit.save()
+    assert outcome() == "miss"
+    heat.delete()
+    assert outcome() == "hit"
+
+
+def test_a_mapping_leaving_or_joining_a_selection_changes_its_version(db):
+    """Even without a save that touches its time of change (a bulk update)."""
+    make_mapping(key="KZCN-811", product_group="chilled", status="negotiation")
+    moving = make_mapping(key="KZCN-812", product_group="chilled", status="negotiation")
+    query = "product=chilled&gaps=1"
+    before = _version(query)
+    ClauseMapping.objects.filter(pk=moving.pk).update(status="harmonized")  # out of the gaps
+    assert _version(query) != before
+    ClauseMapping.objects.filter(pk=moving.pk).update(status="negotiation")  # back in
+    assert _version(query) == before

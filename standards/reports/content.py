@@ -13,7 +13,7 @@ from standards.alignment import compute_alignment
 from standards.charts import ALIGNMENT_COLOURS, STATUS_COLOURS, stacked_bars
 from standards.models import ClauseMapping, Evidence, NegotiationNote, Topic
 from standards.notes import mark_superseded, notes_for_audience
-from standards.reports.fingerprint import data_version, fingerprint
+from standards.reports.fingerprint import fingerprint, version_of
 from standards.rows import renderer
 from standards.wording import parameter_name, parameters_of
 
@@ -53,7 +53,7 @@ def build_report(selection, as_of=None):
     if selection.baseline is not None:
         as_of = selection.baseline.taken_at
     elif as_of is None:
-        _version, as_of = data_version()
+        _version, as_of = version_of(selection)
     mappings, documents = included(selection)
     rows = [(m, compute_alignment(m)) for m in mappings]
     topics = OrderedDict()

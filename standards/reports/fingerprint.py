@@ -1,4 +1,4 @@
-"""A report's identity: the data version that keys the cache, and the fingerprint
+"""A report's identity: the version of its data that keys the cache, and the fingerprint
 (SHA-256 over the filters and every included record) that a report carries and that
 /reports/verify/ checks."""
 
@@ -6,7 +6,7 @@ import datetime
 import hashlib
 import json
 
-from django.db.models import Count, Max
+from django.db.models import Count, Max, Q
 
 from limits.notation import format_number
 from standards.models import Clause, ClauseMapping, Limit, NegotiationNote, Parameter, Standard
@@ -28,25 +28,67 @@ VERSIONED_MODELS = (
 def data_version():
     """(digest, as-of time) of the whole data set: every edit changes the latest
     `updated_at` of some table, every deletion a count. One cheap aggregate per table."""
+    return _digest(
+        (model._meta.label, model.objects.aggregate(n=Count("pk"), last=Max(changed)))
+        for model, changed in VERSIONED_MODELS
+    )
+
+
+def version_of(selection):
+    """(version, as-of time) of the data a report of `selection` shows: the version of
+    today's records of the selection, or its baseline's, which never changes."""
+    if selection.baseline is not None:
+        baseline = selection.baseline
+        return f"baseline:{baseline.pk}:{baseline.digest}", baseline.taken_at
+    return selection_version(selection)
+
+
+# The clause sets of a mapping that a report prints.
+CLAUSE_SETS = ("kz_clauses", "cn_clauses", "reference_clauses")
+
+
+def selection_version(selection):
+    """(digest, as-of time) of the records a report of `selection` shows today: its
+    mappings, the clauses they cite, those clauses' limits and standards, the mappings'
+    notes, and the parameters. Each part is a count and a latest change, one aggregate
+    query each: an edit, an addition or a deletion among those records changes the
+    digest (a mapping edited into or out of the selection changes the count or the
+    latest change), and an edit anywhere else leaves it, so the cached reports of other
+    selections stay hits. The as-of time is the latest change among them."""
+    mappings = selection.mappings().values("pk")
+    cited = Q()
+    for name in CLAUSE_SETS:
+        through = getattr(ClauseMapping, name).through
+        cited |= Q(pk__in=through.objects.filter(clausemapping__in=mappings).values("clause"))
+    clauses = Clause.objects.filter(cited).values("pk")
+    parts = (
+        ("mappings", ClauseMapping.objects.filter(pk__in=mappings), "updated_at"),
+        ("clauses", Clause.objects.filter(pk__in=clauses), "updated_at"),
+        ("limits", Limit.objects.filter(clause__in=clauses), "updated_at"),
+        (
+            "standards",
+            Standard.objects.filter(
+                pk__in=Clause.objects.filter(pk__in=clauses).values("standard")
+            ),
+            "updated_at",
+        ),
+        ("notes", NegotiationNote.objects.filter(mapping__in=mappings), "created_at"),
+        ("parameters", Parameter.objects.all(), "updated_at"),
+    )
+    return _digest(
+        (label, queryset.aggregate(n=Count("pk"), last=Max(changed)))
+        for label, queryset, changed in parts
+    )
+
+
+def _digest(rows):
     parts, latest = [], None
-    for model, changed in VERSIONED_MODELS:
-        row = model.objects.aggregate(n=Count("pk"), last=Max(changed))
-        parts.append(
-            f"{model._meta.label}:{row['n']}:{row['last'].isoformat() if row['last'] else ''}"
-        )
+    for label, row in rows:
+        parts.append(f"{label}:{row['n']}:{row['last'].isoformat() if row['last'] else ''}")
         if row["last"] and (latest is None or row["last"] > latest):
             latest = row["last"]
     digest = hashlib.sha256("|".join(parts).encode()).hexdigest()
     return digest, latest or datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
-
-
-def version_of(selection):
-    """(version, as-of time) of the data a report of `selection` shows: today's data
-    version, or its baseline's, which never changes."""
-    if selection.baseline is not None:
-        baseline = selection.baseline
-        return f"baseline:{baseline.pk}:{baseline.digest}", baseline.taken_at
-    return data_version()
 
 
 def cache_key(version, selection, fmt):

@@ -1,20 +1,25 @@
 """The report cache's upkeep, run by the report worker: pre-rendering and retention.
 
+A report file is keyed by the version of the records its selection shows
+(fingerprint.selection_version): an edit makes a new version for the selections whose
+records it touches, and leaves the others' files current.
+
 Pre-rendering. After an edit the worker renders again the reports people download, so
 that the next download is a cache hit: every selection and format downloaded in the last
 REPORT_DEMAND_DAYS (ReportDemand, noted by files.report_file_for), most downloaded
 first, then the standard set (each product group, gaps only and everything, in each
-report language, as PDF). A burst of edits is one pass: the pass starts once the data
-version has stayed the same for REPORT_PRERENDER_QUIET_SECONDS. Each report is queued as
-a ReportFile of the current data version, so a request for it meanwhile joins it
-(files.usable) instead of starting a second render.
+report language, as PDF). A burst of edits is one pass: the pass starts once the whole
+data version has stayed the same for REPORT_PRERENDER_QUIET_SECONDS, and queues only the
+reports that have no file of their selection's current version. Each is queued as a
+ReportFile of that version, so a request for it meanwhile joins it (files.usable)
+instead of starting a second render.
 
-Retention. Kept: files being rendered, and every file of the current data version.
-Dropped: failed renders and files of a superseded data version (or of a baseline's
+Retention. Kept: files being rendered, and every file of its selection's current
+version. Dropped: failed renders and superseded files (or files of a baseline's
 selection nobody downloaded in REPORT_DEMAND_DAYS) once REPORT_CACHE_GRACE_SECONDS have
 passed since they were rendered, so that a download page opened before an edit still
 works for a while. Then, while the cache holds more than REPORT_CACHE_MAX_MB, the least
-recently downloaded files of the current version go, the standard set last.
+recently downloaded files go, the standard set last.
 """
 
 import datetime
@@ -29,7 +34,7 @@ from django.utils import timezone
 from health.periodic import Periodic
 from standards.models import ClauseMapping, ReportDemand, ReportFile
 from standards.reports.files import PENDING, TooLarge, check_size, claim_new, usable
-from standards.reports.fingerprint import cache_key, data_version
+from standards.reports.fingerprint import cache_key, data_version, version_of
 from standards.reports.selection import REPORT_LANGUAGES, selection_from
 
 logger = logging.getLogger(__name__)
@@ -73,12 +78,12 @@ def prerender(now=None):
     (finished or pending) for. Returns how many were queued."""
     from standards.reports.tasks import render_report
 
-    version, _as_of = data_version()
     queued = 0
     for query, fmt in wanted(now):
         _form, selection = selection_from(QueryDict(query))
         if selection is None or selection.baseline is not None:
             continue  # a selection no longer valid (a document removed), or as of a baseline
+        version, _as_of = version_of(selection)
         key = cache_key(version, selection, fmt)
         if usable(key) is not None:
             continue
@@ -95,18 +100,33 @@ def prerender(now=None):
     return queued
 
 
-def _standard_keys(version):
+def _standard_keys():
     keys = set()
     for query, fmt in standard_set():
         _form, selection = selection_from(QueryDict(query))
-        keys.add(cache_key(version, selection, fmt))
+        keys.add(cache_key(version_of(selection)[0], selection, fmt))
     return keys
+
+
+def superseded(files):
+    """The ids of `files` (today's, not as of a baseline) whose version is no longer the
+    version of their selection's records, or whose selection is no longer valid: one
+    version per distinct selection."""
+    current, ids = {}, []
+    for pk, query, version in files.exclude(version__startswith="baseline:").values_list(
+        "pk", "selection", "version"
+    ):
+        if query not in current:
+            _form, selection = selection_from(QueryDict(query))
+            current[query] = None if selection is None else version_of(selection)[0]
+        if version != current[query]:
+            ids.append(pk)
+    return ids
 
 
 def retain(now=None):
     """Apply the retention policy; returns {"dropped": files, "freed": bytes}."""
     now = now or timezone.now()
-    version, _as_of = data_version()
     grace = now - datetime.timedelta(seconds=settings.REPORT_CACHE_GRACE_SECONDS)
     demand_since = now - datetime.timedelta(days=settings.REPORT_DEMAND_DAYS)
     old = ReportFile.objects.exclude(status__in=PENDING).filter(
@@ -114,7 +134,7 @@ def retain(now=None):
     )
     stale = old.filter(
         Q(status=ReportFile.Status.FAILED)
-        | (~Q(version=version) & ~Q(version__startswith="baseline:"))
+        | Q(pk__in=superseded(old))
         | (
             Q(version__startswith="baseline:")
             & (Q(last_served_at__lt=demand_since) | Q(last_served_at__isnull=True))
@@ -127,7 +147,7 @@ def retain(now=None):
     done = ReportFile.objects.filter(status=ReportFile.Status.DONE)
     total = done.aggregate(size=Sum("size"))["size"] or 0
     if total > cap:
-        standard = _standard_keys(version)
+        standard = _standard_keys()
         candidates = list(
             done.order_by("last_served_at", "finished_at", "pk").values_list("pk", "key", "size")
         )
@@ -146,13 +166,18 @@ def retain(now=None):
 def cache_state():
     """The cache in figures, for /healthz's details: files and bytes by kind, and the
     policy."""
-    version, _as_of = data_version()
+    outdated = superseded(ReportFile.objects.all())
     files = ReportFile.objects.aggregate(
         files=Count("pk"),
         bytes=Sum("size"),
-        current=Count("pk", filter=Q(version=version, status=ReportFile.Status.DONE)),
+        current=Count(
+            "pk",
+            filter=Q(status=ReportFile.Status.DONE)
+            & ~Q(pk__in=outdated)
+            & ~Q(version__startswith="baseline:"),
+        ),
         pending=Count("pk", filter=Q(status__in=PENDING)),
-        superseded=Count("pk", filter=~Q(version=version) & ~Q(version__startswith="baseline:")),
+        superseded=Count("pk", filter=Q(pk__in=outdated)),
     )
     return {
         "files": files["files"],
