@@ -12,15 +12,19 @@ TEST_ENV := DEBUG=False SECRET_KEY=test-only-secret-key-not-for-production
 
 .PHONY: run serve test lint install install-test messages bench loadtest soak
 
+# runserver serves each request in a thread of its own; glibc gives threads up to 8 malloc
+# arenas a core, each keeping what it freed. Two arenas keep its memory flat
+# (bench/README.md, bounded_work.py).
+MALLOC_ARENA_MAX ?= 2
 run: install
 	./.ci/system-packages.sh run
 	DEBUG=True $(PY) manage.py migrate --noinput
 	DEBUG=True $(PY) manage.py load_reference_data
 	DEBUG=True $(PY) manage.py create_demo_accounts
 	@echo "Serving the portal on http://$(HOST):$(PORT)/ with a report worker (Ctrl+C stops both)"
-	DEBUG=True $(PY) manage.py report_worker --no-reload & worker=$$!; \
+	DEBUG=True MALLOC_ARENA_MAX=$(MALLOC_ARENA_MAX) $(PY) manage.py report_worker --no-reload & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-	DEBUG=True $(PY) manage.py runserver --noreload $(HOST):$(PORT)
+	DEBUG=True MALLOC_ARENA_MAX=$(MALLOC_ARENA_MAX) $(PY) manage.py runserver --noreload $(HOST):$(PORT)
 
 # Production: gunicorn (portal/gunicorn.conf.py: WEB_CONCURRENCY workers on HOST:PORT,
 # access log to stdout) and the report worker side by side; Ctrl+C stops both. DEBUG off,

@@ -319,7 +319,9 @@ class Portal:
 
     def start(self, port):
         if self.server == "runserver":
+            # As `make run` starts it (Makefile: MALLOC_ARENA_MAX).
             env = {**self.env, "DEBUG": str(self.debug)}
+            env.setdefault("MALLOC_ARENA_MAX", "2")
             web = [PY, "manage.py", "runserver", "--noreload", f"{HOST}:{port}"]
         else:
             env = {**self.env, "DEBUG": "False", "HOST": HOST, "PORT": str(port)}

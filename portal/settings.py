@@ -274,18 +274,21 @@ REPORT_RENDER_IDLE_SECONDS = envint("REPORT_RENDER_IDLE_SECONDS", 300)
 REPORT_RENDER_TIMEOUT = envint("REPORT_RENDER_TIMEOUT", 600)
 # The report cache's upkeep, run by the worker (standards/reports/upkeep.py): every
 # REPORT_UPKEEP_SECONDS (0: never) it looks at the data version; once it has been quiet
-# for REPORT_PRERENDER_QUIET_SECONDS after an edit, the reports downloaded in the last
+# for REPORT_PRERENDER_QUIET_SECONDS after an edit (or REPORT_PRERENDER_MAX_WAIT_SECONDS
+# after the first edit while edits go on), the reports downloaded in the last
 # REPORT_DEMAND_DAYS and the standard set are rendered again. Files of a superseded data
 # version are dropped REPORT_CACHE_GRACE_SECONDS after they were rendered, and the cache
 # is kept under REPORT_CACHE_MAX_MB.
 REPORT_UPKEEP_SECONDS = envint("REPORT_UPKEEP_SECONDS", 5)
 REPORT_PRERENDER_QUIET_SECONDS = envint("REPORT_PRERENDER_QUIET_SECONDS", 10)
+REPORT_PRERENDER_MAX_WAIT_SECONDS = envint("REPORT_PRERENDER_MAX_WAIT_SECONDS", 60)
 REPORT_DEMAND_DAYS = envint("REPORT_DEMAND_DAYS", 30)
 REPORT_CACHE_GRACE_SECONDS = envint("REPORT_CACHE_GRACE_SECONDS", 3600)
 REPORT_CACHE_MAX_MB = envint("REPORT_CACHE_MAX_MB", 500)
 for _name in (
     "REPORT_UPKEEP_SECONDS",
     "REPORT_PRERENDER_QUIET_SECONDS",
+    "REPORT_PRERENDER_MAX_WAIT_SECONDS",
     "REPORT_DEMAND_DAYS",
     "REPORT_CACHE_GRACE_SECONDS",
     "REPORT_CACHE_MAX_MB",

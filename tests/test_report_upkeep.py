@@ -90,6 +90,27 @@ def test_an_edit_queues_the_pre_renders_once_the_data_is_quiet(settings, data):
     assert DBTaskResult.objects.count() == len(keys)
 
 
+def test_edits_without_a_pause_are_rendered_after_the_longest_wait(settings, data):
+    """An editor who never pauses for the quiet period still gets the reports rendered
+    again: one pass REPORT_PRERENDER_MAX_WAIT_SECONDS after the first edit not rendered,
+    then the wait starts again from the next edit."""
+    settings.REPORT_PRERENDER_QUIET_SECONDS = 10
+    settings.REPORT_PRERENDER_MAX_WAIT_SECONDS = 60
+    clock = Clock()
+    keeper = upkeep.Upkeep(interval=5, clock=clock)
+    keeper.rendered = keeper.seen = upkeep.data_version()[0]  # caught up with today's data
+    passes = []
+    for moment in range(0, 130, 5):  # an edit every 5 s for two minutes
+        _edit(data, f"Edited at {moment}")
+        clock.now = moment
+        before = _queued().count()
+        keeper.run()
+        if _queued().count() > before:
+            passes.append(moment)
+            ReportFile.objects.all().delete()
+    assert passes == [60, 125]
+
+
 def test_downloads_are_counted_and_rendered_again_first(client_for, negotiator, data):
     client = client_for(negotiator)
     for _ in range(3):

@@ -9,7 +9,9 @@ that the next download is a cache hit: every selection and format downloaded in 
 REPORT_DEMAND_DAYS (ReportDemand, noted by files.report_file_for), most downloaded
 first, then the standard set (each product group, gaps only and everything, in each
 report language, as PDF). A burst of edits is one pass: the pass starts once the whole
-data version has stayed the same for REPORT_PRERENDER_QUIET_SECONDS, and queues only the
+data version has stayed the same for REPORT_PRERENDER_QUIET_SECONDS, or, while edits go
+on without such a pause, REPORT_PRERENDER_MAX_WAIT_SECONDS after the first edit it has
+not rendered yet; it queues only the
 reports that have no file of their selection's current version. Each is queued as a
 ReportFile of that version, so a request for it meanwhile joins it (files.usable)
 instead of starting a second render.
@@ -190,6 +192,7 @@ def cache_state():
             "grace_seconds": settings.REPORT_CACHE_GRACE_SECONDS,
             "demand_days": settings.REPORT_DEMAND_DAYS,
             "prerender_quiet_seconds": settings.REPORT_PRERENDER_QUIET_SECONDS,
+            "prerender_max_wait_seconds": settings.REPORT_PRERENDER_MAX_WAIT_SECONDS,
         },
     }
 
@@ -197,7 +200,9 @@ def cache_state():
 class Upkeep(Periodic):
     """The worker's thread for both: every REPORT_UPKEEP_SECONDS it reads the data
     version; a pre-render pass once the version has not changed for the quiet period
-    (once per version), the retention policy at most every RETENTION_EVERY seconds."""
+    (once per version), or, while edits go on without a pause, once the first edit not
+    yet rendered is REPORT_PRERENDER_MAX_WAIT_SECONDS old; the retention policy at most
+    every RETENTION_EVERY seconds."""
 
     name = "report-upkeep"
     failure = "The report cache's upkeep failed"
@@ -205,7 +210,7 @@ class Upkeep(Periodic):
     def __init__(self, interval=None, clock=time.monotonic):
         super().__init__(settings.REPORT_UPKEEP_SECONDS if interval is None else interval)
         self.clock = clock
-        self.seen = self.seen_at = self.rendered = None
+        self.seen = self.seen_at = self.rendered = self.unrendered_since = None
         self.retained_at = None
 
     def run(self):
@@ -213,10 +218,16 @@ class Upkeep(Periodic):
         version, _as_of = data_version()
         if version != self.seen:
             self.seen, self.seen_at = version, now
+        if version != self.rendered and self.unrendered_since is None:
+            self.unrendered_since = now
         quiet = now - self.seen_at >= settings.REPORT_PRERENDER_QUIET_SECONDS
-        if quiet and version != self.rendered:
+        overdue = (
+            self.unrendered_since is not None
+            and now - self.unrendered_since >= settings.REPORT_PRERENDER_MAX_WAIT_SECONDS
+        )
+        if (quiet or overdue) and version != self.rendered:
             queued = prerender()
-            self.rendered = version
+            self.rendered, self.unrendered_since = version, None
             if queued:
                 logger.info("Queued %d reports to pre-render", queued)
         if self.retained_at is None or now - self.retained_at >= RETENTION_EVERY:
