@@ -945,8 +945,7 @@ def _sheet_dataset(rows, max_columns=None):
     dataset = tablib.Dataset(headers=header)
     width = len(header)
     for number, row in enumerate(rows, start=2):
-        if number > _limit("IMPORT_MAX_ROWS") + 1:
-            raise _too_many_rows()
+        _check_room(dataset)
         cells = list(row)
         surplus = _without_trailing_empty_cells(cells[width:])
         if surplus:
@@ -1051,6 +1050,12 @@ def _too_many_columns(columns, max_columns):
     )
 
 
+def _check_room(dataset):
+    """Before a row is added: refuse the file once it has more rows than the cap."""
+    if len(dataset) == _limit("IMPORT_MAX_ROWS"):
+        raise _too_many_rows()
+
+
 def _too_many_rows():
     return ValidationError(
         _("The file has more than %(limit)d rows; at most %(limit)d can be imported at once.")
@@ -1123,8 +1128,7 @@ def _csv_dataset(rows, delimiter, max_columns):
     for number, row in enumerate(rows, start=2):
         if not row:
             continue
-        if len(dataset) == _limit("IMPORT_MAX_ROWS"):
-            raise _too_many_rows()
+        _check_room(dataset)
         if len(row) > len(header):
             raise ValidationError(
                 _(
