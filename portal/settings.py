@@ -272,6 +272,14 @@ REPORT_RENDERS_PER_PROCESS = envint("REPORT_RENDERS_PER_PROCESS", 20)
 REPORT_RENDER_MAX_MB = envint("REPORT_RENDER_MAX_MB", 400)
 REPORT_RENDER_IDLE_SECONDS = envint("REPORT_RENDER_IDLE_SECONDS", 300)
 REPORT_RENDER_TIMEOUT = envint("REPORT_RENDER_TIMEOUT", 600)
+# A gap report is drawn in sections, one per topic (standards/reports/pdf.py): the render
+# process draws them with this many helpers of its own (one per core beside it, at most 3,
+# by default), then combines them. REPORT_PDF_SECTIONS=0 draws it as one document.
+REPORT_RENDER_HELPERS = envint("REPORT_RENDER_HELPERS", min(3, max(0, (os.cpu_count() or 1) - 1)))
+REPORT_PDF_SECTIONS = envint("REPORT_PDF_SECTIONS", 1) == 1
+# A section holds topics of about this many mappings at most (a topic is never cut): the
+# memory a process takes to draw one.
+REPORT_PDF_SECTION_MAPPINGS = envint("REPORT_PDF_SECTION_MAPPINGS", 150)
 # The report cache's upkeep, run by the worker (standards/reports/upkeep.py): every
 # REPORT_UPKEEP_SECONDS (0: never) it looks at the data version; once it has been quiet
 # for REPORT_PRERENDER_QUIET_SECONDS after an edit (or REPORT_PRERENDER_MAX_WAIT_SECONDS

@@ -38,11 +38,16 @@ def static_manifest():
     return dict(getattr(staticfiles_storage, "hashed_files", None) or {})
 
 
-def render_pdf(html, identifier, refused=None):
-    """PDF bytes for an HTML string. `identifier` (bytes) is the PDF's file identifier;
-    URLs the document asked for and did not get are added to `refused`. Raises
-    RenderFailed."""
-    content, refused_here = render_process.render(html, identifier, static_manifest())
+def render_pdf(document, identifier, refused=None):
+    """PDF bytes for an HTML string, or for the sections of a report (`sections`).
+    `identifier` (bytes) is the PDF's file identifier; URLs the document asked for and did
+    not get are added to `refused`. Raises RenderFailed."""
+    if isinstance(document, dict):
+        content, refused_here = render_process.render_sections(
+            document, identifier, static_manifest()
+        )
+    else:
+        content, refused_here = render_process.render(document, identifier, static_manifest())
     if refused is not None:
         refused.extend(refused_here)
     return content
@@ -77,8 +82,53 @@ def to_pdf(report):
         context["classification"] = " / ".join(
             bilingual[side]["classification"] for side in ("first", "second")
         )
+    identifier = report["fingerprint"][:32].encode()
+    if settings.REPORT_PDF_SECTIONS and not selection.lang2 and report["topics"]:
+        return render_pdf(sections(context), identifier)
     html = render_to_string("reports/gap_pdf.html", context)
-    return render_pdf(html, identifier=report["fingerprint"][:32].encode())
+    return render_pdf(html, identifier=identifier)
+
+
+def sections(context):
+    """The documents a gap report is drawn in (standards.reports.pdf.write_sections): its
+    front, its topics in consecutive groups (`topic_groups`), the annex, and the page
+    furniture."""
+    template = "reports/gap_pdf.html"
+    parts = [
+        render_to_string(template, {**context, "part": "section", "topics": group})
+        for group in topic_groups(context["topics"])
+    ]
+    parts.append(
+        render_to_string(template, {**context, "part": "section", "topics": {}, "with_annex": True})
+    )
+    return {
+        "front": render_to_string(template, {**context, "part": "front"}),
+        "parts": parts,
+        "furniture": render_to_string(template, {**context, "part": "furniture"}),
+    }
+
+
+def topic_groups(topics):
+    """The topics in consecutive groups of about equal numbers of mappings: one for each
+    process that draws them (the render process and its helpers), more where a group
+    would hold over REPORT_PDF_SECTION_MAPPINGS (the memory one process takes). Each
+    section embeds its own font subsets, so there are no more than that."""
+    sizes = [len(topic["rows"]) for topic in topics.values()]
+    total = sum(sizes)
+    count = max(
+        settings.REPORT_RENDER_HELPERS + 1, -(-total // settings.REPORT_PDF_SECTION_MAPPINGS)
+    )
+    share = total / max(1, min(count, len(sizes)))
+    groups, group, held = [], {}, 0
+    for (key, topic), size in zip(topics.items(), sizes, strict=True):
+        if group and held + size / 2 > share:
+            groups.append(group)
+            group, held = {}, 0
+        group[key] = topic
+        held += size
+    if group:
+        groups.append(group)
+    return groups
 
 
 def to_csv(report):

@@ -18,13 +18,21 @@ each hands the HTML to its own render process, through a pipe, under a lock.
 
 The child is started with `spawn` (a fresh interpreter, not a fork of a threaded server)
 and sets Django up from the same settings module.
+
+A long report is drawn in sections (standards.reports.pdf.write_sections): the child
+starts REPORT_RENDER_HELPERS helper processes of its own, warm from its start, and
+`in_parallel` spreads the sections over the child and its helpers. A helper is a render
+child too (the same loop, one thread, its memory bounded the same way), started by the
+child; it starts no helpers itself.
 """
 
 import atexit
+import contextlib
 import multiprocessing
 import os
 import signal
 import threading
+from collections import deque
 
 from django.conf import ENVIRONMENT_VARIABLE, settings
 
@@ -48,16 +56,18 @@ def resident_mb():
     return 0.0
 
 
-def _child_main(conn, settings_module, idle_seconds):
+def _child_main(conn, settings_module, idle_seconds, helpers=0):
     """The render process's loop: one job at a time until told to stop, idle for too
-    long, or orphaned (the pipe closes when the requesting process ends)."""
+    long, or orphaned (the pipe closes when the requesting process ends). A job is
+    (name of a function of standards.reports.pdf, arguments)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C stops the server, which stops us
     os.environ["DJANGO_SETTINGS_MODULE"] = settings_module
     import django
 
     django.setup()
-    from standards.reports.pdf import write_pdf
+    from standards.reports import pdf
 
+    _start_helpers(helpers)
     while conn.poll(idle_seconds):
         try:
             job = conn.recv()
@@ -65,11 +75,75 @@ def _child_main(conn, settings_module, idle_seconds):
             break
         if job is None:
             break
+        name, args = job
         try:
-            conn.send(("ok", *write_pdf(*job), resident_mb()))
+            conn.send(("ok", getattr(pdf, name)(*args), resident_mb()))
         except Exception as exc:  # the error goes back to the requester, the child lives on
             conn.send(("error", f"{type(exc).__name__}: {exc}"))
+    for helper in _helpers:
+        helper.close()
     conn.close()
+
+
+# The render child's helpers (none in any other process).
+_helpers = []
+
+
+def _start_helpers(count):
+    """Start `count` helpers, each warmed up (Django, WeasyPrint, the fonts) in a thread
+    of its own while this process goes on."""
+    for _ in range(count):
+        helper = RenderProcess(max_calls=None)
+        _helpers.append(helper)
+        threading.Thread(target=_warm, args=(helper,), daemon=True).start()
+
+
+def _warm(helper):
+    with contextlib.suppress(RenderFailed):  # the helper's next job starts a new one
+        helper.call("warm")
+
+
+def in_parallel(calls):
+    """The results of [(name of a function of standards.reports.pdf, arguments)], in
+    order, each run in this process or in one of its helpers, as many at a time as there
+    are helpers plus one. A helper that fails hands its call back; this process then runs
+    it itself, so an error raised here is the call's own."""
+    from standards.reports import pdf
+
+    results = [None] * len(calls)
+    queue = deque(enumerate(calls))
+    lock = threading.Lock()
+
+    def take(first):
+        with lock:
+            if not queue:
+                return None
+            return queue.popleft() if first else queue.pop()
+
+    def helper_loop(helper):
+        while (item := take(first=True)) is not None:
+            index, (name, args) = item
+            try:
+                results[index] = helper.call(name, *args)
+            except RenderFailed:
+                with lock:
+                    queue.appendleft(item)
+                return
+
+    threads = [threading.Thread(target=helper_loop, args=(h,), daemon=True) for h in _helpers]
+    for thread in threads:
+        thread.start()
+    while (item := take(first=False)) is not None:
+        index, (name, args) = item
+        results[index] = getattr(pdf, name)(*args)
+    for thread in threads:
+        thread.join()
+    # A helper that failed on the last call handed it back after this process had
+    # finished its own share.
+    while (item := take(first=False)) is not None:
+        index, (name, args) = item
+        results[index] = getattr(pdf, name)(*args)
+    return results
 
 
 def _settings_module():
@@ -78,10 +152,16 @@ def _settings_module():
 
 
 class RenderProcess:
-    """A requesting process's render child, started on first use."""
+    """A requesting process's render child, started on first use.
 
-    def __init__(self, target=None):
+    `helpers`: the number of helpers the child starts (REPORT_RENDER_HELPERS when None).
+    `max_calls`: the child is replaced after this many calls (REPORT_RENDERS_PER_PROCESS
+    when 0; never for None, as a helper, which draws one section a call)."""
+
+    def __init__(self, target=None, helpers=0, max_calls=0):
         self._target = target or _child_main
+        self._helpers = helpers
+        self._max_calls = max_calls
         self._lock = threading.Lock()
         self._process = None
         self._conn = None
@@ -95,10 +175,15 @@ class RenderProcess:
 
     def render(self, html, identifier, hashed_files):
         """(PDF bytes, refused URLs). Raises RenderFailed."""
+        return self.call("write_pdf", html, identifier, hashed_files)
+
+    def call(self, name, *args):
+        """The result of standards.reports.pdf.<name>(*args), run in the child. Raises
+        RenderFailed."""
         with self._lock:
             for attempt in range(1, ATTEMPTS + 1):
                 try:
-                    result = self._run((html, identifier, hashed_files))
+                    result = self._run((name, args))
                 except (EOFError, OSError) as exc:
                     # The child ended mid-render (a crash, or it stopped for idling just
                     # as the job arrived): a new child tries once more.
@@ -109,13 +194,13 @@ class RenderProcess:
                 self._renders += 1
                 if result[0] == "error":
                     raise RenderFailed(result[1])
-                _ok, content, refused, child_mb = result
+                _ok, value, child_mb = result
+                max_calls = self._max_calls or settings.REPORT_RENDERS_PER_PROCESS
                 if (
-                    self._renders >= settings.REPORT_RENDERS_PER_PROCESS
-                    or child_mb > settings.REPORT_RENDER_MAX_MB
-                ):
+                    self._max_calls is not None and self._renders >= max_calls
+                ) or child_mb > settings.REPORT_RENDER_MAX_MB:
                     self._stop()
-                return content, refused
+                return value
         raise AssertionError("unreachable")
 
     def _run(self, job):
@@ -137,11 +222,15 @@ class RenderProcess:
         self._stop(kill=True)
         context = multiprocessing.get_context("spawn")
         ours, theirs = context.Pipe()
+        args = (theirs, _settings_module(), settings.REPORT_RENDER_IDLE_SECONDS)
+        helpers = settings.REPORT_RENDER_HELPERS if self._helpers is None else self._helpers
         process = context.Process(
             target=self._target,
-            args=(theirs, _settings_module(), settings.REPORT_RENDER_IDLE_SECONDS),
+            args=args + ((helpers,) if helpers else ()),
             name="pdf-render",
-            daemon=True,
+            # A process with helpers is not a daemon (daemons may not start processes);
+            # it ends when told to, or when the pipe closes as the requesting process ends.
+            daemon=not helpers,
         )
         process.start()
         theirs.close()
@@ -168,13 +257,18 @@ class RenderProcess:
             self._stop()
 
 
-_renderer = RenderProcess()
+_renderer = RenderProcess(helpers=None)
 atexit.register(_renderer.close)
 
 
 def render(html, identifier, hashed_files):
     """(PDF bytes, refused URLs) from this process's render child."""
     return _renderer.render(html, identifier, hashed_files)
+
+
+def render_sections(sections, identifier, hashed_files):
+    """(PDF bytes, refused URLs) of a report drawn in sections (pdf.write_sections)."""
+    return _renderer.call("write_sections", sections, identifier, hashed_files)
 
 
 def child_pid():
