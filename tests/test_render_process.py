@@ -165,6 +165,7 @@ def test_a_failed_render_answers_503_and_the_next_request_renders(
 
     with monkeypatch.context() as patched:
         patched.setattr(render_process, "render", fail)
+        patched.setattr(render_process, "render_sections", fail)
         response = client.get(url)
     assert response.status_code == 503
     assert response["Retry-After"]

@@ -29,6 +29,7 @@ child; it starts no helpers itself.
 import atexit
 import contextlib
 import multiprocessing
+import multiprocessing.util  # its exit handler is registered first: see _renderer below
 import os
 import signal
 import threading
@@ -258,6 +259,8 @@ class RenderProcess:
 
 
 _renderer = RenderProcess(helpers=None)
+# Registered after multiprocessing's own exit handler, so it runs before it: the child,
+# not a daemon when it has helpers, is told to stop before multiprocessing waits for it.
 atexit.register(_renderer.close)
 
 
