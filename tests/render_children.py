@@ -21,3 +21,16 @@ def crash_on_first_job(conn, settings_module, idle_seconds):
 def crash_on_every_job(conn, settings_module, idle_seconds):
     conn.recv()
     os._exit(134)
+
+
+def answer_with_pid(conn, settings_module, idle_seconds):
+    """A helper that answers every call with its process id, slowly enough that the
+    requesting process takes a share of the calls too."""
+    import time
+
+    while conn.poll(idle_seconds):
+        job = conn.recv()
+        if job is None:
+            break
+        time.sleep(0.2)
+        conn.send(("ok", os.getpid(), 0.0))
