@@ -17,6 +17,7 @@ import csv
 import io
 import re
 import unicodedata
+import zipfile
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 ESCAPED_START = (*FORMULA_START, "'")
@@ -63,7 +64,23 @@ def write_xlsx(header, rows, *, title, properties=None, frozen_rows=1, widths=Fa
         setattr(workbook.properties, name, value)
     buffer = io.BytesIO()
     workbook.save(buffer)
-    return buffer.getvalue()
+    return _fixed_dates(buffer.getvalue())
+
+
+# The date of every member of a workbook's archive (the earliest a zip can hold): the
+# writer stamps the time of writing, which would make two saves of the same data differ.
+ARCHIVE_DATE = (1980, 1, 1, 0, 0, 0)
+
+
+def _fixed_dates(data):
+    """The same archive, its members in the same order, each dated ARCHIVE_DATE."""
+    source, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for member in source.infolist():
+            info = zipfile.ZipInfo(member.filename, date_time=ARCHIVE_DATE)
+            info.compress_type, info.external_attr = member.compress_type, member.external_attr
+            target.writestr(info, source.read(member))
+    return out.getvalue()
 
 
 # Column widths in characters: at least the first, at most the second.

@@ -94,3 +94,25 @@ def test_the_gap_report_and_the_exchange_write_the_same_cells(
                 m.key: keeps(m.rationale) for m in tricky_mappings
             }
             assert written == {m.key: keeps(escape_cell(m.rationale)) for m in tricky_mappings}
+
+
+def test_a_workbook_is_the_same_bytes_whatever_the_clock(monkeypatch):
+    """The archive's member dates are fixed, not the time of writing: two saves of the
+    same data seconds apart give the same file."""
+    import time
+    import zipfile
+
+    clock = iter([1_700_000_000.0, 1_700_000_007.0])
+    stamps = []
+    real_localtime = time.localtime
+
+    def write():
+        now = next(clock)
+        monkeypatch.setattr(time, "time", lambda: now)
+        monkeypatch.setattr(time, "localtime", lambda secs=None: real_localtime(now))
+        data = write_xlsx(["a"], [["1"]], title="Data")
+        stamps.append({i.date_time for i in zipfile.ZipFile(io.BytesIO(data)).infolist()})
+        return data
+
+    assert write() == write()
+    assert stamps[0] == stamps[1] == {(1980, 1, 1, 0, 0, 0)}
