@@ -173,3 +173,51 @@ def test_a_failed_render_answers_503_and_the_next_request_renders(
     assert ReportFile.objects.get().status == ReportFile.Status.FAILED
     response = client.get(url)
     assert response.status_code == 200 and response.content.startswith(b"%PDF")
+
+
+def test_start_brings_the_child_up_ahead_of_the_render(fresh_renderer):
+    render_process.start()
+    pid = render_process.child_pid()
+    assert pid not in (None, os.getpid())
+    render_process.start()  # running already: the same child
+    assert render_pdf(HTML, b"0" * 32).startswith(b"%PDF")
+    assert render_process.child_pid() == pid
+
+
+def test_start_does_not_wait_for_a_render_under_way(fresh_renderer):
+    fresh_renderer._lock.acquire()  # a render of another thread holds the child
+    try:
+        started = time.monotonic()
+        render_process.start()
+        assert time.monotonic() - started < 1
+        assert render_process.child_pid() is None  # left to the render that holds it
+    finally:
+        fresh_renderer._lock.release()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("fmt", "expected"), [("pdf", ["start", "build"]), ("csv", ["build"])])
+def test_a_pdf_report_starts_the_render_process_before_it_gathers_the_report(
+    monkeypatch, fmt, expected
+):
+    from django.http import QueryDict
+
+    from standards.reports import render
+    from standards.reports.fingerprint import version_of
+    from standards.reports.selection import selection_from
+
+    events = []
+    real_build = render.build_report
+    monkeypatch.setattr(render_process, "start", lambda: events.append("start"))
+    monkeypatch.setattr(render_process, "render_sections", lambda *a: (b"%PDF-", []))
+    monkeypatch.setattr(render_process, "render", lambda *a: (b"%PDF-", []))
+
+    def build(*args, **kwargs):
+        events.append("build")
+        return real_build(*args, **kwargs)
+
+    monkeypatch.setattr(render, "build_report", build)
+    make_mapping(key="KZCN-001", kz=[make_clause()])
+    _form, selection = selection_from(QueryDict("gaps=0"))
+    render.produce(selection, fmt, version_of(selection)[1])
+    assert events == expected

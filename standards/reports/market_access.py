@@ -44,6 +44,7 @@ from standards.establishments import renewals_due as register_renewals_due
 from standards.models import Round
 from standards.notes import AUDIENCES, SHARED
 from standards.pathways import measure, pathways_measured, timeline_svg
+from standards.reports import render_process
 from standards.reports.selection import LanguageAndAudience
 from standards.spreadsheets import sheet_name, write_csv, write_xlsx
 from standards.translated import WORKING, translated
@@ -662,6 +663,8 @@ def build(params):
 
 def produce(params, fmt):
     """One format of the report: (bytes, fingerprint), in the report's language."""
+    if fmt == "pdf":
+        render_process.start()  # it sets up while the report is gathered
     with language_override(params.lang):
         report = build(params)
         content = {"pdf": to_pdf, "csv": to_csv, "xlsx": to_xlsx}[fmt](report)

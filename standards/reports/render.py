@@ -55,6 +55,8 @@ def render_pdf(document, identifier, refused=None):
 
 def produce(selection, fmt, as_of):
     """Render one format of a report: (bytes, fingerprint, number of mappings)."""
+    if fmt == "pdf":
+        render_process.start()  # it sets up while the report is gathered
     with translation.override(selection.lang):
         report = build_report(selection, as_of=as_of)
         if fmt == "csv":

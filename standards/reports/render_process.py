@@ -63,12 +63,13 @@ def _child_main(conn, settings_module, idle_seconds, helpers=0):
     (name of a function of standards.reports.pdf, arguments)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C stops the server, which stops us
     os.environ["DJANGO_SETTINGS_MODULE"] = settings_module
+    # The helpers start first, so that they set up alongside this process, not after it.
+    _start_helpers(helpers)
     import django
 
     django.setup()
     from standards.reports import pdf
 
-    _start_helpers(helpers)
     while conn.poll(idle_seconds):
         try:
             job = conn.recv()
@@ -174,6 +175,16 @@ class RenderProcess:
         """The child's process id, or None when none runs."""
         return self._process.pid if self._running() else None
 
+    def start(self):
+        """Start the child now if it is not running (and no render holds it), so that it
+        sets up while the caller prepares the document."""
+        if self._lock.acquire(blocking=False):
+            try:
+                if not self._running():
+                    self._start()
+            finally:
+                self._lock.release()
+
     def render(self, html, identifier, hashed_files):
         """(PDF bytes, refused URLs). Raises RenderFailed."""
         return self.call("write_pdf", html, identifier, hashed_files)
@@ -262,6 +273,11 @@ _renderer = RenderProcess(helpers=None)
 # Registered after multiprocessing's own exit handler, so it runs before it: the child,
 # not a daemon when it has helpers, is told to stop before multiprocessing waits for it.
 atexit.register(_renderer.close)
+
+
+def start():
+    """Start this process's render child ahead of a render (RenderProcess.start)."""
+    _renderer.start()
 
 
 def render(html, identifier, hashed_files):
