@@ -2,6 +2,7 @@
 
     loadtest_db.py accounts     create or reset the load-test accounts (known passwords)
     loadtest_db.py plan         keys, filters and report selections for the scenario (JSON)
+    loadtest_db.py prerendered  how many of the working set's reports the worker has stored
     loadtest_db.py verify-soak  compare the soak's recorded edits with the history tables
 
 Every subcommand refuses to run unless Django is connected to the load-test database
@@ -29,7 +30,7 @@ from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.db.models import Count  # noqa: E402
 
-from standards.models import ClauseMapping, ReportFile, Standard  # noqa: E402
+from standards.models import ClauseMapping, ReportDemand, ReportFile, Standard  # noqa: E402
 from standards.roles import EDITOR, NEGOTIATOR, REGULATOR  # noqa: E402
 from standards.services import assign_role  # noqa: E402
 
@@ -42,6 +43,12 @@ ACCOUNTS = {
     "editor": ("loadtest-editor", "load-test-editor-pass", EDITOR),
 }
 
+# The reports negotiators take to the table and download again and again: this many
+# selections, each in one language and format, downloaded in the month before the run
+# (ReportDemand), so that the worker keeps them rendered.
+WORKING_SET = 12
+WORKING_SET_FORMATS = ["pdf"] * 6 + ["csv"] * 3 + ["xlsx"] * 3
+WORKING_SET_ORIGINALS = 0.5  # the share with the original texts
 SMALL_REPORT = (3, 60)  # mappings in a "small" PDF/CSV/XLSX selection, rendered in the request
 BIG_REPORT = (301, 500)  # above REPORT_BACKGROUND_THRESHOLD (300): the background worker
 
@@ -76,7 +83,10 @@ def plan(seed, editor_pool, clear_reports):
     if clear_reports:
         # Every run starts with no stored report files, so that its figures do not depend
         # on what an earlier run left in the cache.
+        # Nor on what it downloaded: an earlier run's selections would be pre-rendered
+        # after every edit of this one.
         ReportFile.objects.all().delete()
+        ReportDemand.objects.all().delete()
     keys = list(ClauseMapping.objects.order_by("key").values_list("key", flat=True))
     reference = [k for k in keys if not k.startswith("SYN-")]
     synthetic = [k for k in keys if k.startswith("SYN-")]
@@ -110,9 +120,14 @@ def plan(seed, editor_pool, clear_reports):
             )
     rng.shuffle(big)
 
+    working_set = working_set_of(rng, small)
+    # The editors edit at random among the synthetic mappings, and one of their mappings
+    # is in a report of the working set: edits touch a report people download.
+    touched = gaps.filter(**working_set[0]["filters"]).order_by("key").values_list("key")[0][0]
+    edited = rng.sample([k for k in synthetic if k != touched], editor_pool - 1)
     pool = [
         {"pk": m.pk, "key": m.key, "status": m.status, "version": m.updated_at.isoformat()}
-        for m in ClauseMapping.objects.filter(key__in=rng.sample(synthetic, editor_pool))
+        for m in ClauseMapping.objects.filter(key__in=[touched, *edited]).order_by("key")
     ]
     return {
         "counts": {"mappings": len(keys), "reference": len(reference), "synthetic": len(synthetic)},
@@ -120,10 +135,61 @@ def plan(seed, editor_pool, clear_reports):
         "synthetic_keys": rng.sample(synthetic, min(3000, len(synthetic))),
         "standard_keys": real_standards + rng.sample(syn_standards, min(40, len(syn_standards))),
         "small_reports": small,
+        "working_set": working_set,
         "big_reports": big,
         "editor_pool": pool,
         "statuses": list(ClauseMapping.Status.values),
     }
+
+
+def working_set_of(rng, small):
+    """WORKING_SET of the small selections, each in a language and a format, its
+    download counted as made before the run (ReportDemand): [{path, filters, ...}]."""
+    from django.http import QueryDict
+
+    from standards.reports.files import note_demand
+    from standards.reports.selection import REPORT_LANGUAGES, selection_from
+
+    chosen = []
+    for report, fmt in zip(rng.sample(small, WORKING_SET), WORKING_SET_FORMATS, strict=True):
+        query = report["query"] + f"&lang={rng.choice(REPORT_LANGUAGES)[0]}"
+        if rng.random() < WORKING_SET_ORIGINALS:
+            query += "&originals=on"
+        _form, selection = selection_from(QueryDict(query))
+        note_demand(selection, fmt)
+        filters = dict(pair.split("=") for pair in report["query"].split("&") if "gaps" not in pair)
+        chosen.append(
+            {
+                "path": f"/reports/gap.{fmt}?{query}",
+                "selection": selection.query_string(),
+                "fmt": fmt,
+                "filters": {
+                    "product_group": filters["product"],
+                    "topic": filters["topic"],
+                    "status": filters["status"],
+                    "alignment": filters["alignment"],
+                },
+                "mappings": report["mappings"],
+            }
+        )
+    return chosen
+
+
+def prerendered(plan_file):
+    """How many reports of the plan's working set have a stored file of their
+    selection's current version."""
+    from django.http import QueryDict
+
+    from standards.reports.fingerprint import cache_key, version_of
+    from standards.reports.selection import selection_from
+
+    working_set = json.loads(Path(plan_file).read_text())["working_set"]
+    done = 0
+    for item in working_set:
+        _form, selection = selection_from(QueryDict(item["selection"]))
+        key = cache_key(version_of(selection)[0], selection, item["fmt"])
+        done += ReportFile.objects.filter(key=key, status=ReportFile.Status.DONE).exists()
+    return {"done": done, "of": len(working_set)}
 
 
 def verify_soak(edits_file):
@@ -230,18 +296,21 @@ def mapping_problems(pool, edits, ours):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("command", choices=["accounts", "plan", "verify-soak"])
+    parser.add_argument("command", choices=["accounts", "plan", "prerendered", "verify-soak"])
     parser.add_argument("--expect-db", required=True)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--editor-pool", type=int, default=12)
     parser.add_argument("--clear-reports", action="store_true")
     parser.add_argument("--edits", help="verify-soak: the JSON file of saved edits")
+    parser.add_argument("--plan", help="prerendered: the JSON file of the plan")
     args = parser.parse_args()
     guard(args.expect_db)
     if args.command == "accounts":
         result = accounts()
     elif args.command == "plan":
         result = plan(args.seed, args.editor_pool, args.clear_reports)
+    elif args.command == "prerendered":
+        result = prerendered(args.plan)
     else:
         result = verify_soak(args.edits)
     json.dump(result, sys.stdout, ensure_ascii=False)

@@ -3,8 +3,11 @@
 Every PDF is drawn in a render child of the requesting process (the web process, or the
 report worker; standards/reports/render_process.py). This renders the reference report N
 times from one process, in a throwaway database, and prints after each render the
-resident memory (VmRSS) of the requesting process and of its render child: the figures
-the processes keep, not the peak of one render. The child is replaced after
+resident memory (VmRSS) of the requesting process, of its render child and of the child's
+helpers (which draw a report's sections alongside it): the figures the processes keep,
+not the peak of one render. At the end it compares the requesting process after each
+render with its idle figure (set up, before the first render): the report worker's own
+memory must come back to within 10 % of it every time. The child is replaced after
 REPORT_RENDERS_PER_PROCESS renders, or when it holds more than REPORT_RENDER_MAX_MB, so
 the two columns stay bounded however many renders follow. Run:
 
@@ -18,6 +21,7 @@ they render) and prints what each process keeps after it.
 """
 
 import argparse
+import contextlib
 import os
 import sys
 import tempfile
@@ -39,14 +43,23 @@ def rss_mb(pid="self"):
     return 0.0
 
 
+def helper_pids(pid):
+    """The process ids of the children of `pid` (a render child's helpers)."""
+    pids = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        with contextlib.suppress(OSError):
+            pids += [int(p) for p in (task / "children").read_text().split()]
+    return pids
+
+
 def in_process_renderer():
-    """Draw PDFs in this process (the peer): the render process's code, called directly."""
+    """Draw PDFs in this process (the peer): the render process's code, called directly,
+    a report's sections one after another."""
     from standards.reports import pdf, render_process
 
-    def render(html, identifier, hashed_files):
-        return pdf.write_pdf(html, identifier, hashed_files)
-
-    render_process.render = render
+    render_process.start = lambda: None
+    render_process.render = pdf.write_pdf
+    render_process.render_sections = pdf.write_sections
 
 
 def large_render(mappings):
@@ -85,21 +98,28 @@ def run(renders):
 
     _form, selection = selection_from(QueryDict("gaps=0&lang=en&originals=on"))
     _version, as_of = data_version()
+    produce(selection, "csv", as_of)  # the report's code and templates loaded: idle
+    idle = rss_mb()
     print(
         f"render child replaced after {settings.REPORT_RENDERS_PER_PROCESS} renders or above "
-        f"{settings.REPORT_RENDER_MAX_MB} MB; before the first render "
-        f"{rss_mb():.1f} MB"
+        f"{settings.REPORT_RENDER_MAX_MB} MB; {settings.REPORT_RENDER_HELPERS} helpers; "
+        f"requesting process idle, before the first render: {idle:.1f} MB"
     )
     rows = []
     for n in range(1, renders + 1):
         produce(selection, "pdf", as_of)
         child = render_process.child_pid()
-        rows.append((rss_mb(), rss_mb(child) if child else 0.0))
-        print(
-            f"after render {n:3d}: requesting process {rows[-1][0]:7.1f} MB, render child "
-            + (f"{rows[-1][1]:7.1f} MB (pid {child})" if child else "   none (replaced)")
+        helpers = helper_pids(child) if child else []
+        rows.append(
+            (rss_mb(), rss_mb(child) if child else 0.0, sum(rss_mb(pid) for pid in helpers))
         )
-    return rows
+        print(
+            f"after render {n:3d}: requesting process {rows[-1][0]:7.1f} MB "
+            f"({100 * (rows[-1][0] - idle) / idle:+5.1f} % of idle), render child "
+            + (f"{rows[-1][1]:7.1f} MB (pid {child})" if child else "   none (replaced)")
+            + (f", helpers {rows[-1][2]:7.1f} MB ({len(helpers)})" if helpers else "")
+        )
+    return idle, rows
 
 
 def main():
@@ -111,17 +131,21 @@ def main():
     with tempfile.TemporaryDirectory() as tmpdir, reference_database(tmpdir):
         if args.in_process:
             in_process_renderer()
-        rows = run(args.renders)
+        idle, rows = run(args.renders)
         if args.large:
             large_render(args.large)
     parent = [row[0] for row in rows]
     child = [row[1] for row in rows]
-    total = [a + b for a, b in rows]
+    helpers = [row[2] for row in rows]
+    total = [sum(row) for row in rows]
+    worst = max(parent) - idle
     print(
-        f"{'in-process' if args.in_process else 'render child'}: requesting process at most "
-        f"{max(parent):.1f} MB (last {parent[-1]:.1f}); render child at most {max(child):.1f} MB; "
-        f"both together at most {max(total):.1f} MB after {len(rows)} renders "
-        f"(pid {os.getpid()})"
+        f"{'in-process' if args.in_process else 'render child'}: requesting process idle "
+        f"{idle:.1f} MB, after a render at most {max(parent):.1f} MB (last {parent[-1]:.1f}; "
+        f"{100 * worst / idle:+.1f} % of idle at worst, goal within 10 %: "
+        f"{'met' if worst <= 0.1 * idle else 'MISSED'}); render child at most "
+        f"{max(child):.1f} MB, its helpers at most {max(helpers):.1f} MB; all together at "
+        f"most {max(total):.1f} MB after {len(rows)} renders (pid {os.getpid()})"
     )
 
 
