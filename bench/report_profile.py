@@ -13,7 +13,10 @@ under cProfile (written to bench/results/report_profile-<label>.prof as well).
 
 --html FILE skips the database and profiles a file written by an earlier run
 (--keep-html DIR), so that a change to the stylesheet can be measured against the same
-document: --css FILE replaces static/portal/report.css for the run.
+document: --css FILE replaces static/portal/report.css for the run. --against-css FILE
+and/or --against-html FILE name a variant (B) measured against the document as it is (A)
+in the same run: A and B alternate, round after round, and the medians of each (wall
+and CPU time of this process) and their ratio B/A are printed, with the pages each makes.
 """
 
 import argparse
@@ -42,6 +45,8 @@ def parse_args():
     parser.add_argument("--html", type=Path, help="profile this HTML file instead")
     parser.add_argument("--css", type=Path, help="use this stylesheet instead of report.css")
     parser.add_argument("--keep-html", type=Path, metavar="DIR")
+    parser.add_argument("--against-css", type=Path, metavar="FILE")
+    parser.add_argument("--against-html", type=Path, metavar="FILE")
     return parser.parse_args()
 
 
@@ -126,7 +131,7 @@ def phases(html, css):
         fetcher.fetch = fetch
     from weasyprint import HTML
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     document = HTML(string=html, base_url=pdf.BASE_URL, url_fetcher=fetcher)
     parsed = time.perf_counter()
     rendered = document.render(font_config=pdf.font_config())
@@ -138,11 +143,45 @@ def phases(html, css):
         "layout_s": laid_out - parsed,
         "write_s": written - laid_out,
         "total_s": written - started,
+        "cpu_s": time.process_time() - cpu,
         "pages": len(rendered.pages),
         "boxes": sum(boxes(page._page_box) for page in rendered.pages),
         "bytes": len(content),
         "refused": fetcher.refused,
     }
+
+
+def against(args, html):
+    """A (the document as it is) and B (--against-css, --against-html) alternately."""
+    variants = {
+        "A": (html, args.css),
+        "B": (
+            args.against_html.read_text(encoding="utf-8") if args.against_html else html,
+            args.against_css or args.css,
+        ),
+    }
+    for document, css in variants.values():
+        phases(document, css)  # warm
+    rounds = {"A": [], "B": []}
+    for _round in range(args.rounds):
+        for name, (document, css) in variants.items():
+            rounds[name].append(phases(document, css))
+    medians = {
+        name: {k: statistics.median(r[k] for r in runs) for k in ("total_s", "cpu_s")}
+        for name, runs in rounds.items()
+    }
+    for name, runs in rounds.items():
+        each = ", ".join(f"{r['cpu_s']:.2f}" for r in runs)
+        print(
+            f"{name}: {runs[0]['pages']} pages, {runs[0]['boxes']:,} boxes; median wall "
+            f"{medians[name]['total_s']:.2f} s, CPU {medians[name]['cpu_s']:.2f} s; "
+            f"CPU of each round {each}"
+        )
+    print(
+        f"B/A: wall {medians['B']['total_s'] / medians['A']['total_s']:.3f}, "
+        f"CPU {medians['B']['cpu_s'] / medians['A']['cpu_s']:.3f} "
+        f"(median of {args.rounds} rounds each)"
+    )
 
 
 def main():
@@ -159,6 +198,9 @@ def main():
         found = documents(args, tmpdir)
         results = {}
         for label, html in found:
+            if args.against_css or args.against_html:
+                against(args, html)
+                continue
             if args.keep_html:
                 args.keep_html.mkdir(parents=True, exist_ok=True)
                 (args.keep_html / f"{label}.html").write_text(html, encoding="utf-8")

@@ -133,6 +133,9 @@ def test_topics_are_grouped_one_group_per_process_and_never_cut(settings):
     }
     groups = render.topic_groups(topics)
     assert [list(group) for group in groups] == [["a", "b"], ["c", "d", "e", "f"]]
+    # The annex comes after the last group: its weight moves the cut forward.
+    groups = render.topic_groups(topics, annex=20)
+    assert [list(group) for group in groups] == [["a", "b", "c"], ["d", "e", "f"]]
     settings.REPORT_PDF_SECTION_MAPPINGS = 20
     groups = render.topic_groups(topics)
     assert sum(len(group) for group in groups) == 6 and len(groups) == 4
@@ -180,3 +183,18 @@ def test_a_helper_that_fails_hands_its_calls_back(helpers):
 def test_only_plain_anchor_names_reach_the_stylesheet():
     css = pdf.contents_numbers({"topic-a": 3, 'x"] { color: red } a[href="#y': 4})
     assert css == 'a[href="#topic-a"] { counter-reset: toc-page 3; }\n'
+
+
+def test_the_annex_is_drawn_with_the_last_group(reference_data, settings, monkeypatch):
+    settings.REPORT_PDF_SECTIONS = True
+    drawn = {}
+
+    def keep(sections, identifier, hashed_files):
+        drawn.update(sections)
+        return b"%PDF-", []
+
+    monkeypatch.setattr(render_process, "render_sections", keep)
+    render_report(settings, True)
+    *groups, last = drawn["parts"]
+    assert 'id="annex"' in last and 'class="topic"' in last
+    assert not any('id="annex"' in part for part in groups) and groups

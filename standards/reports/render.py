@@ -93,16 +93,17 @@ def to_pdf(report):
 
 def sections(context):
     """The documents a gap report is drawn in (standards.reports.pdf.write_sections): its
-    front, its topics in consecutive groups (`topic_groups`), the annex, and the page
-    furniture."""
+    front, its topics in consecutive groups (`topic_groups`), the last with the annex,
+    and the page furniture."""
     template = "reports/gap_pdf.html"
+    groups = topic_groups(context["topics"], annex=len(context["documents"]) / ANNEX_ROWS)
     parts = [
-        render_to_string(template, {**context, "part": "section", "topics": group})
-        for group in topic_groups(context["topics"])
+        render_to_string(
+            template,
+            {**context, "part": "section", "topics": group, "with_annex": n == len(groups)},
+        )
+        for n, group in enumerate(groups, 1)
     ]
-    parts.append(
-        render_to_string(template, {**context, "part": "section", "topics": {}, "with_annex": True})
-    )
     return {
         "front": render_to_string(template, {**context, "part": "front"}),
         "parts": parts,
@@ -110,13 +111,18 @@ def sections(context):
     }
 
 
-def topic_groups(topics):
+# The rows of the annex's table of documents that take as long to draw as one mapping.
+ANNEX_ROWS = 10
+
+
+def topic_groups(topics, annex=0):
     """The topics in consecutive groups of about equal numbers of mappings: one for each
     process that draws them (the render process and its helpers), more where a group
     would hold over REPORT_PDF_SECTION_MAPPINGS (the memory one process takes). Each
-    section embeds its own font subsets, so there are no more than that."""
+    section embeds its own font subsets, so there are no more than that. `annex`: what
+    the annex, drawn after the last group, weighs in mappings."""
     sizes = [len(topic["rows"]) for topic in topics.values()]
-    total = sum(sizes)
+    total = sum(sizes) + annex
     count = max(
         settings.REPORT_RENDER_HELPERS + 1, -(-total // settings.REPORT_PDF_SECTION_MAPPINGS)
     )
