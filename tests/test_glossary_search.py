@@ -3,6 +3,7 @@ in English, Russian, Kazakh and Chinese, inflected or abbreviated, find what a r
 means, and the same concept finds the same clauses and mappings in every language."""
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from standards.glossary import concepts_for, search_forms
@@ -89,3 +90,24 @@ def test_the_loader_keeps_the_glossary_and_the_kazakh_parameter_names(reference)
     assert Parameter.objects.get(key="lead").name_kk.startswith("Қорғасын")
     assert parameter_name(Parameter.objects.get(key="lead"), "kk") == lead.term_kk
     assert Parameter.objects.filter(name_kk="").count() == 0
+
+
+def test_a_query_that_is_no_mapping_key_adds_no_mapping_subquery(reference):
+    """Only a key some mapping has adds a condition (on the ids it cites, looked up
+    first): a subquery in the condition kept PostgreSQL off the search indexes."""
+    assert "clausemapping" not in str(matching_clauses("Salmonella").query)
+    mapping = ClauseMapping.objects.get(key="KZCN-001")
+    condition = str(matching_clauses("KZCN-001").query)
+    assert "clausemapping" not in condition
+    assert str(mapping.kz_clauses.first().pk) in condition
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the full-text matches exist on PostgreSQL only"
+)
+def test_a_glossary_form_shorter_than_a_trigram_keeps_full_text_on_its_index(reference):
+    """"lead" has the form 铅, which no trigram index serves: the full-text matches then
+    go in subqueries on their own indexes instead of a tsvector computed per clause."""
+    assert "铅" in search_forms("lead")
+    assert str(matching_clauses("lead").query).count("IN (SELECT") == 2
+    assert str(matching_clauses("Salmonella").query).count("IN (SELECT") == 0

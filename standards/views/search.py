@@ -1,4 +1,5 @@
 from django.core.paginator import Paginator
+from django.db import connection
 from django.db.models import Prefetch
 from django.shortcuts import render
 
@@ -17,6 +18,12 @@ def search(request):
             clauses = matching_clauses(form.cleaned_data["q"])
             if clauses is None:
                 clauses = Clause.objects.none()
+            elif connection.vendor == "postgresql":
+                # The matching ids first, from the indexes (25 ms for "Salmonella" at
+                # 44,000 clauses): asked for the ordered page at once, the planner takes
+                # the many ORs for a third of the table and walks every document's
+                # clauses, testing each (1.8 s).
+                clauses = Clause.objects.filter(pk__in=list(clauses.values_list("pk", flat=True)))
             mappings = ClauseMapping.objects.only("pk", "key", "title")
             clauses = (
                 clauses.with_standard()
