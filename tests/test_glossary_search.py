@@ -106,7 +106,7 @@ def test_a_query_that_is_no_mapping_key_adds_no_mapping_subquery(reference):
     connection.vendor != "postgresql", reason="the full-text matches exist on PostgreSQL only"
 )
 def test_a_glossary_form_shorter_than_a_trigram_keeps_full_text_on_its_index(reference):
-    """"lead" has the form 铅, which no trigram index serves: the full-text matches then
+    """ "lead" has the form 铅, which no trigram index serves: the full-text matches then
     go in subqueries on their own indexes instead of a tsvector computed per clause."""
     assert "铅" in search_forms("lead")
     assert str(matching_clauses("lead").query).count("IN (SELECT") == 2
