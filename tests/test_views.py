@@ -405,10 +405,10 @@ def test_search_and_filtered_comparison_query_counts_do_not_grow(
 ):
     _many_mappings(n)
     client = client_for(regulator)
-    # session, user, permissions (2), the glossary, count, page of clauses with their
+    # session, user, permissions (2), the glossary, the clauses a key cites, count, page of clauses with their
     # standard, their limits, then the mappings citing them on each of the three sides,
     # the reader's unread notifications.
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(13):
         response = client.get(reverse("standards:search"), {"q": "clause"})
     assert response.status_code == 200 and response.context["page"].paginator.count == 2 * n
     # The comparison searched and filtered by status: as unfiltered (13), and the glossary.
