@@ -405,9 +405,9 @@ def test_search_and_filtered_comparison_query_counts_do_not_grow(
 ):
     _many_mappings(n)
     client = client_for(regulator)
-    # session, user, permissions (2), the glossary, the clauses a key cites, count, page of clauses with their
-    # standard, their limits, then the mappings citing them on each of the three sides,
-    # the reader's unread notifications.
+    # session, user, permissions (2), the glossary, the clauses a key cites, count, page
+    # of clauses with their standard, their limits, then the mappings citing them on each
+    # of the three sides, the reader's unread notifications.
     with django_assert_max_num_queries(13):
         response = client.get(reverse("standards:search"), {"q": "clause"})
     assert response.status_code == 200 and response.context["page"].paginator.count == 2 * n
