@@ -55,6 +55,7 @@ def write_xlsx(header, rows, *, title, properties=None, frozen_rows=1, widths=Fa
     `properties` (created, modified, creator, title, keywords) are set on the workbook:
     fixed values give the same file for the same data."""
     from openpyxl import Workbook
+    from openpyxl.writer.excel import ExcelWriter
 
     workbook = Workbook()
     _fill(workbook.active, title, [header, *rows], frozen_rows, widths)
@@ -63,7 +64,9 @@ def write_xlsx(header, rows, *, title, properties=None, frozen_rows=1, widths=Fa
     for name, value in (properties or {}).items():
         setattr(workbook.properties, name, value)
     buffer = io.BytesIO()
-    workbook.save(buffer)
+    # The writer itself, not Workbook.save, which sets `modified` to the time of saving.
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        ExcelWriter(workbook, archive).save()
     return _fixed_dates(buffer.getvalue())
 
 

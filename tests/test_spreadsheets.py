@@ -2,6 +2,7 @@
 same cells the same way, and every escaped cell reads back as the text it was."""
 
 import csv
+import datetime
 import io
 
 import pytest
@@ -110,9 +111,14 @@ def test_a_workbook_is_the_same_bytes_whatever_the_clock(monkeypatch):
         now = next(clock)
         monkeypatch.setattr(time, "time", lambda: now)
         monkeypatch.setattr(time, "localtime", lambda secs=None: real_localtime(now))
-        data = write_xlsx(["a"], [["1"]], title="Data")
+        data = write_xlsx(["a"], [["1"]], title="Data", properties={"modified": stamp})
         stamps.append({i.date_time for i in zipfile.ZipFile(io.BytesIO(data)).infolist()})
         return data
 
-    assert write() == write()
+    stamp = datetime.datetime(2026, 1, 2, 3, 4, 5, tzinfo=datetime.UTC).replace(tzinfo=None)
+    first, second = write(), write()
+    assert first == second
     assert stamps[0] == stamps[1] == {(1980, 1, 1, 0, 0, 0)}
+    # The modification date given, not the time of saving.
+    core = zipfile.ZipFile(io.BytesIO(first)).read("docProps/core.xml").decode()
+    assert "2026-01-02T03:04:05Z</dcterms:modified>" in core
