@@ -4,6 +4,7 @@ same cells the same way, and every escaped cell reads back as the text it was.""
 import csv
 import datetime
 import io
+import types
 
 import pytest
 from django.urls import reverse
@@ -98,10 +99,13 @@ def test_the_gap_report_and_the_exchange_write_the_same_cells(
 
 
 def test_a_workbook_is_the_same_bytes_whatever_the_clock(monkeypatch):
-    """The archive's member dates are fixed, not the time of writing: two saves of the
-    same data seconds apart give the same file."""
+    """The archive's member dates are fixed, not the time of writing, and the workbook's
+    dates are the ones given: two saves of the same data seconds apart give the same file.
+    The clock moves for the zip writer and for openpyxl's own "now" alike."""
     import time
     import zipfile
+
+    from openpyxl.packaging import core as openpyxl_core
 
     clock = iter([1_700_000_000.0, 1_700_000_007.0])
     stamps = []
@@ -109,9 +113,22 @@ def test_a_workbook_is_the_same_bytes_whatever_the_clock(monkeypatch):
 
     def write():
         now = next(clock)
+
+        class Clock(datetime.datetime):
+            @classmethod
+            def now(cls, tz=None):
+                return datetime.datetime.fromtimestamp(now, tz)
+
         monkeypatch.setattr(time, "time", lambda: now)
         monkeypatch.setattr(time, "localtime", lambda secs=None: real_localtime(now))
-        data = write_xlsx(["a"], [["1"]], title="Data", properties={"modified": stamp})
+        monkeypatch.setattr(
+            openpyxl_core,
+            "datetime",
+            types.SimpleNamespace(datetime=Clock, timezone=datetime.timezone),
+        )
+        data = write_xlsx(
+            ["a"], [["1"]], title="Data", properties={"created": stamp, "modified": stamp}
+        )
         stamps.append({i.date_time for i in zipfile.ZipFile(io.BytesIO(data)).infolist()})
         return data
 
@@ -119,6 +136,7 @@ def test_a_workbook_is_the_same_bytes_whatever_the_clock(monkeypatch):
     first, second = write(), write()
     assert first == second
     assert stamps[0] == stamps[1] == {(1980, 1, 1, 0, 0, 0)}
-    # The modification date given, not the time of saving.
+    # The dates given, not the time of saving.
     core = zipfile.ZipFile(io.BytesIO(first)).read("docProps/core.xml").decode()
+    assert "2026-01-02T03:04:05Z</dcterms:created>" in core
     assert "2026-01-02T03:04:05Z</dcterms:modified>" in core
