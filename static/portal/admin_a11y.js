@@ -18,16 +18,32 @@
     if (node && value && node.getAttribute(name) !== value) node.setAttribute(name, value);
   }
 
+  // A tabular inline's control is named by its column header.
+  function headerFor(control) {
+    var cell = control && control.closest("td");
+    var table = cell && cell.closest(".tabular table");
+    if (!table) return null;
+    var match = /(?:^|\s)field-(\S+)/.exec(cell.className);
+    if (match) return table.querySelector("thead th.column-" + match[1]);
+    if (cell.classList.contains("delete")) {
+      var headers = table.querySelectorAll("thead th");
+      return headers[headers.length - 1];
+    }
+    return null;
+  }
+
+  var named = 0;
   function labelId(label) {
-    if (!label.id) label.id = label.htmlFor + "-label";
+    if (!label.id) label.id = label.htmlFor ? label.htmlFor + "-label" : "a11y-name-" + ++named;
     return label.id;
   }
 
-  // A select2 box sits right after the <select> it replaces.
+  // A select2 box sits right after the <select> it replaces, named by the field's label
+  // or, in a tabular inline, by its column header.
   function nameSelect2(container) {
     var select = container.previousElementSibling;
     if (!select || select.tagName !== "SELECT") return;
-    var label = labelFor(select);
+    var label = labelFor(select) || headerFor(select);
     var name = labelText(label);
     if (!name) return;
     var selection = container.querySelector(".select2-selection");
@@ -72,12 +88,8 @@
 
   // Tabular inlines: each cell's control is named after its column header.
   function nameInlineCells(table) {
-    var headers = table.querySelectorAll("thead th");
     table.querySelectorAll("tbody td").forEach(function (cell) {
-      var header = null;
-      var match = /(?:^|\s)field-(\S+)/.exec(cell.className);
-      if (match) header = table.querySelector("thead th.column-" + match[1]);
-      else if (cell.classList.contains("delete")) header = headers[headers.length - 1];
+      var header = table.contains(cell) && headerFor(cell);
       var name = header ? header.textContent.trim() : "";
       if (!name) return;
       cell.querySelectorAll("input:not([type=hidden]), select, textarea").forEach(function (control) {
@@ -108,20 +120,12 @@
     wireSelectAll(document);
   }
 
-  var pending = false;
-  function schedule() {
-    if (pending) return;
-    pending = true;
-    window.requestAnimationFrame(function () {
-      pending = false;
-      fix();
-    });
-  }
-
   function start() {
     fix();
-    // Only added or removed nodes are watched, so setting attributes here cannot loop.
-    new MutationObserver(schedule).observe(document.body, { childList: true, subtree: true });
+    // Only added or removed nodes are watched, so setting attributes here cannot loop. The
+    // observer runs before the next task (select2 draws its boxes from jQuery's ready
+    // handler, which may come after the load event): no box is ever left unnamed.
+    new MutationObserver(fix).observe(document.body, { childList: true, subtree: true });
     if (window.django && window.django.jQuery) {
       window.django.jQuery(document).on("select2:open", fix);
     }

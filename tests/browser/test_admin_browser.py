@@ -166,3 +166,36 @@ def test_market_access_admin_pages_are_accessible(
             reverse("admin:standards_zonedecision_change", args=[decision.pk]),
         ],
     )
+
+
+def test_an_autocomplete_box_is_named_as_soon_as_it_is_drawn(
+    page,
+    live_server,
+    data,  # noqa: F811
+    django_user_model,
+):
+    """select2 draws its boxes from jQuery's ready handler, which may run after the page's
+    load event: the names are set before anything else runs, not on a later frame, so
+    nothing (a screen reader, an accessibility check) meets an unnamed box. A box in a
+    tabular inline is named by its column header, chosen value or not."""
+    _log_in_editor(page, live_server, django_user_model)
+    clause = data["mapping"].cn_clauses.get()
+    page.goto(f"{live_server.url}{reverse('admin:standards_clause_change', args=[clause.pk])}")
+    names = page.evaluate(
+        """async () => {
+            const $ = django.jQuery, boxes = $(".admin-autocomplete").not("[name*=__prefix__]");
+            boxes.select2("destroy");
+            boxes.djangoAdminSelect2();
+            await Promise.resolve();
+            return [...document.querySelectorAll(".select2-selection--single")].map(
+                (box) => box.getAttribute("aria-labelledby"));
+        }"""
+    )
+    assert len(names) == 3, names
+    assert names[:2] == [
+        "id_standard-label select2-id_standard-container",
+        "id_parent-label select2-id_parent-container",
+    ]
+    header_id = names[2].split()[0]
+    assert names[2] == f"{header_id} select2-id_limits-0-parameter-container"
+    assert page.locator(f"#{header_id}").text_content().strip() == "Parameter"
