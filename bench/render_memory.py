@@ -87,7 +87,7 @@ def large_render(mappings):
     )
 
 
-def run(renders):
+def run(renders, in_process=False):
     from django.conf import settings
     from django.http import QueryDict
 
@@ -116,7 +116,13 @@ def run(renders):
         print(
             f"after render {n:3d}: requesting process {rows[-1][0]:7.1f} MB "
             f"({100 * (rows[-1][0] - idle) / idle:+5.1f} % of idle), render child "
-            + (f"{rows[-1][1]:7.1f} MB (pid {child})" if child else "   none (replaced)")
+            + (
+                f"{rows[-1][1]:7.1f} MB (pid {child})"
+                if child
+                else "   none (drawn in this process)"
+                if in_process
+                else "   none (replaced)"
+            )
             + (f", helpers {rows[-1][2]:7.1f} MB ({len(helpers)})" if helpers else "")
         )
     return idle, rows
@@ -131,7 +137,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmpdir, reference_database(tmpdir):
         if args.in_process:
             in_process_renderer()
-        idle, rows = run(args.renders)
+        idle, rows = run(args.renders, args.in_process)
         if args.large:
             large_render(args.large)
     parent = [row[0] for row in rows]
