@@ -441,27 +441,59 @@ JOIN_ATTEMPTS = 40
 
 def fetch_page(client, scenario, kind, path=None):
     """One request of a page type (at `path`, or one the scenario draws); exports are
-    checked for their content type, and a 202 (the report is being rendered: joined) is
-    asked again until the file comes."""
+    checked for their content type. A 202 (another account is rendering this report) is
+    asked again until the file comes; a redirect to a report job (this account is
+    rendering it, in another request or tab) is followed as a browser does. Both are
+    counted as joined."""
     path = path or scenario.path(kind)
     if kind not in EXPORT:
         return client.get(kind, path)
-    response = client.get(kind, path, (200, 202))
+    response = client.get(kind, path, (200, 202, 302))
     joined = False
     for _ in range(JOIN_ATTEMPTS):
         if response is None or response.status != HTTPStatus.ACCEPTED:
             break
         joined = True
         time.sleep(float(response.headers.get("Retry-After") or 3))
-        response = client.get(kind, path, (200, 202))
+        response = client.get(kind, path, (200, 202, 302))
+    if response is not None and response.status == HTTPStatus.FOUND:
+        joined, job = True, _job_path(client, kind, response)
+        attempts = iter(range(JOIN_ATTEMPTS))
+        response = job and watch_job(client, job, lambda: next(attempts, None) is not None)
     if response is not None and response.status == HTTPStatus.OK:
         outcome = response.headers.get("X-Report-Cache", "miss")
         client.recorder.cache_outcome("joined" if joined else outcome)
-    if response is not None and response.status == HTTPStatus.OK:
         wanted = {"report_csv": "text/csv", "report_xlsx": "spreadsheet", "report_pdf": "pdf"}
         if wanted[kind] not in response.headers.get("Content-Type", ""):
             client.recorder.add(kind, time.time(), 0, 200, f"{kind}: not a {wanted[kind]} file")
     return response
+
+
+def _job_path(client, kind, response):
+    """The report job a redirect points at, or None (recorded as an error)."""
+    job = urlsplit(response.location).path
+    if re.fullmatch(r"/reports/jobs/\d+/", job):
+        return job
+    client.recorder.add(kind, time.time(), 0, 302, f"odd redirect {job}")
+    return None
+
+
+def watch_job(client, job, keep_going, wait=time.sleep):
+    """Watch a report job's status page every 3 s, as its <meta refresh> does, while
+    `keep_going()`, and download the file once the page links it: the download's
+    response, or None."""
+    while keep_going():
+        page = client.get("report_job_page", job)
+        if page is None or page.status != HTTPStatus.OK:
+            return None
+        if f"{job}download/" in page.text:
+            download = client.get("report_job_download", f"{job}download/")
+            return download if download is not None and download.status == HTTPStatus.OK else None
+        if "alert-danger" in page.text:
+            client.recorder.add("report_job_page", time.time(), 0, 200, "report job failed")
+            return None
+        wait(3)
+    return None
 
 
 def big_pdf(client, scenario, deadline, stop):
@@ -481,27 +513,19 @@ def big_pdf(client, scenario, deadline, stop):
         return {"mappings": big["mappings"], "seconds": round(time.perf_counter() - started, 1)}
     if response is None or response.status != HTTPStatus.FOUND:
         return None
-    job = urlsplit(response.location).path
-    if not re.fullmatch(r"/reports/jobs/\d+/", job):
-        client.recorder.add("report_pdf_background", time.time(), 0, 302, f"odd redirect {job}")
+    job = _job_path(client, "report_pdf_background", response)
+    if job is None:
         return None
-    while time.time() < deadline and not stop.is_set():
-        page = client.get("report_job_page", job)
-        if page is None or page.status != HTTPStatus.OK:
-            return None
-        text = page.text
-        if f"{job}download/" in text:
-            download = client.get("report_job_download", f"{job}download/")
-            if download is None or download.status != HTTPStatus.OK:
-                return None
-            if not download.body.startswith(b"%PDF"):
-                client.recorder.add("report_job_download", time.time(), 0, 200, "not a PDF")
-            return {"mappings": big["mappings"], "seconds": round(time.perf_counter() - started, 1)}
-        if "alert-danger" in text:
-            client.recorder.add("report_job_page", time.time(), 0, 200, "report job failed")
-            return None
-        stop.wait(3)
-    return {"mappings": big["mappings"], "seconds": None}
+
+    def keep_going():
+        return time.time() < deadline and not stop.is_set()
+
+    download = watch_job(client, job, keep_going, stop.wait)
+    if download is None:
+        return {"mappings": big["mappings"], "seconds": None} if not keep_going() else None
+    if not download.body.startswith(b"%PDF"):
+        client.recorder.add("report_job_download", time.time(), 0, 200, "not a PDF")
+    return {"mappings": big["mappings"], "seconds": round(time.perf_counter() - started, 1)}
 
 
 def static_assets(client, page):
