@@ -293,9 +293,6 @@ REPORT_PRERENDER_MAX_WAIT_SECONDS = envint("REPORT_PRERENDER_MAX_WAIT_SECONDS", 
 REPORT_DEMAND_DAYS = envint("REPORT_DEMAND_DAYS", 30)
 REPORT_CACHE_GRACE_SECONDS = envint("REPORT_CACHE_GRACE_SECONDS", 3600)
 REPORT_CACHE_MAX_MB = envint("REPORT_CACHE_MAX_MB", 500)
-# The worker (and the renders it starts) runs this much below the web processes'
-# priority (os.nice): pre-renders and background reports take the CPU the pages leave.
-REPORT_WORKER_NICENESS = envint("REPORT_WORKER_NICENESS", 10)
 for _name in (
     "REPORT_UPKEEP_SECONDS",
     "REPORT_PRERENDER_QUIET_SECONDS",
@@ -303,7 +300,6 @@ for _name in (
     "REPORT_DEMAND_DAYS",
     "REPORT_CACHE_GRACE_SECONDS",
     "REPORT_CACHE_MAX_MB",
-    "REPORT_WORKER_NICENESS",
 ):
     if globals()[_name] < 0:
         raise ImproperlyConfigured(f"{_name} must be 0 or more")

@@ -1,7 +1,6 @@
 """Production serving: /healthz, the report worker's heartbeat, static files by WhiteNoise."""
 
 import gzip
-import os
 import socket
 import sys
 import threading
@@ -153,29 +152,12 @@ def test_heartbeat_thread_beats_until_stopped_and_survives_database_errors():
 # transaction would not survive on PostgreSQL.
 def test_report_worker_command_records_a_heartbeat_and_stops_its_thread(transactional_db, settings):
     settings.WORKER_HEARTBEAT_WINDOW = 3600  # no second beat during the test
-    settings.REPORT_WORKER_NICENESS = 0  # the test process keeps its priority
     call_command(
         "report_worker", "--batch", "--no-startup-delay", "--worker-id", "w-test", verbosity=0
     )
     assert WorkerHeartbeat.objects.get().worker_id == "w-test"
     assert heartbeat.worker_alive()
     assert not any(t.name == "worker-heartbeat" for t in threading.enumerate())
-
-
-def test_the_report_worker_runs_below_the_web_processes_priority(
-    transactional_db, settings, monkeypatch
-):
-    """Pre-renders and background reports take the CPU the pages leave: the worker lowers
-    its own priority (its render processes inherit it), by the setting, and only then."""
-    settings.WORKER_HEARTBEAT_WINDOW = 3600
-    calls = []
-    monkeypatch.setattr(os, "nice", calls.append)
-    settings.REPORT_WORKER_NICENESS = 10
-    call_command("report_worker", "--batch", "--no-startup-delay", verbosity=0)
-    assert calls == [10]
-    settings.REPORT_WORKER_NICENESS = 0
-    call_command("report_worker", "--batch", "--no-startup-delay", verbosity=0)
-    assert calls == [10]
 
 
 # --- Static files -----------------------------------------------------------------------

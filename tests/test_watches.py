@@ -459,7 +459,6 @@ def test_the_report_worker_sends_the_digests(settings):
 
     settings.WORKER_HEARTBEAT_WINDOW = 3600
     settings.DIGEST_INTERVAL_SECONDS = 3600
-    settings.REPORT_WORKER_NICENESS = 0  # the test process keeps its priority
     sync_roles()  # a transactional test before this one flushed the groups
     user = get_user_model().objects.create_user("watcher", "w@example.org", "pw")
     assign_role(user, REGULATOR)

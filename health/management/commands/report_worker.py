@@ -3,14 +3,11 @@
 Takes the same options as `db_worker`. /healthz reports the worker as down when no
 heartbeat is younger than WORKER_HEARTBEAT_WINDOW seconds. It also queues the digests
 of what users watch every DIGEST_INTERVAL_SECONDS (0: never), and keeps the report cache
-(pre-renders after edits, retention: standards.reports.upkeep). It runs
-REPORT_WORKER_NICENESS below the web processes' priority: its work is never what a
-reader waits for on a page.
+(pre-renders after edits, retention: standards.reports.upkeep).
 """
 
 import os
 
-from django.conf import settings
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
 from django_tasks_db.management.commands.db_worker import Command as DBWorkerCommand
 
@@ -36,8 +33,6 @@ class Command(DBWorkerCommand):
         # DIGEST_INTERVAL_SECONDS (standards.watches), and the report cache's upkeep
         # (pre-renders and retention: standards.reports.upkeep; not in --batch, which
         # only works through the queue as it is), each from a thread of its own.
-        if settings.REPORT_WORKER_NICENESS:
-            os.nice(settings.REPORT_WORKER_NICENESS)
         upkeep = Upkeep(interval=0) if options["batch"] else Upkeep()
         with Heartbeat(worker_id=options["worker_id"]), DigestSchedule(), upkeep:
             return super().handle(*args, **options)
