@@ -458,8 +458,8 @@ def fetch_page(client, scenario, kind, path=None):
         response = client.get(kind, path, (200, 202, 302))
     if response is not None and response.status == HTTPStatus.FOUND:
         joined, job = True, _job_path(client, kind, response)
-        attempts = iter(range(JOIN_ATTEMPTS))
-        response = job and watch_job(client, job, lambda: next(attempts, None) is not None)
+        until = time.time() + JOIN_ATTEMPTS * 3
+        response = job and watch_job(client, job, lambda: time.time() < until)
     if response is not None and response.status == HTTPStatus.OK:
         outcome = response.headers.get("X-Report-Cache", "miss")
         client.recorder.cache_outcome("joined" if joined else outcome)

@@ -106,6 +106,7 @@ def run(renders, in_process=False):
         f"requesting process idle, before the first render: {idle:.1f} MB"
     )
     rows = []
+    no_child = "drawn in this process" if in_process else "replaced"
     for n in range(1, renders + 1):
         produce(selection, "pdf", as_of)
         child = render_process.child_pid()
@@ -116,13 +117,7 @@ def run(renders, in_process=False):
         print(
             f"after render {n:3d}: requesting process {rows[-1][0]:7.1f} MB "
             f"({100 * (rows[-1][0] - idle) / idle:+5.1f} % of idle), render child "
-            + (
-                f"{rows[-1][1]:7.1f} MB (pid {child})"
-                if child
-                else "   none (drawn in this process)"
-                if in_process
-                else "   none (replaced)"
-            )
+            + (f"{rows[-1][1]:7.1f} MB (pid {child})" if child else f"   none ({no_child})")
             + (f", helpers {rows[-1][2]:7.1f} MB ({len(helpers)})" if helpers else "")
         )
     return idle, rows

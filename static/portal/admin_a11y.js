@@ -89,7 +89,7 @@
   // Tabular inlines: each cell's control is named after its column header.
   function nameInlineCells(table) {
     table.querySelectorAll("tbody td").forEach(function (cell) {
-      var header = table.contains(cell) && headerFor(cell);
+      var header = headerFor(cell);
       var name = header ? header.textContent.trim() : "";
       if (!name) return;
       cell.querySelectorAll("input:not([type=hidden]), select, textarea").forEach(function (control) {
